@@ -1,0 +1,3 @@
+from skillsync.cli import main
+
+raise SystemExit(main())

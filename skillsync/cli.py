@@ -1,0 +1,198 @@
+"""The command line: parse options, call a command, map errors to exit codes.
+
+Exit codes (SPEC section 3): 0 success; 1 any expected failure (bad input, API
+error, unsafe or stale plan, usage error, refused confirmation); 2 only for
+``plan --detailed-exitcode`` with changes; 3 an unexpected internal error; 130
+interrupted. This module is the only place that turns exceptions into them.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from skillsync import __version__, secrets
+from skillsync.errors import SkillsyncError
+
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Globals:
+    directory: Path | None
+    color: bool
+    verbose: int
+    debug: bool
+
+
+def _color_enabled(choice: str, stream: object) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _setup_logging(verbose: int, debug: bool) -> None:
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(secrets.RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    if not debug:  # httpx logs every request at INFO; keep that for --debug
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _global_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The global options, accepted before and after the subcommand's name."""
+    command = click.option(
+        "-C",
+        "--directory",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder holding skillsync.yaml (default: searched upwards from here).",
+    )(command)
+    command = click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        default=None,
+        help="Colored output; auto (the default) honours NO_COLOR and non-terminals.",
+    )(command)
+    command = click.option("-v", "--verbose", count=True, help="More output (log requests).")(
+        command
+    )
+    command = click.option(
+        "--debug", is_flag=True, help="Debug logging, and tracebacks for internal errors."
+    )(command)
+    return command
+
+
+def _command(
+    name: str | None = None, **settings: Any
+) -> Callable[[Callable[..., int]], click.Command]:
+    """A subcommand that takes the global options and gets a ``Globals`` first."""
+
+    def decorate(function: Callable[..., int]) -> click.Command:
+        @functools.wraps(function)
+        def wrapper(
+            directory: Path | None, color: str | None, verbose: int, debug: bool, **kwargs: Any
+        ) -> int:
+            parent = click.get_current_context().find_object(Globals)
+            assert parent is not None
+            g = Globals(
+                directory=directory or parent.directory,
+                color=_color_enabled(color, sys.stdout) if color else parent.color,
+                verbose=max(verbose, parent.verbose),
+                debug=debug or parent.debug,
+            )
+            if g.verbose != parent.verbose or g.debug != parent.debug:
+                _setup_logging(g.verbose, g.debug)
+            return function(g, **kwargs)
+
+        return cli.command(name, **settings)(_global_options(wrapper))
+
+    return decorate
+
+
+@click.group(context_settings=CONTEXT)
+@_global_options
+@click.version_option(__version__, prog_name="skillsync")
+@click.pass_context
+def cli(
+    ctx: click.Context, directory: Path | None, color: str | None, verbose: int, debug: bool
+) -> None:
+    """Manage Claude skills as code: validate, plan and apply skill files.
+
+    \b
+    Typical use:
+      skillsync validate            # offline checks (pre-commit)
+      skillsync plan --out plan.json
+      skillsync apply plan.json
+    """
+    _setup_logging(verbose, debug)
+    ctx.obj = Globals(directory, _color_enabled(color or "auto", sys.stdout), verbose, debug)
+
+
+@_command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="github prints workflow annotations.",
+)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def validate(g: Globals, files: tuple[Path, ...], output_format: str, strict: bool) -> int:
+    """Check skillsync.yaml and skill files offline (no network).
+
+    Reports every problem at once as path:line:col: message. With FILE
+    arguments only those files' problems are reported (the cross-file rules
+    still see the whole repository).
+
+    \b
+    Examples:
+      skillsync validate
+      skillsync validate --format github --strict
+    """
+    from skillsync.commands import validate as command
+
+    return command.run(
+        g.directory, list(files), output_format=output_format, strict=strict, color=g.color
+    )
+
+
+def _error(message: str) -> None:
+    click.echo(f"Error: {secrets.redact(message)}", err=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``skillsync`` console script; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        with cli.make_context("skillsync", args) as ctx:
+            debug = bool(ctx.params.get("debug"))
+            result = cli.invoke(ctx)
+        return int(result or 0)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Interrupted.", err=True)
+        return EXIT_INTERRUPTED
+    except click.ClickException as exc:  # usage errors exit 1, not click's 2
+        exc.show()
+        return 1
+    except SkillsyncError as exc:
+        _error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if debug:
+            click.echo(secrets.redact(traceback.format_exc()), err=True)
+        detail = secrets.redact(f"{type(exc).__name__}: {exc}").splitlines()
+        click.echo(
+            f"skillsync: internal error: {detail[0] if detail else type(exc).__name__} "
+            "(this is a bug; rerun with --debug for the traceback and report it)",
+            err=True,
+        )
+        return EXIT_INTERNAL

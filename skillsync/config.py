@@ -1,0 +1,170 @@
+"""Find and load skillsync.yaml; resolve targets (endpoint, key variable, scopes)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from skillsync import schemas
+from skillsync.errors import ConfigError, TargetError
+from skillsync.model import Location, Problem
+from skillsync.yamlread import YAMLProblem, parse, read_source
+
+CONFIG_NAME = "skillsync.yaml"
+DEFAULT_GLOBS = ("skills/**/*.yaml", "skills/**/*.yml", "skills/**/SKILL.md")
+DEFAULT_BASE_URL = "https://api.anthropic.com"
+DEFAULT_KEY_ENV = "ANTHROPIC_API_KEY"
+BASE_URL_ENV = "SKILLSYNC_BASE_URL"
+DEFAULT_PARALLELISM = 10
+IMPLICIT_TARGET = "default"
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    """One workspace this repository drives."""
+
+    name: str
+    base_url: str = DEFAULT_BASE_URL
+    api_key_env: str = DEFAULT_KEY_ENV
+    manage: tuple[str, ...] | None = None
+    protect: tuple[str, ...] = ()
+    parallelism: int = DEFAULT_PARALLELISM
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    skills: tuple[str, ...] = DEFAULT_GLOBS
+    default_target: str | None = None
+    targets: tuple[TargetConfig, ...] = ()
+    max_delete_percent: float = 30
+    min_managed: int = 10
+    version_bump: str = "warn"
+
+    @property
+    def path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    def target(self, name: str | None) -> TargetConfig:
+        """The target named by --target, else default_target, else the only one."""
+        by_name = {t.name: t for t in self.targets}
+        chosen = name or self.default_target
+        if chosen is None:
+            if len(self.targets) == 1:
+                return self.targets[0]
+            if not self.targets:
+                return TargetConfig(name=IMPLICIT_TARGET)
+            raise TargetError(
+                "several targets are defined and none was chosen",
+                hint=f"pass --target ({', '.join(sorted(by_name))}) or set default_target",
+            )
+        if chosen not in by_name:
+            known = ", ".join(sorted(by_name)) or "none"
+            raise TargetError(
+                f"unknown target '{chosen}' (targets in {CONFIG_NAME}: {known})",
+                hint="pass --target with one of them",
+            )
+        return by_name[chosen]
+
+
+def find_root(directory: Path | None) -> Path:
+    """The folder holding skillsync.yaml: ``directory`` itself, or searched upwards from cwd."""
+    if directory is not None:
+        if not (directory / CONFIG_NAME).is_file():
+            raise ConfigError(
+                f"no {CONFIG_NAME} in {directory}",
+                hint="pass -C with the folder that holds it, or create one (see README)",
+            )
+        return directory.resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise ConfigError(
+        f"no {CONFIG_NAME} found in {here} or any parent folder",
+        hint="run from inside a skills repository, pass -C DIR, or create one (see README)",
+    )
+
+
+def load(directory: Path | None) -> tuple[Config, list[Problem]]:
+    """Load the config; problems are returned (validate reports them all at once)."""
+    root = find_root(directory)
+    try:
+        doc = parse(read_source(root / CONFIG_NAME))
+    except YAMLProblem as exc:
+        return Config(root=root), [Problem(Location(CONFIG_NAME, exc.line, exc.col), exc.message)]
+    if not isinstance(doc.value, dict):
+        what = "empty" if doc.value is None else "not a mapping"
+        return Config(root=root), [Problem(Location(CONFIG_NAME), f"{CONFIG_NAME} is {what}")]
+    problems = schemas.check(doc, "config.schema.json", CONFIG_NAME)
+    data: dict[str, Any] = doc.value
+    if problems:
+        return Config(root=root), problems
+    targets = tuple(
+        TargetConfig(
+            name=name,
+            base_url=t.get("base_url", DEFAULT_BASE_URL),
+            api_key_env=t.get("api_key_env", DEFAULT_KEY_ENV),
+            manage=tuple(t["manage"]) if "manage" in t else None,
+            protect=tuple(t.get("protect", ())),
+            parallelism=t.get("parallelism", DEFAULT_PARALLELISM),
+        )
+        for name, t in data.get("targets", {}).items()
+    )
+    default = data.get("default_target")
+    if default is not None and default not in {t.name for t in targets}:
+        problems.append(
+            Problem(
+                doc.locate(CONFIG_NAME, ("default_target",)),
+                f"default_target: '{default}' is not one of the targets",
+            )
+        )
+    for index, pattern in enumerate(data.get("skills", ())):
+        if pattern.startswith("/") or ".." in Path(pattern).parts:
+            problems.append(
+                Problem(
+                    doc.locate(CONFIG_NAME, ("skills", index)),
+                    f"skills[{index}]: glob {pattern!r} leaves the repository; "
+                    "use a path relative to skillsync.yaml without '..'",
+                )
+            )
+    safety = data.get("safety", {})
+    config = Config(
+        root=root,
+        skills=tuple(data.get("skills", DEFAULT_GLOBS)),
+        default_target=default,
+        targets=targets,
+        max_delete_percent=safety.get("max_delete_percent", 30),
+        min_managed=safety.get("min_managed", 10),
+        version_bump=data.get("policy", {}).get("version_bump", "warn"),
+    )
+    return config, problems
+
+
+def load_or_fail(directory: Path | None) -> Config:
+    config, problems = load(directory)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        listing = "\n".join(f"  {p}" for p in errors)
+        raise ConfigError(f"{CONFIG_NAME} is invalid:\n{listing}")
+    return config
+
+
+def resolve_base_url(target: TargetConfig, flag: str | None) -> str:
+    """``--base-url`` > $SKILLSYNC_BASE_URL > the target's base_url > the public API.
+
+    The URL stays as written (a ``local:`` path relative to the config), so a
+    saved plan names the same endpoint from any checkout of the repository.
+    """
+    url = flag or os.environ.get(BASE_URL_ENV) or target.base_url
+    return url if url.startswith("local:") else url.rstrip("/")
+
+
+def local_db_path(config: Config, base_url: str) -> Path | None:
+    """The SQLite file of a ``local:`` base URL, relative to the config's folder."""
+    if not base_url.startswith("local:"):
+        return None
+    path = Path(base_url[len("local:") :])
+    return path if path.is_absolute() else config.root / path

@@ -1,0 +1,153 @@
+"""The one exception hierarchy of skillsync.
+
+Every expected failure is a ``SkillsyncError``; the CLI is the only place that
+turns one into a message and an exit code (``exit_code``, 1 unless a subclass
+says otherwise). Anything else that escapes is a bug and exits 3.
+
+    SkillsyncError
+    ├── ConfigError            skillsync.yaml missing, unreadable or invalid
+    ├── ValidationFailed       skill files have errors (the problems are attached)
+    ├── TargetError            unknown target, missing key variable, unsafe endpoint
+    ├── PlanError              a plan that must not be applied
+    │   ├── UnsafePlan         thresholds, protected deletes, version policy
+    │   └── StalePlan          saved plan no longer matches checksum/target/remote
+    ├── ApplyIncomplete        some changes failed; the others were applied
+    ├── Cancelled              confirmation refused
+    ├── ImportRefused          import would overwrite files without --overwrite
+    └── ApiError               the Skills API answered with an error, or not at all
+        ├── TransportError     connection refused, DNS, TLS, timeout (no answer)
+        └── HTTPStatusError    an error envelope; carries status, type, message,
+            │                  request-id
+            ├── AuthenticationError  401
+            ├── NotFoundError        404
+            ├── ConflictError        409
+            └── RateLimitError       429
+"""
+
+from __future__ import annotations
+
+
+class SkillsyncError(Exception):
+    """An expected failure: reported as one message, exit code 1."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class ConfigError(SkillsyncError):
+    pass
+
+
+class ValidationFailed(SkillsyncError):
+    pass
+
+
+class TargetError(SkillsyncError):
+    pass
+
+
+class PlanError(SkillsyncError):
+    pass
+
+
+class UnsafePlan(PlanError):
+    pass
+
+
+class StalePlan(PlanError):
+    pass
+
+
+class ApplyIncomplete(SkillsyncError):
+    pass
+
+
+class Cancelled(SkillsyncError):
+    pass
+
+
+class ImportRefused(SkillsyncError):
+    pass
+
+
+class ApiError(SkillsyncError):
+    """The Skills API could not do what was asked."""
+
+    retryable = False
+
+
+class TransportError(ApiError):
+    """No answer: connection refused or dropped, DNS, TLS, timeout.
+
+    ``sent`` tells whether the request may have reached the server (a read
+    timeout, a dropped connection) or certainly did not (connect failure).
+    """
+
+    retryable = True
+
+    def __init__(self, message: str, *, sent: bool, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.sent = sent
+
+
+class HTTPStatusError(ApiError):
+    """An HTTP error answer with the API's error envelope."""
+
+    def __init__(
+        self,
+        status: int,
+        error_type: str,
+        message: str,
+        *,
+        request_id: str | None,
+        retry_after: float | None = None,
+        hint: str | None = None,
+    ) -> None:
+        rid = f" (request-id {request_id})" if request_id else ""
+        super().__init__(f"{status} {error_type}: {message}{rid}", hint=hint)
+        self.status = status
+        self.error_type = error_type
+        self.api_message = message
+        self.request_id = request_id
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:  # type: ignore[override]
+        return self.status in RETRYABLE_STATUSES
+
+
+class AuthenticationError(HTTPStatusError):
+    pass
+
+
+class NotFoundError(HTTPStatusError):
+    pass
+
+
+class ConflictError(HTTPStatusError):
+    pass
+
+
+class RateLimitError(HTTPStatusError):
+    pass
+
+
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 501, 502, 503, 504, 529})
+
+_BY_STATUS: dict[int, type[HTTPStatusError]] = {
+    401: AuthenticationError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status: int) -> type[HTTPStatusError]:
+    return _BY_STATUS.get(status, HTTPStatusError)

@@ -1,0 +1,239 @@
+"""Skill files -> desired skills, with the location of every problem.
+
+Two formats: a YAML skill file (schemas/skill.schema.json), whose instructions
+may live in an ``instructions_file``, and an Agent Skills folder whose
+``SKILL.md`` holds YAML front matter and the instructions as its body.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from skillsync import schemas
+from skillsync.model import Location, Problem, Skill
+from skillsync.yamlread import Document, YAMLProblem, parse, read_source
+
+SKILL_MD = "SKILL.md"
+DEFAULT_SKILL_MD_VERSION = "1.0.0"
+
+
+@dataclass
+class SkillFile:
+    """The outcome of loading one file: a skill if it is valid, and its problems."""
+
+    path: str
+    skill: Skill | None = None
+    problems: list[Problem] = field(default_factory=list)
+    name: str | None = None
+    name_at: Location | None = None
+    renamed_at: dict[str, Location] = field(default_factory=dict)
+
+
+def rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def discover(root: Path, globs: tuple[str, ...]) -> tuple[list[Path], list[Problem]]:
+    """Files matched by the config's globs, sorted; matches that leave the repository are
+    problems (a symlink to a file or folder outside it)."""
+    found: set[Path] = set()
+    problems: list[Problem] = []
+    resolved_root = root.resolve()
+    for pattern in globs:
+        if pattern.startswith("/") or ".." in Path(pattern).parts:
+            continue  # reported by config validation
+        for path in root.glob(pattern):
+            if not path.is_file():
+                continue
+            if not path.resolve().is_relative_to(resolved_root):
+                problems.append(
+                    Problem(
+                        Location(rel(root, path)),
+                        "resolves outside the repository (symlink); keep skill files inside it",
+                    )
+                )
+                continue
+            found.add(path)
+    return sorted(found), problems
+
+
+def load_file(root: Path, path: Path) -> SkillFile:
+    display = rel(root, path)
+    result = SkillFile(display)
+    try:
+        if path.name == SKILL_MD:
+            _load_skill_md(root, path, result)
+        else:
+            _load_yaml(root, path, result)
+    except YAMLProblem as exc:
+        result.problems.append(Problem(Location(display, exc.line, exc.col), exc.message))
+    return result
+
+
+def _mapping(doc: Document, result: SkillFile, what: str) -> bool:
+    where = Location(result.path, *doc.values.get((), (1, 1)))
+    if doc.value is None:
+        result.problems.append(Problem(where, f"{what} is empty; it needs {_NEEDS}"))
+    elif isinstance(doc.value, list):
+        result.problems.append(
+            Problem(where, f"{what} holds a list; one skill per file, as a mapping of {_NEEDS}")
+        )
+    elif not isinstance(doc.value, dict):
+        result.problems.append(Problem(where, f"{what} is not a mapping; it needs {_NEEDS}"))
+    else:
+        return True
+    return False
+
+
+_NEEDS = "name, description, version and instructions"
+
+
+def _note_names(doc: Document, result: SkillFile) -> None:
+    name = doc.value.get("name")
+    if isinstance(name, str):
+        result.name = name
+        result.name_at = doc.locate(result.path, ("name",))
+    renamed = doc.value.get("renamed_from")
+    if isinstance(renamed, list):
+        for index, old in enumerate(renamed):
+            if isinstance(old, str):
+                result.renamed_at[old] = doc.locate(result.path, ("renamed_from", index))
+
+
+def _load_yaml(root: Path, path: Path, result: SkillFile) -> None:
+    doc = parse(read_source(path))
+    if not _mapping(doc, result, "the file"):
+        return
+    _note_names(doc, result)
+    result.problems.extend(schemas.check(doc, "skill.schema.json", result.path))
+    if result.problems:
+        return
+    data = doc.value
+    instructions = data.get("instructions")
+    if instructions is None:
+        instructions = _read_instructions_file(root, path, data["instructions_file"], doc, result)
+        if instructions is None:
+            return
+    result.skill = Skill(
+        name=data["name"],
+        description=data["description"],
+        instructions=instructions,
+        version=data["version"],
+        source=result.path,
+        renamed_from=tuple(data.get("renamed_from", ())),
+    )
+
+
+def _read_instructions_file(
+    root: Path, path: Path, value: str, doc: Document, result: SkillFile
+) -> str | None:
+    where = doc.locate(result.path, ("instructions_file",))
+
+    def fail(message: str) -> None:
+        result.problems.append(Problem(where, f"instructions_file: {message}"))
+
+    if os.path.isabs(value) or value.startswith(("/", "\\")):
+        fail(f"{value!r} is an absolute path; give a path relative to {path.name}")
+        return None
+    target = path.parent / value
+    resolved = target.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        fail(f"{value!r} resolves outside the repository; keep it inside")
+        return None
+    if not resolved.is_file():
+        fail(f"{value!r} not found (looked at {rel(root, target)})")
+        return None
+    try:
+        text = read_source(resolved)
+    except YAMLProblem as exc:
+        result.problems.append(
+            Problem(Location(rel(root.resolve(), resolved), exc.line, exc.col), exc.message)
+        )
+        return None
+    if not text:
+        fail(f"{value!r} is empty")
+        return None
+    return text
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """SKILL.md text -> (front matter, body, line of the body); None without front matter."""
+    if not text.startswith(("---\n", "---\r\n")):
+        return None
+    start = text.index("\n") + 1
+    position = start
+    while True:
+        end = text.find("\n", position)
+        line = text[position:] if end == -1 else text[position:end]
+        if line.rstrip("\r") == "---":
+            body_start = len(text) if end == -1 else end + 1
+            return text[start:position], text[body_start:], text.count("\n", 0, body_start) + 1
+        if end == -1:
+            return text[start:], "", -1
+        position = end + 1
+
+
+def _load_skill_md(root: Path, path: Path, result: SkillFile) -> None:
+    text = read_source(path)
+    parts = split_front_matter(text)
+    if parts is None:
+        result.problems.append(
+            Problem(
+                Location(result.path),
+                "SKILL.md must start with YAML front matter between '---' lines "
+                "(name, description)",
+            )
+        )
+        return
+    front, body, body_line = parts
+    if body_line < 0:
+        result.problems.append(
+            Problem(Location(result.path), "front matter is not closed by a '---' line")
+        )
+        return
+    doc = parse(front, line_offset=1)
+    if not _mapping(doc, result, "the front matter"):
+        return
+    _note_names(doc, result)
+    result.problems.extend(schemas.check(doc, "agent-skill.schema.json", result.path))
+    folder = path.parent.name
+    name = doc.value.get("name")
+    if isinstance(name, str) and name != folder:
+        result.problems.append(
+            Problem(
+                doc.locate(result.path, ("name",)),
+                f"name '{name}' differs from its folder '{folder}'; rename one to match",
+            )
+        )
+    if not body.strip():
+        result.problems.append(
+            Problem(
+                Location(result.path, max(body_line, 1)),
+                "no instructions after the front matter",
+            )
+        )
+    if result.problems:
+        return
+    metadata = doc.value.get("metadata") or {}
+    version = metadata.get("version")
+    if version is None:
+        result.problems.append(
+            Problem(
+                doc.locate(result.path, ("metadata",) if "metadata" in doc.value else ()),
+                f"no metadata.version; the version defaults to {DEFAULT_SKILL_MD_VERSION} "
+                "(add metadata: {version: ...} to track changes)",
+                "warning",
+            )
+        )
+    result.skill = Skill(
+        name=doc.value["name"],
+        description=doc.value["description"],
+        instructions=body,
+        version=version or DEFAULT_SKILL_MD_VERSION,
+        source=result.path,
+    )

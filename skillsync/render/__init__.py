@@ -1,0 +1,1 @@
+"""Renderers: turn results (problems, plans, apply outcomes) into text for a stream."""

@@ -1,0 +1,86 @@
+"""Validation results as text, JSON or GitHub workflow annotations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TextIO
+
+import click
+
+from skillsync.model import Problem
+from skillsync.validation import ValidationResult
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary(result: ValidationResult) -> str:
+    errors, warnings = len(result.errors), len(result.warnings)
+    files = _plural(len(result.files), "skill file")
+    if errors:
+        return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {files}."
+    tail = f" ({_plural(warnings, 'warning')})" if warnings else ""
+    return f"{files} valid{tail}."
+
+
+def text(result: ValidationResult, out: TextIO, color: bool) -> None:
+    for problem in result.problems:
+        where = click.style(str(problem.location), bold=True)
+        label = click.style("warning: ", fg="yellow") if problem.severity == "warning" else ""
+        click.echo(f"{where}: {label}{problem.message}", file=out, color=color)
+    ok = not result.errors
+    click.echo(click.style(summary(result), fg="green" if ok else "red"), file=out, color=color)
+
+
+def as_json(result: ValidationResult, out: TextIO, color: bool) -> None:
+    document = {
+        "valid": not result.errors,
+        "files": len(result.files),
+        "skills": sorted(s.name for s in result.skills),
+        "errors": len(result.errors),
+        "warnings": len(result.warnings),
+        "problems": [
+            {
+                "path": p.location.path,
+                "line": p.location.line,
+                "col": p.location.col,
+                "severity": p.severity,
+                "message": p.message,
+            }
+            for p in result.problems
+        ],
+    }
+    out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def escape_data(value: str) -> str:
+    """Escape a workflow-command message (GitHub's rules for the data part)."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    """Escape a workflow-command property value (also ':' and ',')."""
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(problem: Problem) -> str:
+    where = problem.location
+    return (
+        f"::{problem.severity} file={escape_property(where.path)},line={where.line},"
+        f"col={where.col}::{escape_data(problem.message)}"
+    )
+
+
+def github(result: ValidationResult, out: TextIO, color: bool) -> None:
+    for problem in result.problems:
+        out.write(annotation(problem) + "\n")
+    out.write(summary(result) + "\n")
+
+
+FORMATS: dict[str, Callable[[ValidationResult, TextIO, bool], None]] = {
+    "text": text,
+    "json": as_json,
+    "github": github,
+}

@@ -1,0 +1,118 @@
+"""Validate a whole repository: config, every skill file, and the cross-file rules."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from skillsync.config import CONFIG_NAME, Config
+from skillsync.loader import SkillFile, discover, load_file, rel
+from skillsync.model import Location, Problem, Skill
+
+
+@dataclass
+class ValidationResult:
+    config: Config
+    files: list[SkillFile]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def skills(self) -> list[Skill]:
+        return [f.skill for f in self.files if f.skill is not None]
+
+
+def validate_repository(
+    config: Config, config_problems: list[Problem], only: list[Path] | None = None
+) -> ValidationResult:
+    """Load and check every skill file of the repository.
+
+    With ``only``, those files are loaded too (matched by the globs or not) and
+    just their problems are reported; the cross-file rules still see the whole
+    repository.
+    """
+    root = config.root
+    paths, problems = discover(root, config.skills)
+    problems = list(config_problems) + problems
+    selected: set[str] | None = None
+    if only is not None:
+        selected = {CONFIG_NAME}
+        for given in only:
+            path = given if given.is_absolute() else Path.cwd() / given
+            display = rel(root, path.absolute())
+            if not path.resolve().is_relative_to(root.resolve()):
+                problems.append(Problem(Location(display), "is outside the repository"))
+            elif not path.is_file():
+                problems.append(Problem(Location(display), "file not found"))
+            else:
+                selected.add(display)
+                if path.absolute() not in paths:
+                    paths.append(path.absolute())
+    files = [load_file(root, path) for path in paths]
+    for skill_file in files:
+        problems.extend(skill_file.problems)
+    problems.extend(_cross_file(files))
+    if selected is not None:
+        problems = [p for p in problems if p.location.path in selected]
+    result = ValidationResult(config, files, sorted(set(problems)))
+    _drop_invalid(result)
+    return result
+
+
+def _cross_file(files: list[SkillFile]) -> list[Problem]:
+    problems: list[Problem] = []
+    by_name: dict[str, list[SkillFile]] = defaultdict(list)
+    for skill_file in files:
+        if skill_file.name is not None:
+            by_name[skill_file.name].append(skill_file)
+    for name, defined in by_name.items():
+        first = defined[0]
+        for other in defined[1:]:
+            assert other.name_at is not None
+            problems.append(
+                Problem(
+                    other.name_at,
+                    f"name: skill '{name}' is already defined in {first.name_at}; "
+                    "each name may be defined once",
+                )
+            )
+    claimed: dict[str, Location] = {}
+    for skill_file in files:
+        for old, where in skill_file.renamed_at.items():
+            if old == skill_file.name:
+                problems.append(Problem(where, f"renamed_from: '{old}' is this skill's own name"))
+            elif old in by_name:
+                problems.append(
+                    Problem(
+                        where,
+                        f"renamed_from: '{old}' is still defined in {by_name[old][0].name_at}; "
+                        "remove that file or this entry",
+                    )
+                )
+            elif old in claimed:
+                problems.append(
+                    Problem(
+                        where,
+                        f"renamed_from: '{old}' is also claimed at {claimed[old]}; "
+                        "one skill can take over an old name",
+                    )
+                )
+            else:
+                claimed[old] = where
+    return problems
+
+
+def _drop_invalid(result: ValidationResult) -> None:
+    """A file with any error yields no skill: planning never sees half-valid input."""
+    bad = {p.location.path for p in result.errors}
+    for skill_file in result.files:
+        if skill_file.path in bad:
+            skill_file.skill = None

@@ -1,0 +1,223 @@
+"""Safe YAML reading that remembers where every key and value came from.
+
+The C parser (libyaml) produces events; this module builds plain Python values
+from them and records the line and column of each key and value. Building from
+events (instead of PyYAML's composer) lets it refuse what a skill file never
+needs and an attacker could abuse: anchors and aliases (billion-laughs memory
+bombs), duplicate keys (silently dropped data), deep nesting and several
+documents in one file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from skillsync.model import Location
+
+try:
+    _Loader: type[Any] = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+MAX_DEPTH = 32
+
+Path_ = tuple[str | int, ...]
+
+
+class YAMLProblem(Exception):
+    """The text is not a YAML document skillsync accepts."""
+
+    def __init__(self, message: str, line: int, col: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.col = col
+
+
+@dataclass
+class Document:
+    """A parsed YAML document with the position of each value and key.
+
+    Positions are 1-based ``(line, col)``; ``keys`` holds the position of the
+    key that introduces the value at the same path.
+    """
+
+    value: Any
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
+        """Position of the value (or its key) at ``path``, else of its nearest parent."""
+        table = self.keys if key else self.values
+        probe = tuple(path)
+        while probe:
+            if probe in table:
+                return table[probe]
+            if key and probe in self.values:
+                return self.values[probe]
+            probe = probe[:-1]
+        return self.values.get((), (1, 1))
+
+    def locate(self, file: str, path: Path_, *, key: bool = False) -> Location:
+        line, col = self.where(path, key=key)
+        return Location(file, line, col)
+
+
+def _pos(mark: Any, line_offset: int) -> tuple[int, int]:
+    return (mark.line + 1 + line_offset, mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, text: str, line_offset: int) -> None:
+        self.loader = _Loader(text)
+        self.offset = line_offset
+        self.doc = Document(value=None)
+
+    def next(self) -> Any:
+        return self.loader.get_event()
+
+    def fail(self, message: str, mark: Any) -> YAMLProblem:
+        line, col = _pos(mark, self.offset)
+        return YAMLProblem(message, line, col)
+
+    def build(self) -> Document:
+        try:
+            self.next()  # StreamStart
+            event = self.next()
+            if isinstance(event, yaml.StreamEndEvent):
+                return self.doc
+            # DocumentStart
+            self.doc.value = self.node(self.next(), (), 0)
+            self.next()  # DocumentEnd
+            event = self.next()
+            if not isinstance(event, yaml.StreamEndEvent):
+                raise self.fail(
+                    "the file holds more than one YAML document; keep one per file",
+                    event.start_mark,
+                )
+            return self.doc
+        finally:
+            self.loader.dispose()
+
+    def node(self, event: Any, path: Path_, depth: int) -> Any:
+        if isinstance(event, yaml.AliasEvent):
+            raise self.fail(
+                f"YAML aliases (*{event.anchor}) are not allowed; write the value out",
+                event.start_mark,
+            )
+        if getattr(event, "anchor", None):
+            raise self.fail(
+                f"YAML anchors (&{event.anchor}) are not allowed; write the value out",
+                event.start_mark,
+            )
+        if depth > MAX_DEPTH:
+            raise self.fail(f"nesting deeper than {MAX_DEPTH} levels", event.start_mark)
+        self.doc.values[path] = _pos(event.start_mark, self.offset)
+        if isinstance(event, yaml.ScalarEvent):
+            return self.scalar(event)
+        if isinstance(event, yaml.SequenceStartEvent):
+            items: list[Any] = []
+            event = self.next()
+            while not isinstance(event, yaml.SequenceEndEvent):
+                items.append(self.node(event, (*path, len(items)), depth + 1))
+                event = self.next()
+            return items
+        if isinstance(event, yaml.MappingStartEvent):
+            mapping: dict[str, Any] = {}
+            event = self.next()
+            while not isinstance(event, yaml.MappingEndEvent):
+                key_event = event
+                if not isinstance(key_event, yaml.ScalarEvent):
+                    raise self.fail("mapping keys must be plain strings", key_event.start_mark)
+                if key_event.anchor:
+                    raise self.fail(
+                        f"YAML anchors (&{key_event.anchor}) are not allowed; write the value out",
+                        key_event.start_mark,
+                    )
+                key = self.scalar(key_event)
+                if not isinstance(key, str):
+                    key = key_event.value
+                if key in mapping:
+                    first = self.doc.keys[(*path, key)]
+                    raise self.fail(
+                        f"duplicate key '{key}' (first defined at line {first[0]}); "
+                        "keep one of them",
+                        key_event.start_mark,
+                    )
+                self.doc.keys[(*path, key)] = _pos(key_event.start_mark, self.offset)
+                mapping[key] = self.node(self.next(), (*path, key), depth + 1)
+                event = self.next()
+            return mapping
+        raise self.fail("unexpected YAML structure", event.start_mark)  # pragma: no cover
+
+    def scalar(self, event: Any) -> Any:
+        if event.tag not in (None, "!"):
+            if event.tag.startswith("tag:yaml.org,2002:") and event.tag[18:] in (
+                "str",
+                "int",
+                "float",
+                "bool",
+                "null",
+            ):
+                tag = event.tag
+            else:
+                raise self.fail(f"YAML tag {event.tag} is not allowed", event.start_mark)
+        else:
+            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag == "tag:yaml.org,2002:str":
+            return event.value
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        try:
+            return self.loader.construct_object(node)
+        except yaml.YAMLError as exc:
+            raise self.fail(f"bad value {event.value!r}: {exc}", event.start_mark) from None
+
+
+def parse(text: str, *, line_offset: int = 0) -> Document:
+    """Parse one YAML document. Raises YAMLProblem with a 1-based position."""
+    builder = _Builder(text, line_offset)
+    try:
+        return builder.build()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = _pos(mark, line_offset) if mark else (1 + line_offset, 1)
+        message = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            message = f"{exc.context}: {exc.problem}"
+        if mark is not None and text[mark.index : mark.index + 1] == "\t":
+            message += " (a tab: YAML indents with spaces only)"
+        raise YAMLProblem(f"YAML syntax error: {message}", line, col) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - reader errors are caught earlier
+        raise YAMLProblem(f"YAML error: {exc}", 1 + line_offset, 1) from None
+
+
+MAX_FILE_BYTES = 1024 * 1024
+
+
+def read_source(path: Any) -> str:
+    """Read a skill or config file as UTF-8, refusing what skillsync never accepts.
+
+    Raises YAMLProblem (with a position) for: larger than 1 MiB, a byte order
+    mark, bytes that are not UTF-8. ``path`` is a ``pathlib.Path``.
+    """
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise YAMLProblem(
+            f"file is {size:,} bytes, over the 1 MiB limit; split it or shorten it", 1, 1
+        )
+    data: bytes = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise YAMLProblem("file starts with a UTF-8 byte order mark; save it without BOM", 1, 1)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise YAMLProblem(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+            line,
+            col,
+        ) from None

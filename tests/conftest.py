@@ -1,0 +1,84 @@
+"""Shared fixtures: CLI runner, repositories in tmp folders, emulator servers."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from skillsync.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "agent-skills"
+EXAMPLE_REPO = ROOT / "example-repo"
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_cli(*args: str, input: str | None = None) -> Result:
+    """Run skillsync in-process, as the console script would, capturing output."""
+    out, err = io.StringIO(), io.StringIO()
+    old_stdin = sys.stdin
+    sys.stdin = io.StringIO(input or "")
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        sys.stdin = old_stdin
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    return run_cli
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8", newline="")
+    return root
+
+
+def skill_yaml(
+    name: str,
+    *,
+    description: str = "A fine skill.",
+    version: str = "1.0.0",
+    instructions: str = "Do it well.\n",
+) -> str:
+    body = "".join(f"  {line}\n" if line else "\n" for line in instructions.splitlines())
+    return f"name: {name}\ndescription: {description}\nversion: {version}\ninstructions: |\n{body}"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[Callable[..., Path]]:
+    def make(files: dict[str, str | bytes], config: str = "version: 1\n") -> Path:
+        return write_tree(tmp_path / "repo", {"skillsync.yaml": config, **files})
+
+    yield make
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("shared/corpus is not beside this checkout")
+    return CORPUS

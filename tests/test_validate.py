@@ -1,0 +1,208 @@
+"""`skillsync validate`: the bad-input corpus, the real corpus, formats and flags."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE_REPO, run_cli, skill_yaml
+
+BAD = Path(__file__).parent / "bad_inputs"
+BAD_CASES = sorted(p.name for p in BAD.iterdir() if (p / "EXPECT").is_file())
+
+
+def test_the_bad_input_corpus_is_large_enough() -> None:
+    assert len(BAD_CASES) >= 30
+
+
+@pytest.mark.parametrize("case", BAD_CASES)
+def test_bad_input_is_reported_at_its_exact_place(case: str) -> None:
+    where, message = (BAD / case / "EXPECT").read_text().splitlines()[:2]
+    result = run_cli("-C", str(BAD / case), "validate")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stdout.splitlines() if line.startswith(where + ": ")]
+    assert lines, f"no problem at {where}:\n{result.stdout}"
+    assert any(message in line for line in lines), result.stdout
+
+
+def test_a_file_over_one_mib_is_refused(repo) -> None:
+    root = repo({"skills/a.yaml": skill_yaml("a") + "# " + "x" * (1024 * 1024) + "\n"})
+    result = run_cli("-C", str(root), "validate")
+    assert result.exit_code == 1
+    assert result.stdout.startswith(
+        "skills/a.yaml:1:1: file is 1,048,659 bytes, over the 1 MiB limit"
+    )
+
+
+def test_every_problem_is_reported_at_once(repo) -> None:
+    root = repo(
+        {
+            "skills/a.yaml": "name: A\ndescription: d\nversion: x\ninstructions: i\nfoo: 1\n",
+            "skills/b.yaml": "name: b\n",
+        }
+    )
+    result = run_cli("-C", str(root), "validate")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "skills/a.yaml:1:7: name: must be 1-64 characters of a-z, 0-9 and single inner "
+        "hyphens (got 'A')",
+        "skills/a.yaml:3:10: version: must be a semantic version such as 1.2.0 (got 'x')",
+        "skills/a.yaml:5:1: unknown field 'foo'; allowed here: description, instructions, "
+        "instructions_file, name, renamed_from, version",
+        "skills/b.yaml:1:1: missing required field 'description'",
+        "skills/b.yaml:1:1: missing required field 'instructions' (or 'instructions_file')",
+        "skills/b.yaml:1:1: missing required field 'version'",
+        "6 errors, 0 warnings in 2 skill files.",
+    ]
+
+
+def test_example_repo_is_valid() -> None:
+    result = run_cli("-C", str(EXAMPLE_REPO), "validate")
+    assert (result.exit_code, result.stdout) == (0, "6 skill files valid.\n")
+
+
+def test_the_real_corpus(tmp_path: Path, corpus: Path) -> None:
+    shutil.copytree(corpus, tmp_path / "skills")
+    (tmp_path / "skillsync.yaml").write_text("version: 1\n")
+    result = run_cli("-C", str(tmp_path), "validate", "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    errors = [p for p in report["problems"] if p["severity"] == "error"]
+    assert errors == [
+        {
+            "path": "skills/claude-api/SKILL.md",
+            "line": 3,
+            "col": 14,
+            "severity": "error",
+            "message": "description: 1068 characters, over the limit of 1024",
+        }
+    ]
+    assert len(report["skills"]) == 11
+    assert "claude-api" not in report["skills"]
+    warnings = [p for p in report["problems"] if p["severity"] == "warning"]
+    assert len(warnings) == 11 and all("metadata.version" in w["message"] for w in warnings)
+
+
+def test_warnings_exit_zero_unless_strict(repo) -> None:
+    root = repo({"skills/x/SKILL.md": "---\nname: x\ndescription: d\n---\nBody.\n"})
+    result = run_cli("-C", str(root), "validate")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0].startswith(
+        "skills/x/SKILL.md:2:1: warning: no metadata.version"
+    )
+    assert run_cli("-C", str(root), "validate", "--strict").exit_code == 1
+
+
+def test_skill_md_version_and_body(repo) -> None:
+    from skillsync import config as config_mod
+    from skillsync.validation import validate_repository
+
+    root = repo(
+        {
+            "skills/x/SKILL.md": "---\nname: x\ndescription: d\nmetadata:\n  version: 2.1.0\n---\n"
+            "Body line.\n\n  indented\n"
+        }
+    )
+    config, problems = config_mod.load(root)
+    result = validate_repository(config, problems)
+    assert result.problems == []
+    [skill] = result.skills
+    assert (skill.version, skill.instructions) == ("2.1.0", "Body line.\n\n  indented\n")
+
+
+def test_instructions_are_kept_byte_for_byte(repo) -> None:
+    from skillsync import config as config_mod
+    from skillsync.validation import validate_repository
+
+    root = repo(
+        {
+            "skills/a.yaml": skill_yaml("a", instructions="line one  \n\tTabbed\n\n"),
+            "skills/b.yaml": "name: b\ndescription: d\nversion: 1.0.0\ninstructions_file: b.md\n",
+            "skills/b.md": "crlf line\r\nünïcode ✓\n\n",
+        }
+    )
+    config, problems = config_mod.load(root)
+    result = validate_repository(config, problems)
+    assert result.problems == []
+    by_name = {s.name: s for s in result.skills}
+    assert by_name["a"].instructions == "line one  \n\tTabbed\n"
+    assert by_name["b"].instructions == "crlf line\r\nünïcode ✓\n\n"
+
+
+def test_file_arguments_limit_the_report(repo) -> None:
+    root = repo({"skills/a.yaml": "name: A\n", "skills/b.yaml": skill_yaml("b")})
+    result = run_cli("-C", str(root), "validate", str(root / "skills/b.yaml"))
+    assert result.exit_code == 0, result.output
+    result = run_cli("-C", str(root), "validate", str(root / "skills/a.yaml"))
+    assert result.exit_code == 1
+    assert all(line.startswith("skills/a.yaml:") for line in result.stdout.splitlines()[:-1])
+
+
+def test_github_format_escapes(repo) -> None:
+    root = repo(
+        {"skills/a,b:c%.yaml": "name: a\ndescription: 'x<y'\nversion: 1.0.0\ninstructions: i\n"}
+    )
+    result = run_cli("-C", str(root), "validate", "--format", "github")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "::error file=skills/a%2Cb%3Ac%25.yaml,line=2,col=14::description: must not contain "
+        "< or > (got 'x<y')\n"
+        "1 error, 0 warnings in 1 skill file.\n"
+    )
+
+
+def test_annotation_escaping_of_newlines_and_percent() -> None:
+    from skillsync.model import Location, Problem
+    from skillsync.render.problems import annotation
+
+    problem = Problem(Location("a:b,c.yaml", 3, 4), "50% done\r\nnext: line, more")
+    assert annotation(problem) == (
+        "::error file=a%3Ab%2Cc.yaml,line=3,col=4::50%25 done%0D%0Anext: line, more"
+    )
+
+
+def test_missing_config_is_a_clear_error(tmp_path: Path) -> None:
+    result = run_cli("-C", str(tmp_path), "validate")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: no skillsync.yaml in {tmp_path}\n")
+
+
+def test_config_is_found_upwards(repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = repo({"skills/a.yaml": skill_yaml("a")})
+    monkeypatch.chdir(root / "skills")
+    assert run_cli("validate").exit_code == 0
+
+
+def test_usage_errors_exit_1_not_2(repo) -> None:
+    result = run_cli("validate", "--format", "xml")
+    assert result.exit_code == 1
+    assert "Invalid value for '--format'" in result.stderr
+    assert run_cli("no-such-command").exit_code == 1
+
+
+def test_version_and_help() -> None:
+    from skillsync import __version__
+
+    result = run_cli("--version")
+    assert (result.exit_code, result.stdout) == (0, f"skillsync, version {__version__}\n")
+    result = run_cli("validate", "--help")
+    assert result.exit_code == 0 and "--strict" in result.stdout
+
+
+def test_unexpected_errors_exit_3_with_one_line(repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from skillsync.commands import validate
+
+    def boom(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(validate, "run", boom)
+    result = run_cli("validate")
+    assert result.exit_code == 3
+    assert result.stderr.startswith("skillsync: internal error: RuntimeError: kaput (")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    result = run_cli("--debug", "validate")
+    assert result.exit_code == 3 and "Traceback" in result.stderr

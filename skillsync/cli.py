@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from skillsync import __version__, secrets
+from skillsync.emulator.app import DEFAULT_RPM
 from skillsync.errors import SkillsyncError
 
 EXIT_INTERNAL = 3
@@ -156,6 +157,72 @@ def validate(g: Globals, files: tuple[Path, ...], output_format: str, strict: bo
 
     return command.run(
         g.directory, list(files), output_format=output_format, strict=strict, color=g.color
+    )
+
+
+@_command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path(".skillsync/emulator.db"),
+    show_default=True,
+    help="SQLite file (created if missing; survives restarts).",
+)
+@click.option(
+    "--key",
+    "keys",
+    multiple=True,
+    metavar="KEY=WORKSPACE",
+    help="API key and the workspace it selects (repeatable; default emulator-key=default).",
+)
+@click.option(
+    "--fault-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of requests answered with 529, 500, 429, or a write whose answer is dropped.",
+)
+@click.option("--latency-ms", type=click.IntRange(0), default=0, show_default=True)
+@click.option(
+    "--rpm",
+    type=click.IntRange(1),
+    default=DEFAULT_RPM,
+    show_default=True,
+    help="Requests per minute per key before 429.",
+)
+@click.option("--seed", type=int, default=None, help="Seed for repeatable fault injection.")
+def emulator(
+    g: Globals,
+    host: str,
+    port: int,
+    db: Path,
+    keys: tuple[str, ...],
+    fault_rate: float,
+    latency_ms: int,
+    rpm: int,
+    seed: int | None,
+) -> int:
+    """Serve the Skills API emulator over HTTP until interrupted.
+
+    A faithful local Skills API for demos, tests and CI without a key.
+
+    \b
+    Examples:
+      skillsync emulator --port 8765
+      skillsync emulator --key team-a=alpha --key team-b=beta --fault-rate 0.2 --seed 7
+    """
+    from skillsync.commands import emulator as command
+    from skillsync.emulator.app import Faults
+
+    return command.run(
+        host=host,
+        port=port,
+        db=db,
+        keys=command.parse_keys(keys),
+        faults=Faults(fault_rate, latency_ms, seed),
+        rpm=rpm,
     )
 
 

@@ -82,3 +82,54 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("shared/corpus is not beside this checkout")
     return CORPUS
+
+
+@dataclass
+class Emulator:
+    """A real emulator server on a loopback port, with its app and store at hand."""
+
+    url: str
+    app: object
+    server: object
+
+    @property
+    def store(self):  # type: ignore[no-untyped-def]
+        return self.app.store  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        self.server.shutdown()  # type: ignore[attr-defined]
+        self.server.server_close()  # type: ignore[attr-defined]
+
+
+def start_emulator(db: Path, **kwargs: object) -> Emulator:
+    from skillsync.emulator.app import EmulatorApp
+    from skillsync.emulator.server import EmulatorServer
+    from skillsync.emulator.store import SkillStore
+
+    app = EmulatorApp(SkillStore(db), **kwargs)  # type: ignore[arg-type]
+    server = EmulatorServer(app, "127.0.0.1", 0)
+    server.start_background()
+    return Emulator(server.url, app, server)
+
+
+@pytest.fixture
+def emulator_factory(tmp_path: Path) -> Iterator[Callable[..., Emulator]]:
+    started: list[Emulator] = []
+
+    def make(db: Path | None = None, **kwargs: object) -> Emulator:
+        emulator = start_emulator(db or tmp_path / f"emulator{len(started)}.db", **kwargs)
+        started.append(emulator)
+        return emulator
+
+    yield make
+    for emulator in started:
+        emulator.stop()
+        emulator.store.close()
+
+
+@pytest.fixture
+def emulator(emulator_factory: Callable[..., Emulator]) -> Emulator:
+    return emulator_factory()
+
+
+API_HEADERS = {"x-api-key": "emulator-key", "anthropic-version": "2023-06-01"}

@@ -1,0 +1,76 @@
+"""``skillsync emulator``: serve the Skills API emulator over HTTP until interrupted."""
+
+from __future__ import annotations
+
+import ipaddress
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from skillsync.emulator.app import EmulatorApp, Faults
+from skillsync.emulator.server import EmulatorServer
+from skillsync.emulator.store import SkillStore
+from skillsync.errors import SkillsyncError
+
+EXIT_INTERRUPTED = 130
+
+
+def parse_keys(pairs: tuple[str, ...]) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, workspace = pair.partition("=")
+        if not sep or not key or not workspace:
+            raise SkillsyncError(
+                f"--key {pair!r} is not KEY=WORKSPACE", hint="for example --key team-a=alpha"
+            )
+        keys[key] = workspace
+    return keys
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run(
+    *,
+    host: str,
+    port: int,
+    db: Path,
+    keys: dict[str, str],
+    faults: Faults,
+    rpm: int,
+) -> int:
+    store = SkillStore(db)
+    app = EmulatorApp(store, keys or None, faults=faults, rpm=rpm)
+    try:
+        server = EmulatorServer(app, host, port)
+    except OSError as exc:
+        raise SkillsyncError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    try:
+        is_loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        is_loopback = host == "localhost"
+    echo = click.echo
+    echo(f"Skills API emulator listening on {server.url}")
+    for key, workspace in app.keys.items():
+        echo(f"  key {key} -> workspace {workspace}")
+    echo(f"  database {db}")
+    if faults.rate or faults.latency_ms:
+        echo(f"  faults: rate {faults.rate}, latency {faults.latency_ms} ms, seed {faults.seed}")
+    if not is_loopback:
+        echo("  warning: listening beyond loopback; anyone who can reach it can use it", err=True)
+    echo("Press Ctrl-C to stop.")
+    sys.stdout.flush()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        echo("Stopped.")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.server_close()
+        store.close()
+    return EXIT_INTERRUPTED

@@ -1,0 +1,92 @@
+"""The emulator over real HTTP: a threaded HTTP/1.1 server with keep-alive."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from skillsync.emulator.app import MAX_BODY_BYTES, EmulatorApp
+
+log = logging.getLogger("skillsync.emulator")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
+    server_version = "skillsync-emulator"
+    server: EmulatorServer
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        length = int(headers.get("content-length") or 0)
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            self._raw(
+                411,
+                b'{"type":"error","error":{"type":"invalid_request_error",'
+                b'"message":"send a content-length, not a chunked body"}}',
+            )
+            return
+        if length > MAX_BODY_BYTES:
+            # Answer without reading the whole body, then close the connection.
+            self._raw(
+                413,
+                b'{"type":"error","error":{"type":"request_too_large",'
+                b'"message":"request body is larger than 1 MiB"}}',
+            )
+            return
+        body = self.rfile.read(length) if length else b""
+        response = self.server.app.handle(
+            self.command, url.path, dict(parse_qsl(url.query)), headers, body
+        )
+        if response.drop_connection:
+            self.close_connection = True
+            return
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    def _raw(self, status: int, body: bytes) -> None:
+        self.close_connection = True
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.send_header("connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s %s", self.address_string(), format % args)
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, app: EmulatorApp, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__((host, port), _Handler)
+        self.app = app
+
+    @property
+    def url(self) -> str:
+        raw_host, port = self.server_address[:2]
+        host = raw_host.decode() if isinstance(raw_host, bytes) else str(raw_host)
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{port}"
+
+    def start_background(self) -> threading.Thread:
+        """Serve in a daemon thread (tests, benchmarks); stop with ``shutdown()``."""
+        thread = threading.Thread(
+            target=self.serve_forever, args=(0.05,), name="emulator", daemon=True
+        )
+        thread.start()
+        return thread

@@ -15,8 +15,13 @@ _lock = threading.Lock()
 _secrets: set[str] = set()
 
 
+MIN_SECRET_LENGTH = 8
+"""Shorter strings are not registered: redacting them would mangle ordinary text
+(every real API key is far longer)."""
+
+
 def register(secret: str) -> None:
-    if secret:
+    if len(secret) >= MIN_SECRET_LENGTH:
         with _lock:
             _secrets.add(secret)
 

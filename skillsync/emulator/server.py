@@ -76,6 +76,10 @@ class EmulatorServer(ThreadingHTTPServer):
         super().__init__((host, port), _Handler)
         self.app = app
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (timeout, Ctrl-C) is routine, not a server error."""
+        log.debug("connection from %s ended abruptly", client_address, exc_info=True)
+
     @property
     def url(self) -> str:
         raw_host, port = self.server_address[:2]

@@ -1,0 +1,364 @@
+"""The Skills API over httpx: auth, errors, retries, rate limits, pagination, secrets.
+
+Retries follow SPEC section 5: 408, 429, 500-504, 529 and connection errors are
+retried with exponential backoff and jitter (0.5 s doubling, capped at 8 s),
+honouring ``retry-after-ms`` / ``retry-after`` up to 60 s; a response saying
+``anthropic-ratelimit-requests-remaining: 0`` pauses every request until the
+reset time. A create whose answer was lost is never blindly re-sent: the name is
+looked up first and the skill adopted when it exists with the planned content.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+
+from skillsync import __version__, secrets
+from skillsync.errors import (
+    ApiError,
+    ConflictError,
+    HTTPStatusError,
+    NotFoundError,
+    TargetError,
+    TransportError,
+    status_error_class,
+)
+from skillsync.model import RemoteSkill
+
+log = logging.getLogger("skillsync.client")
+
+API_VERSION = "2023-06-01"
+PAGE_LIMIT = 100
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 8.0
+RETRY_AFTER_CAP = 60.0
+DEFAULT_MAX_RETRIES = 4
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_READ_TIMEOUT = 60.0
+DEFAULT_PARALLELISM = 10
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_retry_after(headers: httpx.Headers) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or HTTP date)."""
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return min(RETRY_AFTER_CAP, max(0.0, float(raw_ms) / 1000))
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return min(RETRY_AFTER_CAP, max(0.0, float(raw)))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(raw) if raw else None
+        if when is None:
+            return None
+        return min(RETRY_AFTER_CAP, max(0.0, (when - datetime.now(UTC)).total_seconds()))
+
+
+def _reset_in(headers: httpx.Headers) -> float | None:
+    """Seconds until the rate-limit window resets, when ``remaining`` is 0."""
+    if headers.get("anthropic-ratelimit-requests-remaining") != "0":
+        return None
+    raw = headers.get("anthropic-ratelimit-requests-reset")
+    if not raw:
+        return BACKOFF_CAP
+    try:
+        reset = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return BACKOFF_CAP
+    return min(RETRY_AFTER_CAP, max(0.0, (reset - datetime.now(UTC)).total_seconds()))
+
+
+class SkillsClient:
+    """A connection to one workspace of the Skills API.
+
+    Thread-safe: the planner and the applier share one client across their
+    worker threads (``map``), which also bounds how many requests are in flight.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        key_source: str = "the API key",
+        display_url: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        parallelism: int = DEFAULT_PARALLELISM,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        url = urlsplit(base_url)
+        if transport is None:
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise TargetError(f"base URL {base_url!r} is not an http(s) URL")
+            if url.scheme == "http" and not is_loopback(url.hostname):
+                raise TargetError(
+                    f"refusing to send the API key over plain http:// to {url.hostname}",
+                    hint="use https://, or a loopback address for a local emulator",
+                )
+        secrets.register(api_key)
+        self.base_url = display_url or base_url
+        self.key_source = key_source
+        self.max_retries = max_retries
+        self.parallelism = parallelism
+        self._sleep, self._clock, self._jitter = sleep, clock, jitter
+        self._pause_until = 0.0
+        self._pause_lock = threading.Lock()
+        self.requests_sent = 0
+        self._http = httpx.Client(
+            base_url=base_url,
+            transport=transport,
+            headers={
+                "x-api-key": api_key,
+                "anthropic-version": API_VERSION,
+                "user-agent": f"skillsync/{__version__} python-httpx/{httpx.__version__}",
+            },
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+            limits=httpx.Limits(max_connections=parallelism, max_keepalive_connections=parallelism),
+        )
+
+    def __repr__(self) -> str:
+        return f"SkillsClient(base_url={self.base_url!r}, api_key=[REDACTED])"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> SkillsClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the API ----------------------------------------------------------------------
+    def list_skills(self) -> list[RemoteSkill]:
+        """Every skill of the workspace, following ``has_more``/``after_id``."""
+        skills: list[RemoteSkill] = []
+        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+        while True:
+            page = self._request("GET", "/v1/skills", params=params).json()
+            data = page.get("data") or []
+            skills.extend(RemoteSkill.from_api(item) for item in data)
+            if not page.get("has_more") or not data:
+                return skills
+            params = {"limit": PAGE_LIMIT, "after_id": page.get("last_id") or data[-1]["id"]}
+
+    def get_skill(self, skill_id: str) -> RemoteSkill:
+        return RemoteSkill.from_api(self._request("GET", f"/v1/skills/{skill_id}").json())
+
+    def find_by_name(self, name: str) -> list[RemoteSkill]:
+        """Full records of the skills with this name (normally zero or one)."""
+        return [self.get_skill(s.id) for s in self.list_skills() if s.name == name]
+
+    def create_skill(self, content: dict[str, str]) -> RemoteSkill:
+        """Create a skill; a lost answer is resolved by looking the name up, never by
+        sending the create again blindly (SPEC section 5, ambiguous writes)."""
+        attempt = 0
+        ambiguous = False
+        while True:
+            try:
+                response = self._request("POST", "/v1/skills", json=content, ambiguous_fails=True)
+                return RemoteSkill.from_api(response.json())
+            except ApiError as exc:
+                if not (_is_ambiguous(exc) or (ambiguous and isinstance(exc, ConflictError))):
+                    raise
+                ambiguous = True
+                log.warning("create of %s: answer lost (%s); looking it up", content["name"], exc)
+                adopted = self._adopt(content)
+                if adopted is not None:
+                    return adopted
+                if attempt >= self.max_retries:
+                    raise
+                self._sleep(self._backoff(attempt))
+                attempt += 1
+
+    def update_skill(self, skill_id: str, fields: dict[str, str]) -> RemoteSkill:
+        return RemoteSkill.from_api(
+            self._request("PATCH", f"/v1/skills/{skill_id}", json=fields).json()
+        )
+
+    def delete_skill(self, skill_id: str) -> None:
+        self._request("DELETE", f"/v1/skills/{skill_id}", missing_ok_after_retry=True)
+
+    def map(self, function: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``function`` over ``items`` with at most ``parallelism`` in flight, in order."""
+        items = list(items)
+        if len(items) <= 1 or self.parallelism == 1:
+            return [function(item) for item in items]
+        with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
+            return list(pool.map(function, items))
+
+    # -- internals --------------------------------------------------------------------
+    def _adopt(self, content: dict[str, str]) -> RemoteSkill | None:
+        found = self.find_by_name(content["name"])
+        if not found:
+            return None
+        for skill in found:
+            if skill.content() == content:
+                log.warning("create of %s: adopted %s (it exists as planned)", skill.name, skill.id)
+                return skill
+        raise ApiError(
+            f"create of skill '{content['name']}' lost its answer, and a skill with that "
+            f"name now exists with other content ({found[0].id})",
+            hint="run plan again to see the remote as it is now",
+        )
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2.0**attempt)
+        return ceiling / 2 + self._jitter() * ceiling / 2
+
+    def _wait_for_rate_limit(self) -> None:
+        with self._pause_lock:
+            wait = self._pause_until - self._clock()
+        if wait > 0:
+            log.info("rate limit reached; pausing %.1f s until the window resets", wait)
+            self._sleep(wait)
+
+    def _note_rate_limit(self, headers: httpx.Headers) -> None:
+        reset_in = _reset_in(headers)
+        if reset_in is not None:
+            with self._pause_lock:
+                self._pause_until = max(self._pause_until, self._clock() + reset_in)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        ambiguous_fails: bool = False,
+        missing_ok_after_retry: bool = False,
+    ) -> httpx.Response:
+        attempt = 0
+        was_ambiguous = False
+        while True:
+            self._wait_for_rate_limit()
+            try:
+                response = self._send(method, path, json, params)
+                if response.is_success:
+                    return response
+                error = self._status_error(response)
+                if missing_ok_after_retry and was_ambiguous and isinstance(error, NotFoundError):
+                    return response  # the earlier attempt did it; its answer was lost
+                raise error
+            except ApiError as exc:
+                retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
+                ambiguous = _is_ambiguous(exc)
+                if not exc.retryable or attempt >= self.max_retries:
+                    raise
+                if ambiguous and ambiguous_fails:
+                    raise
+                was_ambiguous = was_ambiguous or ambiguous
+                delay = retry_after if retry_after is not None else self._backoff(attempt)
+                log.info(
+                    "%s %s failed (%s); retry %d in %.2f s", method, path, exc, attempt + 1, delay
+                )
+                self._sleep(delay)
+                attempt += 1
+
+    def _send(
+        self, method: str, path: str, json: Any, params: dict[str, Any] | None
+    ) -> httpx.Response:
+        host = urlsplit(self.base_url).hostname or self.base_url
+        try:
+            self.requests_sent += 1
+            response = self._http.request(method, path, json=json, params=params)
+        except httpx.ConnectTimeout:
+            raise TransportError(f"timed out connecting to {host}", sent=False) from None
+        except httpx.ConnectError as exc:
+            reason = secrets.redact(str(exc))
+            if "SSL" in reason or "certificate" in reason.lower():
+                raise TransportError(
+                    f"TLS handshake with {host} failed: {reason}",
+                    sent=False,
+                    hint="check the base URL and the system's CA certificates",
+                ) from None
+            raise TransportError(
+                f"cannot connect to {host}: {reason}",
+                sent=False,
+                hint="check base_url in skillsync.yaml (or --base-url) and the network",
+            ) from None
+        except httpx.TimeoutException as exc:
+            raise TransportError(
+                f"no answer from {host} in time ({type(exc).__name__})", sent=True
+            ) from None
+        except httpx.TransportError as exc:
+            raise TransportError(
+                f"connection to {host} failed: {secrets.redact(str(exc)) or type(exc).__name__}",
+                sent=True,
+            ) from None
+        log.debug(
+            "%s %s -> %s (request-id %s)",
+            method,
+            path,
+            response.status_code,
+            response.headers.get("request-id"),
+        )
+        self._note_rate_limit(response.headers)
+        return response
+
+    def _status_error(self, response: httpx.Response) -> HTTPStatusError:
+        error_type, message = "api_error", response.reason_phrase or "error"
+        try:
+            body = response.json()
+            error_type = body["error"]["type"]
+            message = body["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            text = response.text.strip()
+            if text:
+                message = text[:200]
+        hint = None
+        status = response.status_code
+        if status == 401:
+            hint = f"check the key in {self.key_source}"
+        elif status == 403:
+            hint = f"the key in {self.key_source} may not manage skills in this workspace"
+        cls = status_error_class(status)
+        return cls(
+            status,
+            error_type,
+            secrets.redact(message),
+            request_id=response.headers.get("request-id"),
+            retry_after=parse_retry_after(response.headers),
+            hint=hint,
+        )
+
+
+def _is_ambiguous(exc: ApiError) -> bool:
+    """Might the server have acted on a request whose answer we did not get?"""
+    if isinstance(exc, TransportError):
+        return exc.sent
+    if isinstance(exc, HTTPStatusError):
+        return exc.status >= 500 or exc.status == 408
+    return False

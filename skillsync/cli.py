@@ -23,6 +23,7 @@ import click
 from skillsync import __version__, secrets
 from skillsync.emulator.app import DEFAULT_RPM
 from skillsync.errors import SkillsyncError
+from skillsync.remote import ClientOptions
 
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
@@ -223,6 +224,106 @@ def emulator(
         keys=command.parse_keys(keys),
         faults=Faults(fault_rate, latency_ms, seed),
         rpm=rpm,
+    )
+
+
+def _client_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of the commands that talk to the API."""
+    for option in reversed(
+        [
+            click.option(
+                "--target",
+                "target_name",
+                help="Target in skillsync.yaml (default: default_target).",
+            ),
+            click.option("--base-url", help="Override the endpoint (also $SKILLSYNC_BASE_URL)."),
+            click.option(
+                "--parallelism",
+                type=click.IntRange(1, 64),
+                help="Concurrent API requests (default: the target's, else 10).",
+            ),
+            click.option(
+                "--max-retries",
+                type=click.IntRange(0, 20),
+                default=4,
+                show_default=True,
+                help="Retries of a failed request.",
+            ),
+            click.option(
+                "--timeout",
+                type=click.FloatRange(0.1),
+                default=60.0,
+                show_default=True,
+                help="Seconds to wait for an answer.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _options(
+    base_url: str | None, parallelism: int | None, max_retries: int, timeout: float
+) -> ClientOptions:
+    return ClientOptions(base_url, parallelism, max_retries, timeout)
+
+
+@_command()
+@_client_options
+@click.option(
+    "--skill", "skills", multiple=True, metavar="NAME", help="Plan only this skill (repeatable)."
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan (JSON) for apply."
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there are changes, 0 when there are none.",
+)
+@click.option("--force", is_flag=True, help="Accept an unsafe plan (thresholds, protect).")
+def plan(
+    g: Globals,
+    target_name: str | None,
+    base_url: str | None,
+    parallelism: int | None,
+    max_retries: int,
+    timeout: float,
+    skills: tuple[str, ...],
+    out: Path | None,
+    output_format: str,
+    detailed_exitcode: bool,
+    force: bool,
+) -> int:
+    """Show what apply would change in the target's workspace.
+
+    Validates the repository, reads the remote skills and prints the plan.
+
+    \b
+    Examples:
+      skillsync plan
+      skillsync plan --target prod --out plan.json
+      skillsync plan --detailed-exitcode      # 0 no changes, 2 changes (drift check)
+    """
+    from skillsync.commands import plan as command
+
+    return command.run(
+        g.directory,
+        target_name=target_name,
+        only=skills,
+        out=out,
+        output_format=output_format,
+        detailed_exitcode=detailed_exitcode,
+        force=force,
+        options=_options(base_url, parallelism, max_retries, timeout),
+        color=g.color,
     )
 
 

@@ -133,3 +133,46 @@ def emulator(emulator_factory: Callable[..., Emulator]) -> Emulator:
 
 
 API_HEADERS = {"x-api-key": "emulator-key", "anthropic-version": "2023-06-01"}
+
+
+KEY_ENV = "SKILLSYNC_TEST_KEY"
+
+
+def target_config(url: str, *, manage: str = '["*"]', extra: str = "") -> str:
+    return (
+        "version: 1\ndefault_target: test\ntargets:\n  test:\n"
+        f"    base_url: {url}\n    api_key_env: {KEY_ENV}\n    manage: {manage}\n{extra}"
+    )
+
+
+@pytest.fixture
+def http_repo(
+    tmp_path: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Path]:
+    """A skills repository whose default target is the HTTP emulator fixture."""
+    monkeypatch.setenv(KEY_ENV, "emulator-key")
+    monkeypatch.delenv("SKILLSYNC_BASE_URL", raising=False)
+
+    def make(files: dict[str, str | bytes], **config: str) -> Path:
+        root = tmp_path / "http-repo"
+        return write_tree(root, {"skillsync.yaml": target_config(emulator.url, **config), **files})
+
+    return make
+
+
+def seed(emulator: Emulator, *skills: dict[str, str], workspace: str = "default") -> list[str]:
+    return [emulator.store.create(workspace, s)["id"] for s in skills]
+
+
+def content(
+    name: str,
+    version: str = "1.0.0",
+    instructions: str = "Do it well.\n",
+    description: str = "A fine skill.",
+) -> dict[str, str]:
+    return {
+        "name": name,
+        "description": description,
+        "instructions": instructions,
+        "version": version,
+    }

@@ -1,0 +1,66 @@
+"""``skillsync plan``: validate, read the remote, print the plan, optionally save it."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from skillsync import config as config_mod
+from skillsync.plan import Plan
+from skillsync.planning import plan_target, refuse_if_unsafe
+from skillsync.remote import ClientOptions, open_client
+from skillsync.render.plan_markdown import render_markdown
+from skillsync.render.plan_text import render_text
+
+EXIT_CHANGES = 2
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` so that ``path`` holds either the old or the whole new content."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def render(plan: Plan, output_format: str, color: bool) -> None:
+    if output_format == "json":
+        sys.stdout.write(plan.to_json())
+    elif output_format == "markdown":
+        sys.stdout.write(render_markdown(plan))
+    else:
+        render_text(plan, sys.stdout, color)
+
+
+def run(
+    directory: Path | None,
+    *,
+    target_name: str | None,
+    only: tuple[str, ...],
+    out: Path | None,
+    output_format: str,
+    detailed_exitcode: bool,
+    force: bool,
+    options: ClientOptions,
+    color: bool,
+) -> int:
+    config = config_mod.load_or_fail(directory)
+    target = config.target(target_name)
+    with open_client(config, target, options) as client:
+        plan = plan_target(config, target, client, only=only)
+    render(plan, output_format, color)
+    if out is not None:
+        write_atomically(out, plan.to_json())
+        if output_format == "text":
+            click.echo(f"\nSaved the plan to {out}. Apply exactly it with: skillsync apply {out}")
+    refuse_if_unsafe(plan, force)
+    return EXIT_CHANGES if detailed_exitcode and plan.has_changes else 0

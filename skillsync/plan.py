@@ -1,0 +1,232 @@
+"""The plan: a value that can be saved, checked, rendered and applied.
+
+``Plan.to_dict`` is the one serialisation: ``plan --format json``, ``plan --out``,
+the checksum and ``apply PLAN_FILE`` all go through it (SPEC section 4).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from skillsync import __version__
+from skillsync.errors import StalePlan
+from skillsync.model import RemoteSkill
+
+FORMAT_VERSION = "1"
+ACTIONS = ("create", "update", "replace", "delete")
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sha256(value: Any) -> str:
+    return "sha256:" + hashlib.sha256(canonical_json(value)).hexdigest()
+
+
+def matches(name: str, globs: Iterable[str] | None) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in globs or ())
+
+
+@dataclass(frozen=True)
+class Change:
+    action: str
+    name: str
+    id: str | None = None
+    source: str | None = None
+    from_name: str | None = None
+    changed: tuple[str, ...] = ()
+    before: dict[str, str] | None = None
+    after: dict[str, str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"action": self.action, "name": self.name}
+        if self.from_name is not None:
+            out["from"] = self.from_name
+        if self.id is not None:
+            out["id"] = self.id
+        if self.source is not None:
+            out["source"] = self.source
+        if self.changed:
+            out["changed"] = list(self.changed)
+        if self.before is not None:
+            out["before"] = self.before
+        if self.after is not None:
+            out["after"] = self.after
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Change:
+        if data.get("action") not in ACTIONS or not isinstance(data.get("name"), str):
+            raise ValueError(f"bad change {data!r:.80}")
+        return cls(
+            action=data["action"],
+            name=data["name"],
+            id=data.get("id"),
+            source=data.get("source"),
+            from_name=data.get("from"),
+            changed=tuple(data.get("changed", ())),
+            before=data.get("before"),
+            after=data.get("after"),
+        )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which remote skills a plan depends on, so apply can re-read exactly them.
+
+    In scope: names matching ``manage`` and the repository's own ``names``
+    (desired names and their former names), narrowed to ``only`` (--skill).
+    ``full`` lists the names whose full record was read (present on both sides).
+    """
+
+    manage: tuple[str, ...] | None = None
+    names: tuple[str, ...] = ()
+    only: tuple[str, ...] | None = None
+    full: tuple[str, ...] = ()
+
+    def contains(self, name: str) -> bool:
+        if self.only is not None and name not in self.only:
+            return False
+        return name in self.names or matches(name, self.manage)
+
+    def fingerprint(self, remote: Iterable[RemoteSkill]) -> str:
+        records = sorted(
+            (skill.record() for skill in remote if self.contains(skill.name)),
+            key=lambda r: (r["name"], r["id"]),
+        )
+        return sha256(records)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "manage": None if self.manage is None else list(self.manage),
+            "names": list(self.names),
+            "only": None if self.only is None else list(self.only),
+            "full": list(self.full),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Scope:
+        return cls(
+            manage=None if data.get("manage") is None else tuple(data["manage"]),
+            names=tuple(data.get("names", ())),
+            only=None if data.get("only") is None else tuple(data["only"]),
+            full=tuple(data.get("full", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    target: str
+    base_url: str
+    changes: tuple[Change, ...] = ()
+    unchanged: int = 0
+    unmanaged: int = 0
+    scope: Scope = field(default_factory=Scope)
+    remote_fingerprint: str = ""
+    warnings: tuple[str, ...] = ()
+    unsafe: tuple[str, ...] = ()
+    """Reasons the plan must not run without --force (thresholds, protected skills)."""
+    errors: tuple[str, ...] = ()
+    """Reasons the plan must not run at all (version policy)."""
+    conflicts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    created_at: str = ""
+    skillsync_version: str = __version__
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def count(self, action: str) -> int:
+        return sum(1 for change in self.changes if change.action == action)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {
+            **{action: self.count(action) for action in ACTIONS},
+            "unchanged": self.unchanged,
+            "unmanaged": self.unmanaged,
+            "conflict": len(self.conflicts),
+        }
+
+    @property
+    def totals(self) -> tuple[int, int, int]:
+        """(to add, to change, to destroy); a replace counts in add and destroy."""
+        replaced = self.count("replace")
+        return (
+            self.count("create") + replaced,
+            self.count("update"),
+            self.count("delete") + replaced,
+        )
+
+    def summary_line(self) -> str:
+        if not self.changes:
+            return "No changes. Remote skills match the repository."
+        add, change, destroy = self.totals
+        return f"Plan: {add} to add, {change} to change, {destroy} to destroy."
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "skillsync_version": self.skillsync_version,
+            "created_at": self.created_at,
+            "target": {"name": self.target, "base_url": self.base_url},
+            "remote_fingerprint": self.remote_fingerprint,
+            "scope": self.scope.to_dict(),
+            "summary": self.summary,
+            "changes": [change.to_dict() for change in self.changes],
+            "conflicts": [{"name": n, "ids": list(ids)} for n, ids in self.conflicts],
+            "warnings": list(self.warnings),
+            "unsafe": list(self.unsafe),
+            "errors": list(self.errors),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        body = self.body()
+        return {**body, "checksum": sha256(body)}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def with_created_at(self, created_at: str) -> Plan:
+        return replace(self, created_at=created_at)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        """Load a saved plan; StalePlan if it was tampered with or is of an unknown format."""
+        version = data.get("format_version") if isinstance(data, dict) else None
+        if version != FORMAT_VERSION:
+            raise StalePlan(
+                f"saved plan has format_version {version!r}; this skillsync reads "
+                f"{FORMAT_VERSION!r}",
+                hint="run plan again with this version of skillsync",
+            )
+        body = {k: v for k, v in data.items() if k != "checksum"}
+        if data.get("checksum") != sha256(body):
+            raise StalePlan(
+                "saved plan does not match its checksum: it was edited or damaged",
+                hint="run plan again; never edit a saved plan",
+            )
+        try:
+            return cls(
+                target=data["target"]["name"],
+                base_url=data["target"]["base_url"],
+                changes=tuple(Change.from_dict(c) for c in data["changes"]),
+                unchanged=data["summary"]["unchanged"],
+                unmanaged=data["summary"]["unmanaged"],
+                scope=Scope.from_dict(data["scope"]),
+                remote_fingerprint=data["remote_fingerprint"],
+                warnings=tuple(data.get("warnings", ())),
+                unsafe=tuple(data.get("unsafe", ())),
+                errors=tuple(data.get("errors", ())),
+                conflicts=tuple((c["name"], tuple(c["ids"])) for c in data.get("conflicts", ())),
+                created_at=data.get("created_at", ""),
+                skillsync_version=data.get("skillsync_version", ""),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StalePlan(f"saved plan is malformed ({exc})", hint="run plan again") from None

@@ -1,0 +1,191 @@
+"""The planner: desired skills and remote skills in, a Plan out.
+
+A pure function (no I/O, no clock): table-driven tests need no server, and the
+same inputs always give the same plan. Skills are matched by name; a skill's
+fields are compared one by one (three strings: plain equality is both the
+cheapest and the clearest diff, so no generic deep-diff runs here).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from skillsync.model import CONTENT_FIELDS, RemoteSkill, Skill
+from skillsync.plan import Change, Plan, Scope, matches
+
+CONTENT_NOT_VERSION = ("description", "instructions")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the config says about ownership, safety and policy for one target."""
+
+    manage: tuple[str, ...] | None = None
+    protect: tuple[str, ...] = ()
+    max_delete_percent: float = 30
+    min_managed: int = 10
+    version_bump: str = "warn"
+
+
+def make_plan(
+    desired: Iterable[Skill],
+    remote: Iterable[RemoteSkill],
+    rules: Rules,
+    *,
+    target: str,
+    base_url: str,
+    only: Iterable[str] | None = None,
+    created_at: str = "",
+) -> Plan:
+    only_set = None if only is None else frozenset(only)
+    wanted = sorted(
+        (s for s in desired if only_set is None or s.name in only_set), key=lambda s: s.name
+    )
+    remote = list(remote)
+    by_name: dict[str, list[RemoteSkill]] = defaultdict(list)
+    for item in remote:
+        by_name[item.name].append(item)
+    conflicts = {n: sorted(s.id for s in group) for n, group in by_name.items() if len(group) > 1}
+    unique = {n: group[0] for n, group in by_name.items() if len(group) == 1}
+
+    changes: list[Change] = []
+    warnings: list[str] = []
+    unsafe: list[str] = []
+    errors: list[str] = []
+    unchanged = 0
+    taken_over: set[str] = set()
+
+    for conflict, ids in sorted(conflicts.items()):
+        if only_set is None or conflict in only_set:
+            warnings.append(
+                f"{len(ids)} remote skills are named '{conflict}' ({', '.join(ids)}); "
+                "left alone until only one remains"
+            )
+
+    for skill in wanted:
+        if skill.name in conflicts:
+            continue
+        current = unique.get(skill.name)
+        if current is not None:
+            changed = _changed_fields(skill, current)
+            if not changed:
+                unchanged += 1
+                continue
+            changes.append(
+                Change(
+                    "update",
+                    skill.name,
+                    id=current.id,
+                    source=skill.source,
+                    changed=changed,
+                    before=current.content(),
+                    after=skill.content(),
+                )
+            )
+            _check_version_bump(skill, changed, rules.version_bump, warnings, errors)
+            continue
+        old = next((unique[n] for n in skill.renamed_from if n in unique), None)
+        if old is not None and old.name not in taken_over:
+            taken_over.add(old.name)
+            if matches(old.name, rules.protect):
+                unsafe.append(
+                    f"'{old.name}' is protected: the replace by '{skill.name}' would delete it "
+                    "(with --force, it is created and the old skill kept)"
+                )
+            elif not matches(old.name, rules.manage):
+                warnings.append(
+                    f"'{old.name}' (renamed to '{skill.name}') is not managed by this "
+                    "repository; it is kept and the new skill created"
+                )
+            else:
+                changes.append(
+                    Change(
+                        "replace",
+                        skill.name,
+                        id=old.id,
+                        source=skill.source,
+                        from_name=old.name,
+                        before=old.content(),
+                        after=skill.content(),
+                    )
+                )
+                continue
+        changes.append(Change("create", skill.name, source=skill.source, after=skill.content()))
+
+    desired_names = {s.name for s in wanted}
+    unmanaged = 0
+    managed = 0
+    for name, current in sorted(unique.items()):
+        is_managed = matches(name, rules.manage)
+        managed += is_managed
+        if name in desired_names or name in taken_over:
+            continue
+        if only_set is not None and name not in only_set:
+            continue
+        if not is_managed:
+            unmanaged += 1
+        elif matches(name, rules.protect):
+            unsafe.append(f"protected skill '{name}' has no file; protect forbids deleting it")
+        else:
+            changes.append(Change("delete", name, id=current.id, before=current.content()))
+
+    deletes = sum(1 for c in changes if c.action == "delete")
+    if (
+        managed >= rules.min_managed
+        and managed
+        and deletes * 100 > rules.max_delete_percent * managed
+    ):
+        unsafe.append(
+            f"the plan deletes {deletes} of {managed} managed skills "
+            f"({deletes * 100 / managed:.0f}%), over safety.max_delete_percent "
+            f"({rules.max_delete_percent:g}%)"
+        )
+
+    names = desired_names | {old for s in wanted for old in s.renamed_from}
+    scope = Scope(
+        manage=rules.manage,
+        names=tuple(sorted(names)),
+        only=None if only_set is None else tuple(sorted(only_set)),
+        full=tuple(sorted(n for n in desired_names if n in by_name)),
+    )
+    return Plan(
+        target=target,
+        base_url=base_url,
+        changes=tuple(sorted(changes, key=lambda c: (c.name, c.action))),
+        unchanged=unchanged,
+        unmanaged=unmanaged,
+        scope=scope,
+        remote_fingerprint=scope.fingerprint(remote),
+        warnings=tuple(warnings),
+        unsafe=tuple(unsafe),
+        errors=tuple(errors),
+        conflicts=tuple(
+            sorted(
+                (n, tuple(ids)) for n, ids in conflicts.items() if only_set is None or n in only_set
+            )
+        ),
+        created_at=created_at,
+    )
+
+
+def _changed_fields(skill: Skill, current: RemoteSkill) -> tuple[str, ...]:
+    if not current.is_full:
+        raise ValueError(f"remote skill {current.name} was not read in full")
+    wanted = skill.content()
+    have = current.content()
+    return tuple(f for f in CONTENT_FIELDS if wanted[f] != have[f])
+
+
+def _check_version_bump(
+    skill: Skill, changed: tuple[str, ...], policy: str, warnings: list[str], errors: list[str]
+) -> None:
+    if policy == "off" or "version" in changed:
+        return
+    fields = " and ".join(f for f in CONTENT_NOT_VERSION if f in changed)
+    message = (
+        f"'{skill.name}': {fields} changed but version stayed {skill.version}; "
+        f"bump it in {skill.source or 'its file'}"
+    )
+    (errors if policy == "error" else warnings).append(message)

@@ -327,6 +327,65 @@ def plan(
     )
 
 
+@_command()
+@_client_options
+@click.argument("plan_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--skill",
+    "skills",
+    multiple=True,
+    metavar="NAME",
+    help="Apply only this skill's changes (repeatable; not with PLAN_FILE).",
+)
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--force", is_flag=True, help="Accept an unsafe plan (thresholds, protect).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json prints each change's outcome.",
+)
+def apply(
+    g: Globals,
+    target_name: str | None,
+    base_url: str | None,
+    parallelism: int | None,
+    max_retries: int,
+    timeout: float,
+    plan_file: Path | None,
+    skills: tuple[str, ...],
+    auto_approve: bool,
+    force: bool,
+    output_format: str,
+) -> int:
+    """Apply the changes of a plan to the target's workspace.
+
+    Without PLAN_FILE: plan, show it, ask for 'yes', apply. With PLAN_FILE
+    (from plan --out): check it still holds, then apply exactly it.
+
+    \b
+    Examples:
+      skillsync apply
+      skillsync apply --auto-approve          # CI
+      skillsync plan --out plan.json && skillsync apply plan.json
+    """
+    from skillsync.commands import apply as command
+
+    return command.run(
+        g.directory,
+        plan_file,
+        target_name=target_name,
+        only=skills,
+        auto_approve=auto_approve,
+        force=force,
+        output_format=output_format,
+        options=_options(base_url, parallelism, max_retries, timeout),
+        color=g.color,
+    )
+
+
 def _error(message: str) -> None:
     click.echo(f"Error: {secrets.redact(message)}", err=True)
 

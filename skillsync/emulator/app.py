@@ -161,6 +161,13 @@ class EmulatorApp:
         response.headers["request-id"] = request_id
         return response
 
+    def error_response(self, status: int, error_type: str, message: str) -> Response:
+        """An error answer given outside ``handle`` (the server refusing a body early)."""
+        envelope = {"type": "error", "error": {"type": error_type, "message": message}}
+        response = self._json(status, envelope)
+        response.headers["request-id"] = "req_" + secrets.token_hex(12)
+        return response
+
     # -- plumbing ---------------------------------------------------------------------
     @staticmethod
     def _route_name(method: str, path: str) -> str:

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from skillsync.emulator.app import MAX_BODY_BYTES, EmulatorApp
+from skillsync.emulator.app import MAX_BODY_BYTES, EmulatorApp, Response
 
 log = logging.getLogger("skillsync.emulator")
 
@@ -23,20 +23,15 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
         length = int(headers.get("content-length") or 0)
+        app = self.server.app
         if headers.get("transfer-encoding", "").lower() == "chunked":
-            self._raw(
-                411,
-                b'{"type":"error","error":{"type":"invalid_request_error",'
-                b'"message":"send a content-length, not a chunked body"}}',
-            )
+            error = (411, "invalid_request_error", "send a content-length, not a chunked body")
+            self._answer(app.error_response(*error), close=True)
             return
         if length > MAX_BODY_BYTES:
             # Answer without reading the whole body, then close the connection.
-            self._raw(
-                413,
-                b'{"type":"error","error":{"type":"request_too_large",'
-                b'"message":"request body is larger than 1 MiB"}}',
-            )
+            error = (413, "request_too_large", "request body is larger than 1 MiB")
+            self._answer(app.error_response(*error), close=True)
             return
         body = self.rfile.read(length) if length else b""
         response = self.server.app.handle(
@@ -45,21 +40,18 @@ class _Handler(BaseHTTPRequestHandler):
         if response.drop_connection:
             self.close_connection = True
             return
+        self._answer(response)
+
+    def _answer(self, response: Response, *, close: bool = False) -> None:
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.send_header("content-length", str(len(response.body)))
+        if close:
+            self.close_connection = True
+            self.send_header("connection", "close")
         self.end_headers()
         self.wfile.write(response.body)
-
-    def _raw(self, status: int, body: bytes) -> None:
-        self.close_connection = True
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.send_header("connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
 
     do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve
 

@@ -1,0 +1,156 @@
+"""Execute a Plan through the client: each change once, in parallel, safe to stop.
+
+Changes are independent (a name appears in one change only), so they run
+concurrently up to the client's parallelism; a replace is create-then-delete
+inside one change. A failure never stops the others. ``stop`` (set on Ctrl-C)
+keeps changes that have not started from starting; those in flight finish.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+
+from skillsync.client import SkillsClient
+from skillsync.errors import ApiError, HTTPStatusError
+from skillsync.plan import Change, Plan
+
+
+@dataclass(frozen=True)
+class Outcome:
+    change: Change
+    status: str  # "done" | "failed" | "skipped"
+    id: str | None = None
+    error_type: str | None = None
+    message: str | None = None
+    request_id: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "action": self.change.action,
+            "name": self.change.name,
+            "status": self.status,
+        }
+        if self.id:
+            out["id"] = self.id
+        if self.status == "failed":
+            out["error"] = {
+                "type": self.error_type,
+                "message": self.message,
+                "request_id": self.request_id,
+            }
+        return out
+
+
+@dataclass
+class ApplyResult:
+    outcomes: list[Outcome] = field(default_factory=list)
+    interrupted: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def complete(self) -> bool:
+        return not self.interrupted and self.count("done") == len(self.outcomes)
+
+    def totals(self) -> tuple[int, int, int]:
+        """(added, changed, destroyed) among the changes done."""
+        done = [o.change.action for o in self.outcomes if o.status == "done"]
+        replaced = done.count("replace")
+        return (
+            done.count("create") + replaced,
+            done.count("update"),
+            done.count("delete") + replaced,
+        )
+
+
+def execute(client: SkillsClient, change: Change) -> str | None:
+    """Carry out one change; returns the id of the skill it leaves (None for a delete)."""
+    if change.action == "create":
+        assert change.after is not None
+        return client.create_skill(change.after).id
+    if change.action == "update":
+        assert change.after is not None and change.id is not None
+        fields = {name: change.after[name] for name in change.changed}
+        return client.update_skill(change.id, fields).id
+    if change.action == "replace":
+        assert change.after is not None and change.id is not None
+        created = client.create_skill(change.after)
+        try:
+            client.delete_skill(change.id)
+        except ApiError as exc:
+            raise ApiError(
+                f"created '{change.name}' ({created.id}) but could not delete "
+                f"'{change.from_name}': {exc}"
+            ) from exc
+        return created.id
+    assert change.id is not None
+    client.delete_skill(change.id)
+    return None
+
+
+def _failure(change: Change, exc: ApiError) -> Outcome:
+    if isinstance(exc, HTTPStatusError):
+        return Outcome(
+            change,
+            "failed",
+            error_type=exc.error_type,
+            message=exc.api_message,
+            request_id=exc.request_id,
+        )
+    cause = exc.__cause__
+    if isinstance(cause, HTTPStatusError):  # a replace whose delete failed
+        return Outcome(
+            change,
+            "failed",
+            error_type=cause.error_type,
+            message=exc.message,
+            request_id=cause.request_id,
+        )
+    return Outcome(change, "failed", error_type="connection_error", message=exc.message)
+
+
+def apply_plan(
+    plan: Plan,
+    client: SkillsClient,
+    *,
+    on_outcome: Callable[[Outcome], None] = lambda outcome: None,
+    stop: threading.Event | None = None,
+) -> ApplyResult:
+    stop = stop or threading.Event()
+    result = ApplyResult()
+
+    def run_one(change: Change) -> Outcome:
+        if stop.is_set():
+            return Outcome(change, "skipped")
+        try:
+            return Outcome(change, "done", id=execute(client, change))
+        except ApiError as exc:
+            return _failure(change, exc)
+
+    def record(future: Future[Outcome]) -> None:
+        outcome = future.result()
+        result.outcomes.append(outcome)
+        if outcome.status != "skipped":
+            on_outcome(outcome)
+
+    with ThreadPoolExecutor(max_workers=client.parallelism) as pool:
+        futures = [pool.submit(run_one, change) for change in plan.changes]
+        pending = set(futures)
+        try:
+            for future in as_completed(futures):
+                pending.discard(future)
+                record(future)
+        except KeyboardInterrupt:
+            stop.set()
+            result.interrupted = True
+            for future in futures:
+                if future in pending:
+                    future.result()  # in-flight changes finish; the rest are skipped
+                    record(future)
+    order = {id(change): index for index, change in enumerate(plan.changes)}
+    result.outcomes.sort(key=lambda o: order[id(o.change)])
+    return result

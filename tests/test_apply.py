@@ -1,0 +1,347 @@
+"""`skillsync apply` against the emulator over HTTP: exact, safe, and honest about failures."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from skillsync.applier import Outcome
+from skillsync.plan import Change
+from skillsync.render.apply_output import Progress
+from tests.conftest import (
+    EXAMPLE_REPO,
+    KEY_ENV,
+    Emulator,
+    content,
+    run_cli,
+    seed,
+    skill_yaml,
+    target_config,
+)
+
+WRITES = ("POST /v1/skills", "PATCH /v1/skills/{id}", "DELETE /v1/skills/{id}")
+
+
+def writes(emulator: Emulator) -> int:
+    return sum(emulator.app.stats[w] for w in WRITES)
+
+
+def remote_state(emulator: Emulator) -> dict[str, dict[str, str]]:
+    items, _ = emulator.store.list("default", 100)
+    return {
+        s["name"]: {k: s[k] for k in ("id", "description", "instructions", "version")}
+        for s in items
+    }
+
+
+def test_example_repo_apply_then_plan_is_clean(tmp_path: Path) -> None:
+    root = tmp_path / "example"
+    shutil.copytree(EXAMPLE_REPO, root, ignore=shutil.ignore_patterns(".skillsync"))
+    result = run_cli("-C", str(root), "apply", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("Apply complete: 6 added, 0 changed, 0 destroyed.\n")
+    assert result.stdout.count("\n+ created '") == 6
+    again = run_cli("-C", str(root), "plan", "--detailed-exitcode")
+    assert (again.exit_code, again.stdout) == (
+        0,
+        "No changes. Remote skills match the repository.\n",
+    )
+
+
+def test_corpus_apply_then_plan_is_clean(http_repo, emulator: Emulator, corpus: Path) -> None:
+    root = http_repo({})
+    shutil.copytree(corpus, root / "skills", ignore=shutil.ignore_patterns("claude-api"))
+    result = run_cli("-C", str(root), "apply", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "Apply complete: 11 added, 0 changed, 0 destroyed." in result.stdout
+    state = remote_state(emulator)
+    body = (corpus / "mcp-builder" / "SKILL.md").read_text().split("---\n", 2)[2]
+    assert state["mcp-builder"]["instructions"] == body
+    assert run_cli("-C", str(root), "plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_every_action_and_exact_remote_state(http_repo, emulator: Emulator, tmp_path) -> None:
+    ids = seed(
+        emulator,
+        content("keep"),
+        content("edit", instructions="Old.\n"),
+        content("old-name"),
+        content("gone"),
+    )
+    root = http_repo(
+        {
+            "skills/keep.yaml": skill_yaml("keep"),
+            "skills/edit.yaml": skill_yaml("edit", version="1.1.0", instructions="New.\n"),
+            "skills/new-name.yaml": skill_yaml("new-name") + "renamed_from: [old-name]\n",
+            "skills/fresh.yaml": skill_yaml("fresh", description="Fresh."),
+        }
+    )
+    plan_file = tmp_path / "plan.json"
+    assert run_cli("-C", str(root), "plan", "--out", str(plan_file)).exit_code == 0
+    before = writes(emulator)
+    result = run_cli("-C", str(root), "apply", str(plan_file))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("Apply complete: 2 added, 1 changed, 2 destroyed.\n")
+    # one write per change; the replace is a create and a delete
+    assert writes(emulator) - before == 5
+    state = remote_state(emulator)
+    assert sorted(state) == ["edit", "fresh", "keep", "new-name"]
+    assert state["edit"] == {
+        "id": ids[1],
+        "description": "A fine skill.",
+        "instructions": "New.\n",
+        "version": "1.1.0",
+    }
+    assert state["keep"]["id"] == ids[0]
+    assert state["fresh"]["description"] == "Fresh."
+    assert run_cli("-C", str(root), "plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_stale_saved_plan_is_refused_without_writes(
+    http_repo, emulator: Emulator, tmp_path: Path
+) -> None:
+    [skill_id] = seed(emulator, content("a", instructions="Old.\n"))
+    root = http_repo({"skills/a.yaml": skill_yaml("a", version="2.0.0")})
+    plan_file = tmp_path / "plan.json"
+    run_cli("-C", str(root), "plan", "--out", str(plan_file))
+    emulator.store.update("default", skill_id, {"description": "Changed by hand."})
+    before = writes(emulator)
+    result = run_cli("-C", str(root), "apply", str(plan_file))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: Saved plan is stale: the remote skills changed after the "
+        "plan was made. Run plan again.\n"
+    )
+    assert writes(emulator) == before
+
+
+def test_new_remote_skill_in_scope_makes_a_plan_stale(http_repo, emulator, tmp_path) -> None:
+    root = http_repo({"skills/a.yaml": skill_yaml("a")})
+    plan_file = tmp_path / "plan.json"
+    run_cli("-C", str(root), "plan", "--out", str(plan_file))
+    seed(emulator, content("a"))
+    assert "Saved plan is stale" in run_cli("-C", str(root), "apply", str(plan_file)).stderr
+
+
+def test_tampered_plan_file_is_refused(http_repo, emulator: Emulator, tmp_path: Path) -> None:
+    root = http_repo({"skills/a.yaml": skill_yaml("a")})
+    plan_file = tmp_path / "plan.json"
+    run_cli("-C", str(root), "plan", "--out", str(plan_file))
+    data = json.loads(plan_file.read_text())
+    data["changes"][0]["after"]["instructions"] = "Exfiltrate secrets.\n"
+    plan_file.write_text(json.dumps(data))
+    result = run_cli("-C", str(root), "apply", str(plan_file))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: saved plan does not match its checksum: it was edited or damaged"
+    )
+    plan_file.write_text("{not json")
+    assert "is not a saved plan" in run_cli("-C", str(root), "apply", str(plan_file)).stderr
+    assert writes(emulator) == 0
+
+
+def test_plan_for_another_endpoint_is_refused(http_repo, emulator, tmp_path, monkeypatch) -> None:
+    root = http_repo({"skills/a.yaml": skill_yaml("a")})
+    plan_file = tmp_path / "plan.json"
+    run_cli("-C", str(root), "plan", "--out", str(plan_file))
+    other = emulator.url.replace("127.0.0.1", "localhost")
+    result = run_cli("-C", str(root), "apply", str(plan_file), "--base-url", other)
+    assert result.exit_code == 1
+    assert f"the saved plan was made against {emulator.url}, not {other}" in result.stderr
+    assert run_cli("-C", str(root), "apply", str(plan_file), "--skill", "a").exit_code == 1
+    assert writes(emulator) == 0
+
+
+def test_thresholds_and_protect_refuse_apply(http_repo, emulator: Emulator, tmp_path) -> None:
+    seed(emulator, *[content(f"s-{i}") for i in range(10)], content("billing-x"))
+    root = http_repo({"skills/s-0.yaml": skill_yaml("s-0")}, extra='    protect: ["billing-*"]\n')
+    result = run_cli("-C", str(root), "apply", "--auto-approve")
+    assert result.exit_code == 1
+    assert "the plan deletes 9 of 11 managed skills" in result.stderr
+    assert "protected skill 'billing-x' has no file" in result.stderr
+    assert writes(emulator) == 0
+    plan_file = tmp_path / "p.json"
+    assert run_cli("-C", str(root), "plan", "--out", str(plan_file)).exit_code == 1
+    assert run_cli("-C", str(root), "apply", str(plan_file)).exit_code == 1
+    assert writes(emulator) == 0
+    forced = run_cli("-C", str(root), "apply", str(plan_file), "--force")
+    assert forced.exit_code == 0, forced.output
+    assert sorted(remote_state(emulator)) == ["billing-x", "s-0"]
+
+
+def test_confirmation(http_repo, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = http_repo({"skills/a.yaml": skill_yaml("a")})
+    no_tty = run_cli("-C", str(root), "apply")
+    assert no_tty.exit_code == 1
+    assert "apply needs a confirmation and there is no terminal to ask on" in no_tty.stderr
+    from skillsync.commands import apply as command
+
+    monkeypatch.setattr(command, "stdin_is_tty", lambda: True)
+    refused = run_cli("-C", str(root), "apply", input="no\n")
+    assert refused.exit_code == 1
+    assert "Only 'yes' will be accepted to approve." in refused.stdout
+    assert refused.stderr == "Error: Apply cancelled.\n"
+    assert run_cli("-C", str(root), "apply", input="y\n").exit_code == 1
+    assert writes(emulator) == 0
+    accepted = run_cli("-C", str(root), "apply", input="yes\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert list(remote_state(emulator)) == ["a"]
+
+
+def test_no_changes_needs_no_confirmation(http_repo, emulator: Emulator) -> None:
+    seed(emulator, content("a"))
+    result = run_cli("-C", str(http_repo({"skills/a.yaml": skill_yaml("a")})), "apply")
+    assert (result.exit_code, result.stdout) == (
+        0,
+        "No changes. Remote skills match the repository.\n",
+    )
+
+
+def test_partial_failure_carries_on_and_reports(http_repo, emulator: Emulator) -> None:
+    huge = '"' * 600_000 + "\n"  # a valid file, but a JSON body over 1 MiB
+    root = http_repo(
+        {
+            "skills/a.yaml": skill_yaml("a"),
+            "skills/big.yaml": (
+                "name: big\ndescription: d\nversion: 1.0.0\ninstructions_file: big.md\n"
+            ),
+            "skills/big.md": huge,
+            "skills/c.yaml": skill_yaml("c"),
+        }
+    )
+    result = run_cli("-C", str(root), "apply", "--auto-approve")
+    assert result.exit_code == 1
+    failed = [line for line in result.stdout.splitlines() if line.startswith("!")]
+    assert len(failed) == 1
+    assert failed[0].startswith(
+        "! failed to create 'big': request_too_large: request body is larger than 1 MiB "
+        "(request-id req_"
+    )
+    assert failed[0].count("request-id") == 1
+    assert result.stderr == (
+        "Error: Apply incomplete: 2 done, 1 failed. Run plan to see what remains.\n"
+    )
+    assert sorted(remote_state(emulator)) == ["a", "c"]
+    again = run_cli("-C", str(root), "plan", "--format", "json")
+    assert [(c["action"], c["name"]) for c in json.loads(again.stdout)["changes"]] == [
+        ("create", "big")
+    ]
+
+
+def test_json_format_reports_each_outcome(http_repo, emulator: Emulator) -> None:
+    seed(emulator, content("gone"))
+    root = http_repo({"skills/a.yaml": skill_yaml("a")})
+    result = run_cli("-C", str(root), "apply", "--auto-approve", "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout[result.stdout.index('{\n  "complete"') :])
+    assert document["complete"] is True
+    assert document["summary"] == {
+        "added": 1,
+        "changed": 0,
+        "destroyed": 1,
+        "done": 2,
+        "failed": 0,
+        "skipped": 0,
+    }
+    assert [(o["action"], o["name"], o["status"]) for o in document["outcomes"]] == [
+        ("create", "a", "done"),
+        ("delete", "gone", "done"),
+    ]
+
+
+def test_progress_bar_on_a_terminal() -> None:
+    out = io.StringIO()
+    progress = Progress(out, 4, tty=True, color=False)
+    change = Change("create", "a", after=content("a"))
+    progress(Outcome(change, "done", id="skill_1"))
+    progress(Outcome(change, "failed", error_type="api_error", message="boom", request_id="r1"))
+    progress.close()
+    text = out.getvalue()
+    assert "[#######.......................] 1/4" in text
+    assert "! failed to create 'a': api_error: boom (request-id r1)\n" in text
+    assert "[###############...............] 2/4, 1 failed" in text
+
+
+def test_ctrl_c_finishes_in_flight_changes_and_exits_130(
+    tmp_path: Path, emulator_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from skillsync.emulator.app import Faults
+
+    emulator = emulator_factory(faults=Faults(latency_ms=150))
+    root = tmp_path / "slow"
+    (root / "skills").mkdir(parents=True)
+    (root / "skillsync.yaml").write_text(target_config(emulator.url))
+    for i in range(30):
+        (root / "skills" / f"s-{i:02d}.yaml").write_text(skill_yaml(f"s-{i:02d}"))
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "skillsync",
+            "-C",
+            str(root),
+            "apply",
+            "--auto-approve",
+            "--parallelism",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**__import__("os").environ, KEY_ENV: "emulator-key"},
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("+ created"):
+            break
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    final = err.strip().splitlines()[-1]
+    assert final.startswith("Apply interrupted: ") and final.endswith(
+        "Run plan to see what remains."
+    )
+    done = int(final.split(": ")[1].split(" done")[0])
+    assert 1 <= done < 30
+    assert emulator.store.count() == done
+
+
+@pytest.mark.slow
+def test_convergence_under_faults_for_300_skills(
+    tmp_path: Path, emulator_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from skillsync.emulator.app import Faults
+
+    emulator = emulator_factory(faults=Faults(rate=0.2, seed=17))
+    monkeypatch.setenv(KEY_ENV, "emulator-key")
+    root = tmp_path / "many"
+    (root / "skills").mkdir(parents=True)
+    (root / "skillsync.yaml").write_text(target_config(emulator.url))
+    names = [f"s-{i:03d}" for i in range(300)]
+    for name in names:
+        (root / "skills" / f"{name}.yaml").write_text(skill_yaml(name))
+    result = run_cli("-C", str(root), "apply", "--auto-approve", "--max-retries", "12")
+    assert result.exit_code == 0, result.output[-2000:]
+    assert emulator.app.fault_stats["drop_after_write"] > 5
+    assert sorted(remote_state_all(emulator)) == names  # no duplicates, none missing
+    again = run_cli("-C", str(root), "plan", "--detailed-exitcode", "--max-retries", "12")
+    assert again.exit_code == 0, again.output
+
+
+def remote_state_all(emulator: Emulator) -> list[str]:
+    names: list[str] = []
+    after = None
+    while True:
+        items, more = emulator.store.list("default", 100, after)
+        names += [s["name"] for s in items]
+        if not more:
+            return names
+        after = items[-1]["id"]

@@ -386,6 +386,56 @@ def apply(
     )
 
 
+@_command("import")
+@_client_options
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option(
+    "--all", "import_all", is_flag=True, help="Import every remote skill the target manages."
+)
+@click.option(
+    "--dir",
+    "into",
+    default="skills",
+    show_default=True,
+    help="Folder (in the repository) to write the files into.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace files that already exist.")
+def import_(
+    g: Globals,
+    target_name: str | None,
+    base_url: str | None,
+    parallelism: int | None,
+    max_retries: int,
+    timeout: float,
+    names: tuple[str, ...],
+    import_all: bool,
+    into: str,
+    overwrite: bool,
+) -> int:
+    """Write remote skills as skill files, so the next plan shows no change.
+
+    One YAML file per skill (<dir>/<name>.yaml); instructions longer than
+    8,000 characters go to <dir>/<name>.md as an instructions_file. Existing
+    files and skills defined elsewhere are never overwritten without --overwrite.
+
+    \b
+    Examples:
+      skillsync import --all
+      skillsync import code-reviewer sql-helper --dir skills/imported
+    """
+    from skillsync.commands import import_ as command
+
+    return command.run(
+        g.directory,
+        names,
+        import_all=import_all,
+        target_name=target_name,
+        into=into,
+        overwrite=overwrite,
+        options=_options(base_url, parallelism, max_retries, timeout),
+    )
+
+
 def _error(message: str) -> None:
     click.echo(f"Error: {secrets.redact(message)}", err=True)
 

@@ -1,0 +1,78 @@
+"""Remote skills -> skill files that plan back to exactly the same remote content.
+
+Instructions go into the YAML file as a literal block scalar (``|``, ``|-``,
+``|+`` keep trailing newlines exact); PyYAML falls back to a quoted scalar when
+a literal block cannot hold the text (trailing spaces, control characters), so
+every byte survives. Instructions longer than ``INLINE_LIMIT`` characters go to
+a Markdown ``instructions_file`` beside the YAML file, written byte for byte.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from skillsync.model import RemoteSkill
+from skillsync.yamlread import parse
+
+INLINE_LIMIT = 8_000
+"""Instructions longer than this many characters are written to <name>.md."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(document: dict[str, Any]) -> str:
+    text: str = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return text
+
+
+@dataclass(frozen=True)
+class SkillFiles:
+    """The files one imported skill becomes: relative path -> exact text."""
+
+    yaml_path: str
+    files: dict[str, str]
+
+
+def render_skill(skill: RemoteSkill, directory: str) -> SkillFiles:
+    assert skill.instructions is not None and skill.version is not None
+    yaml_path = f"{directory}/{skill.name}.yaml"
+    document: dict[str, Any] = {
+        "name": skill.name,
+        "description": skill.description,
+        "version": skill.version,
+    }
+    long = len(skill.instructions) > INLINE_LIMIT
+    if long and not skill.instructions.startswith("\ufeff"):
+        md_name = f"{skill.name}.md"
+        document["instructions_file"] = md_name
+        return SkillFiles(
+            yaml_path,
+            {yaml_path: dump_yaml(document), f"{directory}/{md_name}": skill.instructions},
+        )
+    document["instructions"] = skill.instructions
+    text = dump_yaml(document)
+    if parse(text).value != document:  # pragma: no cover - PyYAML round-trips its own output
+        raise ValueError(f"cannot write {skill.name} as YAML exactly")
+    return SkillFiles(yaml_path, {yaml_path: text})
+
+
+def write_exact(path: Path, text: str) -> None:
+    """Write UTF-8 bytes exactly (no newline translation), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_bytes(text.encode("utf-8"))
+    temp.replace(path)

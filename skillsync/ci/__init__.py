@@ -1,0 +1,1 @@
+"""Integrations with CI systems (the GitHub Action's logic lives here, tested)."""

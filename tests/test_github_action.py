@@ -1,0 +1,302 @@
+"""action.yml and the example workflow: schemas, and the action's logic end to end.
+
+The GitHub REST API is the one thing that cannot be real here: a small local
+stand-in server plays it. Skills plans run against the real emulator.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from skillsync.ci import github_action
+from skillsync.ci.github_comments import MAX_COMMENT, marker
+from tests.conftest import KEY_ENV, ROOT, Emulator, content, seed, skill_yaml, write_tree
+
+REPO = "acme/skills"
+TOKEN = "ghs_test_token_0123456789"
+
+
+class FakeGitHub(ThreadingHTTPServer):
+    """Issue comments of one repository, with GitHub's pagination (Link: rel="next")."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _GitHubHandler)
+        self.comments: list[dict[str, Any]] = []
+        self.requests: list[str] = []
+        self.next_id = 1000
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def add(self, body: str) -> int:
+        self.next_id += 1
+        self.comments.append({"id": self.next_id, "body": body})
+        return self.next_id
+
+
+class _GitHubHandler(BaseHTTPRequestHandler):
+    server: FakeGitHub
+
+    def _reply(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _authorised(self) -> bool:
+        self.server.requests.append(f"{self.command} {self.path}")
+        if self.headers.get("authorization") != f"Bearer {TOKEN}":
+            self._reply(401, {"message": "Bad credentials"})
+            return False
+        return True
+
+    def do_GET(self) -> None:
+        if not self._authorised():
+            return
+        url = urlsplit(self.path)
+        query = parse_qs(url.query)
+        per_page = int(query.get("per_page", ["30"])[0])
+        page = int(query.get("page", ["1"])[0])
+        items = self.server.comments[(page - 1) * per_page : page * per_page]
+        headers = {}
+        if page * per_page < len(self.server.comments):
+            headers["link"] = (
+                f'<{self.server.url}{url.path}?per_page={per_page}&page={page + 1}>; rel="next"'
+            )
+        self._reply(200, items, headers)
+
+    def do_POST(self) -> None:
+        if not self._authorised():
+            return
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        self._reply(201, {"id": self.server.add(body["body"]), "body": body["body"]})
+
+    def do_PATCH(self) -> None:
+        if not self._authorised():
+            return
+        comment_id = int(self.path.rsplit("/", 1)[1])
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        for comment in self.server.comments:
+            if comment["id"] == comment_id:
+                comment["body"] = body["body"]
+                self._reply(200, comment)
+                return
+        self._reply(404, {"message": "Not Found"})
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    server = FakeGitHub()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def action_env(
+    tmp_path: Path,
+    repo: Path,
+    github: FakeGitHub,
+    *,
+    command: str = "plan",
+    key: str = "emulator-key",
+    fork: bool = False,
+) -> dict[str, str]:
+    event = {
+        "pull_request": {
+            "number": 7,
+            "head": {"repo": {"full_name": "someone/skills" if fork else REPO}},
+            "base": {"repo": {"full_name": REPO}},
+        }
+    }
+    (tmp_path / "event.json").write_text(json.dumps(event))
+    for name in ("output", "summary"):
+        (tmp_path / name).write_text("")
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != KEY_ENV}
+    env.update(
+        {
+            "SKILLSYNC_COMMAND": command,
+            "SKILLSYNC_WORKDIR": str(repo),
+            "SKILLSYNC_TARGET": "",
+            "SKILLSYNC_API_KEY": key,
+            "SKILLSYNC_COMMENT": "true",
+            "GITHUB_TOKEN": TOKEN,
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+            "GITHUB_API_URL": github.url,
+            "GITHUB_REPOSITORY": REPO,
+            "GITHUB_OUTPUT": str(tmp_path / "output"),
+            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+            "RUNNER_TEMP": str(tmp_path),
+        }
+    )
+    env.pop("SKILLSYNC_BASE_URL", None)
+    return env
+
+
+def outputs(tmp_path: Path) -> dict[str, str]:
+    text = (tmp_path / "output").read_text()
+    result = {}
+    for line in text.splitlines():
+        name, _, value = line.partition("=")
+        result[name] = value
+    return result
+
+
+@pytest.fixture
+def repo(tmp_path: Path, emulator: Emulator) -> Path:
+    config = (
+        "version: 1\ndefault_target: test\ntargets:\n  test:\n"
+        f'    base_url: {emulator.url}\n    api_key_env: {KEY_ENV}\n    manage: ["*"]\n'
+    )
+    return write_tree(
+        tmp_path / "skills-repo",
+        {
+            "skillsync.yaml": config,
+            "skills/a.yaml": skill_yaml("a"),
+            "skills/b.yaml": skill_yaml("b"),
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("schema", "path"),
+    [
+        ("vendor.github-actions", ROOT / "action.yml"),
+        ("vendor.github-workflows", ROOT / "example-repo/.github/workflows/skillsync.yml"),
+    ],
+)
+def test_action_and_workflow_match_github_schemas(schema: str, path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_action_reads_inputs_only_through_env() -> None:
+    import yaml
+
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    for step in action["runs"]["steps"]:
+        assert "${{" not in step["run"], step["name"]
+    run_env = action["runs"]["steps"][1]["env"]
+    assert run_env["SKILLSYNC_API_KEY"] == "${{ inputs.api-key }}"
+
+
+def test_plan_comments_then_updates_the_same_comment(
+    tmp_path: Path,
+    repo: Path,
+    github: FakeGitHub,
+    emulator: Emulator,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    for i in range(120):  # the plan's comment ends up on the second page
+        github.add(f"unrelated comment {i}")
+    env = action_env(tmp_path, repo, github)
+    assert github_action.run(env) == 0  # exit code 2 (changes) must not fail the step
+    assert outputs(tmp_path) == {
+        "exitcode": "2",
+        "has-changes": "true",
+        "summary": "Plan: 2 to add, 0 to change, 0 to destroy.",
+    }
+    mine = [c for c in github.comments if marker("test") in c["body"]]
+    assert len(mine) == 1 and "**Plan: 2 to add, 0 to change, 0 to destroy.**" in mine[0]["body"]
+    summary = (tmp_path / "summary").read_text()
+    assert summary.startswith("### skillsync plan for `test`")
+    assert "::add-mask::emulator-key" in capfd.readouterr().out
+
+    seed(emulator, content("a"), content("b"))
+    (tmp_path / "output").write_text("")
+    assert github_action.run(env) == 0
+    assert outputs(tmp_path)["exitcode"] == "0"
+    assert outputs(tmp_path)["has-changes"] == "false"
+    mine_after = [c for c in github.comments if marker("test") in c["body"]]
+    assert [c["id"] for c in mine_after] == [mine[0]["id"]]
+    assert "No changes. Remote skills match the repository." in mine_after[0]["body"]
+    assert len(github.comments) == 121
+    assert sum(r.startswith("GET ") for r in github.requests) == 4  # two pages, twice
+
+
+def test_fork_without_key_skips_with_a_notice(
+    tmp_path: Path,
+    repo: Path,
+    github: FakeGitHub,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    env = action_env(tmp_path, repo, github, key="", fork=True)
+    assert github_action.run(env) == 0
+    out = capfd.readouterr().out
+    assert "::notice::skillsync plan skipped: a pull request from a fork gets no secrets" in out
+    assert outputs(tmp_path)["has-changes"] == "false"
+    assert github.requests == []
+
+
+def test_missing_key_outside_a_fork_fails(tmp_path: Path, repo: Path, github: FakeGitHub) -> None:
+    env = action_env(tmp_path, repo, github, key="")
+    assert github_action.run(env) == 1
+    assert outputs(tmp_path)["exitcode"] == "1"
+
+
+def test_oversized_plan_comment_is_cut(tmp_path: Path, repo: Path, github: FakeGitHub) -> None:
+    for i in range(40):
+        lines = "".join(f"Step {n} of a long procedure for skill {i}.\n" for n in range(300))
+        (repo / "skills" / f"big-{i:02d}.yaml").write_text(
+            skill_yaml(f"big-{i:02d}", instructions=lines)
+        )
+    env = action_env(tmp_path, repo, github)
+    assert github_action.run(env) == 0
+    [comment] = [c for c in github.comments if marker("test") in c["body"]]
+    assert len(comment["body"]) <= MAX_COMMENT
+    assert "Some diffs were shortened" in comment["body"]
+
+
+def test_apply_and_validate_commands(
+    tmp_path: Path,
+    repo: Path,
+    github: FakeGitHub,
+    emulator: Emulator,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    env = action_env(tmp_path, repo, github, command="apply")
+    assert github_action.run(env) == 0
+    assert emulator.store.count() == 2
+    (repo / "skills" / "bad.yaml").write_text("name: Bad\n")
+    (tmp_path / "output").write_text("")
+    env = action_env(tmp_path, repo, github, command="validate")
+    assert github_action.run(env) == 1
+    assert outputs(tmp_path)["exitcode"] == "1"
+    assert "::error file=skills/bad.yaml,line=1,col=7::name: must be 1-64" in (
+        capfd.readouterr().out
+    )
+    env["SKILLSYNC_COMMAND"] = "destroy"
+    assert github_action.run(env) == 1
+
+
+def test_github_token_is_refused_over_plain_http_to_a_remote_host() -> None:
+    from skillsync.ci.github_comments import GitHubComments
+    from skillsync.errors import SkillsyncError
+
+    with pytest.raises(SkillsyncError, match="plain http"):
+        GitHubComments("http://github.example.com", TOKEN, REPO)

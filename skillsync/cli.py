@@ -21,9 +21,9 @@ from typing import Any
 import click
 
 from skillsync import __version__, secrets
-from skillsync.emulator.app import DEFAULT_RPM
+from skillsync.emulator import DEFAULT_RPM
 from skillsync.errors import SkillsyncError
-from skillsync.remote import ClientOptions
+from skillsync.options import ClientOptions
 
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130

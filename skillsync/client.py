@@ -35,6 +35,12 @@ from skillsync.errors import (
     status_error_class,
 )
 from skillsync.model import RemoteSkill
+from skillsync.options import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_PARALLELISM,
+    DEFAULT_READ_TIMEOUT,
+)
 
 log = logging.getLogger("skillsync.client")
 
@@ -43,10 +49,6 @@ PAGE_LIMIT = 100
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 RETRY_AFTER_CAP = 60.0
-DEFAULT_MAX_RETRIES = 4
-DEFAULT_CONNECT_TIMEOUT = 10.0
-DEFAULT_READ_TIMEOUT = 60.0
-DEFAULT_PARALLELISM = 10
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -26,17 +26,38 @@ class _Dumper(yaml.SafeDumper):
     pass
 
 
+class _QuotingDumper(yaml.SafeDumper):
+    pass
+
+
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
     style = "|" if "\n" in data else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 
+def _represent_quoted(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+
+
 _Dumper.add_representer(str, _represent_str)
+_QuotingDumper.add_representer(str, _represent_quoted)
 
 
-def dump_yaml(document: dict[str, Any]) -> str:
-    text: str = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+def dump_yaml(document: dict[str, Any], *, quote: bool = False) -> str:
+    dumper = _QuotingDumper if quote else _Dumper
+    text: str = yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
     return text
+
+
+def dump_exact(document: dict[str, Any]) -> str | None:
+    """YAML that reads back as exactly ``document``: readable styles first, then
+    double quotes for every string (PyYAML's other styles mangle a few characters,
+    such as a lone U+0085); None if neither round-trips."""
+    for quote in (False, True):
+        text = dump_yaml(document, quote=quote)
+        if parse(text).value == document:
+            return text
+    return None
 
 
 @dataclass(frozen=True)
@@ -55,19 +76,15 @@ def render_skill(skill: RemoteSkill, directory: str) -> SkillFiles:
         "description": skill.description,
         "version": skill.version,
     }
-    long = len(skill.instructions) > INLINE_LIMIT
-    if long and not skill.instructions.startswith("\ufeff"):
-        md_name = f"{skill.name}.md"
-        document["instructions_file"] = md_name
-        return SkillFiles(
-            yaml_path,
-            {yaml_path: dump_yaml(document), f"{directory}/{md_name}": skill.instructions},
-        )
-    document["instructions"] = skill.instructions
-    text = dump_yaml(document)
-    if parse(text).value != document:  # pragma: no cover - PyYAML round-trips its own output
-        raise ValueError(f"cannot write {skill.name} as YAML exactly")
-    return SkillFiles(yaml_path, {yaml_path: text})
+    inline = {**document, "instructions": skill.instructions}
+    text = None if len(skill.instructions) > INLINE_LIMIT else dump_exact(inline)
+    if text is not None:
+        return SkillFiles(yaml_path, {yaml_path: text})
+    md_name = f"{skill.name}.md"
+    head = dump_exact({**document, "instructions_file": md_name})
+    if head is None or skill.instructions.startswith("\ufeff"):
+        raise ValueError(f"cannot write skill '{skill.name}' as files exactly")
+    return SkillFiles(yaml_path, {yaml_path: head, f"{directory}/{md_name}": skill.instructions})
 
 
 def write_exact(path: Path, text: str) -> None:

@@ -7,6 +7,7 @@ may live in an ``instructions_file``, and an Agent Skills folder whose
 
 from __future__ import annotations
 
+import glob
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,47 +30,76 @@ class SkillFile:
     name: str | None = None
     name_at: Location | None = None
     renamed_at: dict[str, Location] = field(default_factory=dict)
+    not_a_file: bool = False
+
+
+class Inside:
+    """Where paths really lead (symlinks resolved), with one realpath per folder.
+
+    Resolving every file separately costs several system calls per path
+    component; skill files share a few folders, so folders are resolved once
+    and a file is resolved on its own only when it is itself a symlink.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = os.path.realpath(root)
+        self._folders: dict[str, str] = {}
+
+    def resolve(self, path: Path | str) -> str:
+        folder, name = os.path.split(path)
+        real_folder = self._folders.get(folder)
+        if real_folder is None:
+            real_folder = self._folders[folder] = os.path.realpath(folder)
+        real = os.path.join(real_folder, name)
+        if os.path.islink(real):
+            real = os.path.realpath(real)
+        return real
+
+    def holds(self, real: str) -> bool:
+        """Is this resolved path inside the repository?"""
+        return real == self.root or real.startswith(self.root + os.sep)
 
 
 def rel(root: Path, path: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """``path`` relative to ``root`` as shown to users (posix separators)."""
+    text, prefix = str(path), str(root) + os.sep
+    if text.startswith(prefix):
+        return text[len(prefix) :].replace(os.sep, "/")
+    return Path(text).as_posix()
 
 
-def discover(root: Path, globs: tuple[str, ...]) -> tuple[list[Path], list[Problem]]:
-    """Files matched by the config's globs, sorted; matches that leave the repository are
-    problems (a symlink to a file or folder outside it)."""
-    found: set[Path] = set()
-    problems: list[Problem] = []
-    resolved_root = root.resolve()
+def discover(root: Path, globs: tuple[str, ...]) -> list[Path]:
+    """Paths matched by the config's globs, sorted. Hidden files are not matched.
+
+    Matches are not checked here (a stat each); ``load_file`` checks each one,
+    including that it does not lead outside the repository.
+    """
+    found: set[str] = set()
     for pattern in globs:
         if pattern.startswith("/") or ".." in Path(pattern).parts:
             continue  # reported by config validation
-        for path in root.glob(pattern):
-            if not path.is_file():
-                continue
-            if not path.resolve().is_relative_to(resolved_root):
-                problems.append(
-                    Problem(
-                        Location(rel(root, path)),
-                        "resolves outside the repository (symlink); keep skill files inside it",
-                    )
-                )
-                continue
-            found.add(path)
-    return sorted(found), problems
+        found.update(glob.glob(pattern, root_dir=root, recursive=True))
+    return [root / relative for relative in sorted(found)]
 
 
-def load_file(root: Path, path: Path) -> SkillFile:
+def load_file(root: Path, path: Path, inside: Inside | None = None) -> SkillFile:
+    """Load one file; ``SkillFile.not_a_file`` marks a glob match that is a folder."""
     display = rel(root, path)
     result = SkillFile(display)
+    inside = inside or Inside(root)
+    if not inside.holds(inside.resolve(path)):
+        message = "resolves outside the repository (symlink); keep skill files inside it"
+        result.problems.append(Problem(Location(display), message))
+        return result
     try:
         if path.name == SKILL_MD:
             _load_skill_md(root, path, result)
         else:
-            _load_yaml(root, path, result)
+            _load_yaml(root, path, result, inside)
+    except IsADirectoryError:
+        result.not_a_file = True
+    except FileNotFoundError:
+        result.problems.append(Problem(Location(display), "cannot be read (a broken symlink?)"))
     except YAMLProblem as exc:
         result.problems.append(Problem(Location(display, exc.line, exc.col), exc.message))
     return result
@@ -105,7 +135,7 @@ def _note_names(doc: Document, result: SkillFile) -> None:
                 result.renamed_at[old] = doc.locate(result.path, ("renamed_from", index))
 
 
-def _load_yaml(root: Path, path: Path, result: SkillFile) -> None:
+def _load_yaml(root: Path, path: Path, result: SkillFile, inside: Inside) -> None:
     doc = parse(read_source(path))
     if not _mapping(doc, result, "the file"):
         return
@@ -116,7 +146,9 @@ def _load_yaml(root: Path, path: Path, result: SkillFile) -> None:
     data = doc.value
     instructions = data.get("instructions")
     if instructions is None:
-        instructions = _read_instructions_file(root, path, data["instructions_file"], doc, result)
+        instructions = _read_instructions_file(
+            root, path, data["instructions_file"], doc, result, inside
+        )
         if instructions is None:
             return
     result.skill = Skill(
@@ -130,7 +162,7 @@ def _load_yaml(root: Path, path: Path, result: SkillFile) -> None:
 
 
 def _read_instructions_file(
-    root: Path, path: Path, value: str, doc: Document, result: SkillFile
+    root: Path, path: Path, value: str, doc: Document, result: SkillFile, inside: Inside
 ) -> str | None:
     where = doc.locate(result.path, ("instructions_file",))
 
@@ -140,20 +172,19 @@ def _read_instructions_file(
     if os.path.isabs(value) or value.startswith(("/", "\\")):
         fail(f"{value!r} is an absolute path; give a path relative to {path.name}")
         return None
-    target = path.parent / value
-    resolved = target.resolve()
-    if not resolved.is_relative_to(root.resolve()):
+    target = os.path.join(os.path.dirname(path), value)
+    resolved = inside.resolve(target)
+    if not inside.holds(resolved):
         fail(f"{value!r} resolves outside the repository; keep it inside")
         return None
-    if not resolved.is_file():
-        fail(f"{value!r} not found (looked at {rel(root, target)})")
-        return None
     try:
-        text = read_source(resolved)
+        text = read_source(Path(resolved))
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        fail(f"{value!r} not found (looked at {rel(root, Path(os.path.normpath(target)))})")
+        return None
     except YAMLProblem as exc:
-        result.problems.append(
-            Problem(Location(rel(root.resolve(), resolved), exc.line, exc.col), exc.message)
-        )
+        shown = rel(Path(inside.root), Path(resolved))
+        result.problems.append(Problem(Location(shown, exc.line, exc.col), exc.message))
         return None
     if not text:
         fail(f"{value!r} is empty")

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
-from skillsync.client import DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT, SkillsClient
+from skillsync.client import SkillsClient
 from skillsync.config import Config, TargetConfig, local_db_path, resolve_base_url
 from skillsync.errors import TargetError
+from skillsync.options import ClientOptions
 
 LOCAL_KEY = "emulator-key"
 """The embedded emulator's default key: a local: target needs no key of the user's."""
-
-
-@dataclass(frozen=True)
-class ClientOptions:
-    base_url: str | None = None
-    parallelism: int | None = None
-    max_retries: int = DEFAULT_MAX_RETRIES
-    read_timeout: float = DEFAULT_READ_TIMEOUT
 
 
 def open_client(config: Config, target: TargetConfig, options: ClientOptions) -> SkillsClient:

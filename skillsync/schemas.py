@@ -16,10 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
-
+from skillsync.fastcheck import Check, Compiler, ecma_pattern
 from skillsync.model import Problem
 from skillsync.yamlread import Document
 
@@ -41,17 +38,45 @@ def load_schema(name: str) -> dict[str, Any]:
     return data
 
 
+def _by_id() -> dict[str, dict[str, Any]]:
+    return {load_schema(n)["$id"]: load_schema(n) for n in SCHEMA_FILES}
+
+
+def _resolve(base: str, ref: str) -> dict[str, Any]:
+    from urllib.parse import urljoin
+
+    url, _, pointer = urljoin(base, ref).partition("#")
+    node: Any = _by_id()[url]
+    for part in filter(None, pointer.split("/")):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return dict(node)
+
+
 @cache
-def _registry() -> Registry[Any]:
-    resources_ = [
+def fast_validator(name: str) -> Check:
+    schema = load_schema(name)
+    return Compiler(_resolve).compile(schema, schema["$id"])
+
+
+@cache
+def validator(name: str) -> Any:
+    """jsonschema's validator, imported only when a document needs its messages."""
+    from jsonschema import Draft202012Validator, validators
+    from referencing import Registry, Resource
+
+    def pattern(v: Any, expected: str, instance: Any, schema: Any) -> Any:
+        from jsonschema.exceptions import ValidationError
+
+        if isinstance(instance, str) and not ecma_pattern(expected).search(instance):
+            yield ValidationError(f"{instance!r} does not match {expected!r}")
+
+    ecma = validators.extend(  # type: ignore[no-untyped-call]
+        Draft202012Validator, {"pattern": pattern}
+    )
+    registry: Registry[Any] = Registry().with_resources(
         (load_schema(n)["$id"], Resource.from_contents(load_schema(n))) for n in SCHEMA_FILES
-    ]
-    return Registry().with_resources(resources_)
-
-
-@cache
-def validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(load_schema(name), registry=_registry())
+    )
+    return ecma(load_schema(name), registry=registry)
 
 
 _PATTERN_MESSAGES = {
@@ -98,7 +123,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _problems(error: ValidationError, doc: Document, file: str) -> Iterator[Problem]:
+def _problems(error: Any, doc: Document, file: str) -> Iterator[Problem]:
     path = tuple(error.absolute_path)
     field = field_name(path)
     kind: Any = error.validator
@@ -172,14 +197,16 @@ def _problems(error: ValidationError, doc: Document, file: str) -> Iterator[Prob
 
 def check(doc: Document, schema: str, file: str) -> list[Problem]:
     """All schema problems of ``doc`` (already parsed) against ``schema``."""
+    if fast_validator(schema)(doc.value):
+        return []
     problems: set[Problem] = set()
     for error in validator(schema).iter_errors(doc.value):
         problems.update(_problems(error, doc, file))
     return sorted(problems)
 
 
-_NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_NAME_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
 def is_valid_name(name: str) -> bool:
-    return len(name) <= 64 and bool(_NAME_RE.match(name))
+    return len(name) <= 64 and _NAME_RE.fullmatch(name) is not None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
+import os
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from skillsync.config import CONFIG_NAME, Config
-from skillsync.loader import SkillFile, discover, load_file, rel
+from skillsync.loader import Inside, SkillFile, discover, load_file, rel
 from skillsync.model import Location, Problem, Skill
 
 
@@ -31,17 +34,24 @@ class ValidationResult:
 
 
 def validate_repository(
-    config: Config, config_problems: list[Problem], only: list[Path] | None = None
+    config: Config,
+    config_problems: list[Problem],
+    only: list[Path] | None = None,
+    *,
+    keep_instructions: bool = True,
 ) -> ValidationResult:
     """Load and check every skill file of the repository.
 
     With ``only``, those files are loaded too (matched by the globs or not) and
     just their problems are reported; the cross-file rules still see the whole
-    repository.
+    repository. Without ``keep_instructions`` (validate only reports), large
+    repositories are loaded by several processes and the skills come back with
+    empty instructions.
     """
     root = config.root
-    paths, problems = discover(root, config.skills)
-    problems = list(config_problems) + problems
+    inside = Inside(root)
+    paths = discover(root, config.skills)
+    problems = list(config_problems)
     selected: set[str] | None = None
     if only is not None:
         selected = {CONFIG_NAME}
@@ -56,7 +66,11 @@ def validate_repository(
                 selected.add(display)
                 if path.absolute() not in paths:
                     paths.append(path.absolute())
-    files = [load_file(root, path) for path in paths]
+    if keep_instructions:
+        files = [load_file(root, path, inside) for path in paths]
+    else:
+        files = _load_for_report(root, paths)
+    files = [f for f in files if not f.not_a_file]
     for skill_file in files:
         problems.extend(skill_file.problems)
     problems.extend(_cross_file(files))
@@ -65,6 +79,37 @@ def validate_repository(
     result = ValidationResult(config, files, sorted(set(problems)))
     _drop_invalid(result)
     return result
+
+
+PARALLEL_MIN_FILES = 1000
+"""Below this, forking workers costs more than it saves."""
+
+
+def _load_stripped(root: Path, paths: list[Path]) -> list[SkillFile]:
+    inside = Inside(root)
+    files = [load_file(root, path, inside) for path in paths]
+    for skill_file in files:  # only the verdict travels back; the text is not needed
+        if skill_file.skill is not None:
+            skill_file.skill = replace(skill_file.skill, instructions="")
+    return files
+
+
+def _load_for_report(root: Path, paths: list[Path]) -> list[SkillFile]:
+    """Load files on every core (fork workers), in the order given."""
+    workers = min(os.cpu_count() or 1, 8)
+    if (
+        workers < 2
+        or len(paths) < PARALLEL_MIN_FILES
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return _load_stripped(root, paths)
+    size = -(-len(paths) // workers)
+    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+    with multiprocessing.get_context("fork").Pool(len(chunks) - 1) as pool:
+        pending = pool.map_async(functools.partial(_load_stripped, root), chunks[1:])
+        mine = _load_stripped(root, chunks[0])
+        rest = pending.get()
+    return [*mine, *(f for chunk in rest for f in chunk)]
 
 
 def _cross_file(files: list[SkillFile]) -> list[Problem]:

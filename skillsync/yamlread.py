@@ -10,6 +10,8 @@ documents in one file.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,10 +19,17 @@ import yaml
 
 from skillsync.model import Location
 
+_Parser: Any
 try:
-    _Loader: type[Any] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml.loader import SafeLoader as _Parser
+
+# One resolver and one constructor serve every file: building PyYAML's Loader
+# (parser + composer + constructor + resolver) per file costs more than
+# parsing a small skill file.
+_RESOLVER: Any = yaml.resolver.Resolver()
+_CONSTRUCTOR: Any = yaml.constructor.SafeConstructor()
 
 MAX_DEPTH = 32
 
@@ -72,12 +81,10 @@ def _pos(mark: Any, line_offset: int) -> tuple[int, int]:
 
 class _Builder:
     def __init__(self, text: str, line_offset: int) -> None:
-        self.loader = _Loader(text)
+        self.parser = _Parser(text)
         self.offset = line_offset
         self.doc = Document(value=None)
-
-    def next(self) -> Any:
-        return self.loader.get_event()
+        self.next: Callable[[], Any] = self.parser.get_event
 
     def fail(self, message: str, mark: Any) -> YAMLProblem:
         line, col = _pos(mark, self.offset)
@@ -100,80 +107,87 @@ class _Builder:
                 )
             return self.doc
         finally:
-            self.loader.dispose()
+            dispose = getattr(self.parser, "dispose", None)
+            if dispose is not None:
+                dispose()
 
     def node(self, event: Any, path: Path_, depth: int) -> Any:
-        if isinstance(event, yaml.AliasEvent):
+        kind = type(event)
+        if kind is yaml.AliasEvent:
             raise self.fail(
                 f"YAML aliases (*{event.anchor}) are not allowed; write the value out",
                 event.start_mark,
             )
-        if getattr(event, "anchor", None):
+        if event.anchor:
             raise self.fail(
                 f"YAML anchors (&{event.anchor}) are not allowed; write the value out",
                 event.start_mark,
             )
         if depth > MAX_DEPTH:
             raise self.fail(f"nesting deeper than {MAX_DEPTH} levels", event.start_mark)
-        self.doc.values[path] = _pos(event.start_mark, self.offset)
-        if isinstance(event, yaml.ScalarEvent):
+        mark: Any = event.start_mark
+        self.doc.values[path] = (mark.line + 1 + self.offset, mark.column + 1)
+        if kind is yaml.ScalarEvent:
             return self.scalar(event)
-        if isinstance(event, yaml.SequenceStartEvent):
+        if kind is yaml.SequenceStartEvent:
             items: list[Any] = []
             event = self.next()
-            while not isinstance(event, yaml.SequenceEndEvent):
+            while type(event) is not yaml.SequenceEndEvent:
                 items.append(self.node(event, (*path, len(items)), depth + 1))
                 event = self.next()
             return items
-        if isinstance(event, yaml.MappingStartEvent):
-            mapping: dict[str, Any] = {}
+        mapping: dict[str, Any] = {}
+        keys = self.doc.keys
+        event = self.next()
+        while type(event) is not yaml.MappingEndEvent:
+            if type(event) is not yaml.ScalarEvent:
+                raise self.fail("mapping keys must be plain strings", event.start_mark)
+            if event.anchor:
+                raise self.fail(
+                    f"YAML anchors (&{event.anchor}) are not allowed; write the value out",
+                    event.start_mark,
+                )
+            key = self.scalar(event)
+            if not isinstance(key, str):
+                key = event.value
+            mark = event.start_mark
+            if key in mapping:
+                first = keys[(*path, key)]
+                raise self.fail(
+                    f"duplicate key '{key}' (first defined at line {first[0]}); keep one of them",
+                    mark,
+                )
+            keys[(*path, key)] = (mark.line + 1 + self.offset, mark.column + 1)
+            mapping[key] = self.node(self.next(), (*path, key), depth + 1)
             event = self.next()
-            while not isinstance(event, yaml.MappingEndEvent):
-                key_event = event
-                if not isinstance(key_event, yaml.ScalarEvent):
-                    raise self.fail("mapping keys must be plain strings", key_event.start_mark)
-                if key_event.anchor:
-                    raise self.fail(
-                        f"YAML anchors (&{key_event.anchor}) are not allowed; write the value out",
-                        key_event.start_mark,
-                    )
-                key = self.scalar(key_event)
-                if not isinstance(key, str):
-                    key = key_event.value
-                if key in mapping:
-                    first = self.doc.keys[(*path, key)]
-                    raise self.fail(
-                        f"duplicate key '{key}' (first defined at line {first[0]}); "
-                        "keep one of them",
-                        key_event.start_mark,
-                    )
-                self.doc.keys[(*path, key)] = _pos(key_event.start_mark, self.offset)
-                mapping[key] = self.node(self.next(), (*path, key), depth + 1)
-                event = self.next()
-            return mapping
-        raise self.fail("unexpected YAML structure", event.start_mark)  # pragma: no cover
+        return mapping
 
     def scalar(self, event: Any) -> Any:
+        value = event.value
         if event.tag not in (None, "!"):
-            if event.tag.startswith("tag:yaml.org,2002:") and event.tag[18:] in (
-                "str",
-                "int",
-                "float",
-                "bool",
-                "null",
-            ):
-                tag = event.tag
-            else:
-                raise self.fail(f"YAML tag {event.tag} is not allowed", event.start_mark)
+            tag = event.tag
+            if not tag.startswith("tag:yaml.org,2002:") or tag[18:] not in _PLAIN_TAGS:
+                raise self.fail(f"YAML tag {tag} is not allowed", event.start_mark)
+        elif not event.implicit[0]:
+            return value  # quoted or block scalars without a tag are strings
         else:
-            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            tag = _resolved.get(value) if len(value) <= 32 else None
+            if tag is None:
+                tag = _RESOLVER.resolve(yaml.ScalarNode, value, event.implicit)
+                if len(value) <= 32 and len(_resolved) < 10_000:
+                    _resolved[value] = tag
         if tag == "tag:yaml.org,2002:str":
-            return event.value
-        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+            return value
+        node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
         try:
-            return self.loader.construct_object(node)
+            return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
         except yaml.YAMLError as exc:
-            raise self.fail(f"bad value {event.value!r}: {exc}", event.start_mark) from None
+            raise self.fail(f"bad value {value!r}: {exc}", event.start_mark) from None
+
+
+_PLAIN_TAGS = frozenset({"str", "int", "float", "bool", "null"})
+_resolved: dict[str, str] = {}
+"""Tags of short plain scalars already resolved (keys and versions repeat across files)."""
 
 
 def parse(text: str, *, line_offset: int = 0) -> Document:
@@ -201,14 +215,28 @@ def read_source(path: Any) -> str:
     """Read a skill or config file as UTF-8, refusing what skillsync never accepts.
 
     Raises YAMLProblem (with a position) for: larger than 1 MiB, a byte order
-    mark, bytes that are not UTF-8. ``path`` is a ``pathlib.Path``.
+    mark, bytes that are not UTF-8. ``path`` is a path (str or ``pathlib.Path``).
+    OS errors (missing file, a folder) propagate.
     """
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise YAMLProblem(
-            f"file is {size:,} bytes, over the 1 MiB limit; split it or shorten it", 1, 1
-        )
-    data: bytes = path.read_bytes()
+    # Plain os.open/os.read: a file object's buffering costs more than it saves here.
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        size = 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(fd, MAX_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_FILE_BYTES:
+            total = os.fstat(fd).st_size
+            raise YAMLProblem(
+                f"file is {total:,} bytes, over the 1 MiB limit; split it or shorten it", 1, 1
+            )
+    finally:
+        os.close(fd)
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if data.startswith(b"\xef\xbb\xbf"):
         raise YAMLProblem("file starts with a UTF-8 byte order mark; save it without BOM", 1, 1)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from skillsync import config as config_mod
@@ -121,6 +121,7 @@ lengthy = st.builds(lambda s, n: s * n, special, st.sampled_from([1, 1, 200]))
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(instructions=lengthy, description=st.sampled_from(["d", "yes", "1.5", "x: y", "#no"]))
+@example(instructions="\x85", description="d")  # PyYAML's plain/quoted styles mangle a lone NEL
 def test_any_instructions_round_trip(tmp_path: Path, instructions: str, description: str) -> None:
     remote = RemoteSkill("skill_1", "round-trip", description, instructions, "1.0.0")
     root = tmp_path / "rt"

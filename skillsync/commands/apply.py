@@ -14,9 +14,10 @@ from skillsync.applier import apply_plan
 from skillsync.client import SkillsClient
 from skillsync.config import Config, TargetConfig
 from skillsync.errors import ApplyIncomplete, Cancelled, SkillsyncError, StalePlan
+from skillsync.options import ClientOptions
 from skillsync.plan import Plan
 from skillsync.planning import plan_target, refuse_if_unsafe
-from skillsync.remote import ClientOptions, open_client
+from skillsync.remote import open_client
 from skillsync.render import apply_output
 from skillsync.render.plan_text import render_text
 from skillsync.snapshot import read_remote

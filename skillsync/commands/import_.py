@@ -11,8 +11,9 @@ from skillsync import config as config_mod
 from skillsync.errors import ImportRefused, SkillsyncError
 from skillsync.importer import render_skill, write_exact
 from skillsync.loader import discover
+from skillsync.options import ClientOptions
 from skillsync.plan import matches
-from skillsync.remote import ClientOptions, open_client
+from skillsync.remote import open_client
 from skillsync.validation import validate_repository
 
 
@@ -64,7 +65,7 @@ def run(
         click.echo(f"wrote {rendered.yaml_path}" + (f" (+ {', '.join(extra)})" if extra else ""))
     for name, reason in sorted(skipped):
         click.echo(f"skipped {name}: {reason}")
-    found, _ = discover(config.root, config.skills)
+    found = discover(config.root, config.skills)
     unmatched = [w.yaml_path for w in written if config.root / w.yaml_path not in found]
     for path in unmatched:
         click.echo(

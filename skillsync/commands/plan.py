@@ -10,9 +10,10 @@ from pathlib import Path
 import click
 
 from skillsync import config as config_mod
+from skillsync.options import ClientOptions
 from skillsync.plan import Plan
 from skillsync.planning import plan_target, refuse_if_unsafe
-from skillsync.remote import ClientOptions, open_client
+from skillsync.remote import open_client
 from skillsync.render.plan_markdown import render_markdown
 from skillsync.render.plan_text import render_text
 

@@ -19,7 +19,9 @@ def run(
     color: bool = False,
 ) -> int:
     config, config_problems = config_mod.load(directory)
-    result = validate_repository(config, config_problems, only=files or None)
+    result = validate_repository(
+        config, config_problems, only=files or None, keep_instructions=False
+    )
     render.FORMATS[output_format](result, sys.stdout, color)
     failed = bool(result.errors) or (strict and bool(result.warnings))
     return 1 if failed else 0

@@ -22,11 +22,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from skillsync import schemas
+from skillsync.emulator import DEFAULT_KEY, DEFAULT_RPM, DEFAULT_WORKSPACE
 from skillsync.emulator.store import NameTaken, SkillStore
+from skillsync.fastcheck import ecma_pattern
 
-DEFAULT_KEY = "emulator-key"
-DEFAULT_WORKSPACE = "default"
-DEFAULT_RPM = 1_000_000
 MAX_BODY_BYTES = 1024 * 1024
 FAULT_KINDS = ("overloaded", "api_error", "rate_limited", "drop_after_write")
 WRITE_METHODS = frozenset({"POST", "PATCH", "DELETE"})
@@ -34,7 +33,7 @@ STATS_PATH = "/_emulator/stats"
 
 _SKILL_PATH = re.compile(r"^/v1/skills/([^/]+)$")
 _FIELD_RULES = schemas.load_schema("skill.schema.json")["properties"]
-_VERSION_RE = re.compile(_FIELD_RULES["version"]["pattern"])
+_VERSION_RE = ecma_pattern(_FIELD_RULES["version"]["pattern"])
 CREATE_FIELDS = ("name", "description", "instructions", "version")
 PATCH_FIELDS = ("description", "instructions", "version")
 
@@ -333,7 +332,7 @@ def _check_field(name: str, value: Any) -> None:
         if "<" in value or ">" in value:
             raise _bad("description: must not contain < or >")
     elif name == "version":
-        if not _VERSION_RE.match(value):
+        if not _VERSION_RE.search(value):
             raise _bad("version: must be a semantic version such as 1.2.0")
     elif name == "instructions" and not value:
         raise _bad("instructions: must not be empty")

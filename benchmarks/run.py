@@ -32,10 +32,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "agent-skills"
 KEY = "emulator-key"
-WORDS = (
-    "review check explain summarise draft release incident query customer policy test "
-    "security latency budget schema index migration rollback deploy monitor alert"
-).split()
+INLINE_SHARE = 0.5
+"""Share of skills whose instructions are inline (the rest use instructions_file)."""
+WORDS = [
+    *("review", "check", "explain", "summarise", "draft", "release", "incident", "query"),
+    *("customer", "policy", "test", "security", "latency", "budget", "schema", "index"),
+    *("migration", "rollback", "deploy", "monitor", "alert"),
+]
 
 
 # -- synthetic repositories ----------------------------------------------------------------
@@ -78,23 +81,28 @@ def skill(rng: random.Random, index: int, bodies: list[str]) -> dict[str, str]:
 
 def write_repo(root: Path, skills: list[dict[str, str]], url: str = "") -> None:
     (root / "skills").mkdir(parents=True, exist_ok=True)
-    config = "version: 1\nskills: [\"skills/*.yaml\"]\n"
+    config = 'version: 1\nskills: ["skills/*.yaml"]\n'
     if url:
         config += (
             "default_target: bench\ntargets:\n  bench:\n"
-            f"    base_url: {url}\n    api_key_env: BENCH_KEY\n    manage: [\"*\"]\n"
+            f'    base_url: {url}\n    api_key_env: BENCH_KEY\n    manage: ["*"]\n'
             "safety:\n  max_delete_percent: 100\n"
         )
     (root / "skillsync.yaml").write_text(config)
-    for s in skills:
-        body = "".join(f"  {line}\n" if line else "\n" for line in s["instructions"].split("\n"))
-        body = body.rstrip("\n") + "\n" if s["instructions"].endswith("\n") else body
-        text = (
+    for index, s in enumerate(skills):
+        head = (
             f"name: {s['name']}\ndescription: {json.dumps(s['description'])}\n"
-            f"version: {s['version']}\ninstructions_file: {s['name']}.md\n"
+            f"version: {s['version']}\n"
         )
+        if index % 100 < INLINE_SHARE * 100:
+            from skillsync.importer import dump_exact
+
+            text = dump_exact(s) or ""
+            assert text, s["name"]
+        else:
+            text = head + f"instructions_file: {s['name']}.md\n"
+            (root / "skills" / f"{s['name']}.md").write_bytes(s["instructions"].encode())
         (root / "skills" / f"{s['name']}.yaml").write_text(text)
-        (root / "skills" / f"{s['name']}.md").write_bytes(s["instructions"].encode())
 
 
 # -- processes -------------------------------------------------------------------------------
@@ -114,11 +122,17 @@ def emulator(db: Path, *extra: str) -> Iterator[str]:
         process.wait(timeout=30)
 
 
+def user_env(**extra: str) -> dict[str, str]:
+    """The environment of a user's shell: bytecode caches on, as after pip install."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, **extra}
+
+
 def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
     """Run a command; (seconds, exit code, peak resident set in KiB)."""
     start = time.perf_counter()
     process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command, env=env or user_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
@@ -171,7 +185,7 @@ def populate(db: Path, skills: list[dict[str, str]]) -> None:
 def bench_plan(work: Path, skills: list[dict[str, str]], runs: int) -> dict[str, Any]:
     db = work / f"plan-{len(skills)}.db"
     populate(db, skills)
-    env = {**os.environ, "BENCH_KEY": KEY}
+    env = user_env(BENCH_KEY=KEY)
     result: dict[str, Any] = {}
     with emulator(db) as url:
         repo = work / f"plan-{len(skills)}"
@@ -189,9 +203,7 @@ def bench_plan(work: Path, skills: list[dict[str, str]], runs: int) -> dict[str,
             return seconds
 
         result["plan"] = measure(runs, plan)
-        result["plan_requests"] = {
-            k: v // runs for k, v in delta(stats(url), before).items()
-        }
+        result["plan_requests"] = {k: v // runs for k, v in delta(stats(url), before).items()}
         result["peak_rss_mib"] = max(peak) / 1024
         baseline = [sys.executable, str(HERE / "baseline.py"), url, KEY, "10"]
         result["baseline"] = measure(runs, lambda: timed(baseline)[0])
@@ -199,9 +211,10 @@ def bench_plan(work: Path, skills: list[dict[str, str]], runs: int) -> dict[str,
     return result
 
 
-def bench_apply(work: Path, skills: list[dict[str, str]], runs: int,
-                parallelism: int) -> dict[str, Any]:
-    env = {**os.environ, "BENCH_KEY": KEY}
+def bench_apply(
+    work: Path, skills: list[dict[str, str]], runs: int, parallelism: int
+) -> dict[str, Any]:
+    env = user_env(BENCH_KEY=KEY)
     requests: dict[str, int] = {}
 
     def apply() -> float:
@@ -213,8 +226,9 @@ def bench_apply(work: Path, skills: list[dict[str, str]], runs: int,
             write_repo(repo, skills, url)
             before = stats(url)
             seconds, _, _ = timed(
-                skillsync("-C", str(repo), "apply", "--auto-approve", "--parallelism",
-                          str(parallelism)),
+                skillsync(
+                    "-C", str(repo), "apply", "--auto-approve", "--parallelism", str(parallelism)
+                ),
                 env,
             )
             requests.update(delta(stats(url), before))
@@ -236,7 +250,8 @@ def main() -> None:
     rng = random.Random(2026)
     bodies = _corpus_bodies()
     skills = [skill(rng, i, bodies) for i in range(large)]
-    results: dict[str, Any] = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]}}
+    machine = {"cores": os.cpu_count(), "python": sys.version.split()[0]}
+    results: dict[str, Any] = {"machine": machine, "inline_share": INLINE_SHARE}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="skillsync-bench-") as temp:
         work = Path(temp)
@@ -248,11 +263,10 @@ def main() -> None:
             results[f"plan_{n}"] = bench_plan(work, skills[:n], runs)
         for parallelism in (1, 10):
             print(f"apply {apply_n} at parallelism {parallelism} ...", flush=True)
-            results[f"apply_p{parallelism}"] = bench_apply(work, skills[:apply_n], runs,
-                                                          parallelism)
-    results["speedup_apply"] = (
-        results["apply_p1"]["median"] / results["apply_p10"]["median"]
-    )
+            results[f"apply_p{parallelism}"] = bench_apply(
+                work, skills[:apply_n], runs, parallelism
+            )
+    results["speedup_apply"] = results["apply_p1"]["median"] / results["apply_p10"]["median"]
     results["total_seconds"] = time.perf_counter() - started
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
@@ -277,21 +291,26 @@ def print_table(r: dict[str, Any], small: int, large: int, apply_n: int) -> None
         lines.append(_row(f"plan {n:,} in-sync skills", p["plan"]))
         lines.append(_row(f"bare baseline, same requests ({n:,})", p["baseline"]))
         lines.append(f"| plan / baseline ({n:,}) | {p['ratio']:.2f}x | | <= 1.3x |")
-    lines.append(f"| peak RSS, plan of {large:,} | {r[f'plan_{large}']['peak_rss_mib']:.0f} MiB "
-                 "| | < 200 MB |")
+    lines.append(
+        f"| peak RSS, plan of {large:,} | {r[f'plan_{large}']['peak_rss_mib']:.0f} MiB "
+        "| | < 200 MB |"
+    )
     lines.append(_row(f"apply {apply_n:,} creates, 20 ms latency, parallelism 1", r["apply_p1"]))
-    lines.append(_row(f"apply {apply_n:,} creates, 20 ms latency, parallelism 10",
-                      r["apply_p10"]))
+    lines.append(_row(f"apply {apply_n:,} creates, 20 ms latency, parallelism 10", r["apply_p10"]))
     lines.append(f"| apply speed-up, parallelism 10 vs 1 | {r['speedup_apply']:.1f}x | | >= 6x |")
     for n in (small, large):
         reqs = r[f"plan_{n}"]["plan_requests"]
-        lines.append(f"| requests of a plan of {n:,} | "
-                     f"{', '.join(f'{k}: {v}' for k, v in sorted(reqs.items()))} | | "
-                     "list pages + one read per skill |")
+        lines.append(
+            f"| requests of a plan of {n:,} | "
+            f"{', '.join(f'{k}: {v}' for k, v in sorted(reqs.items()))} | | "
+            "list pages + one read per skill |"
+        )
     reqs = r["apply_p10"]["requests"]
-    lines.append(f"| requests of an apply of {apply_n:,} creates | "
-                 f"{', '.join(f'{k}: {v}' for k, v in sorted(reqs.items()))} | | "
-                 "one write per change |")
+    lines.append(
+        f"| requests of an apply of {apply_n:,} creates | "
+        f"{', '.join(f'{k}: {v}' for k, v in sorted(reqs.items()))} | | "
+        "one write per change |"
+    )
     print("\n".join(lines))
 
 

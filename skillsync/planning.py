@@ -57,7 +57,7 @@ def plan_target(
     names = {s.name for s in desired}
     if only:
         names &= set(only)
-    remote = read_remote(client, names)
+    remote = read_remote(client, names, {s.name: s for s in desired})
     plan = make_plan(
         desired,
         remote,

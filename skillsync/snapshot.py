@@ -9,13 +9,24 @@ skill present on both sides).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from skillsync.client import SkillsClient
-from skillsync.model import RemoteSkill
+from skillsync.model import RemoteSkill, Skill
 
 
-def read_remote(client: SkillsClient, full_names: Iterable[str]) -> list[RemoteSkill]:
+def read_remote(
+    client: SkillsClient,
+    full_names: Iterable[str],
+    desired: Mapping[str, Skill] | None = None,
+) -> list[RemoteSkill]:
+    """Every remote skill; the full record for each name in ``full_names``.
+
+    With ``desired``, a remote field equal to the desired one keeps the desired
+    string object instead of its own copy, so a plan of skills in sync holds
+    each instruction text once (the peak-memory bar of SPEC section 8).
+    """
     listed = client.list_skills()
     wanted = set(full_names)
     counts = Counter(skill.name for skill in listed)
@@ -24,7 +35,25 @@ def read_remote(client: SkillsClient, full_names: Iterable[str]) -> list[RemoteS
         for index, skill in enumerate(listed)
         if skill.name in wanted and counts[skill.name] == 1 and not skill.is_full
     ]
-    full = client.map(lambda index: client.get_skill(listed[index].id), to_read)
-    for index, skill in zip(to_read, full, strict=True):
+
+    def read(index: int) -> RemoteSkill:
+        skill = client.get_skill(listed[index].id)
+        return _share(skill, desired.get(skill.name)) if desired else skill
+
+    for index, skill in zip(to_read, client.map(read, to_read), strict=True):
         listed[index] = skill
     return listed
+
+
+def _share(remote: RemoteSkill, mine: Skill | None) -> RemoteSkill:
+    if mine is None:
+        return remote
+    return replace(
+        remote,
+        description=mine.description
+        if remote.description == mine.description
+        else remote.description,
+        instructions=mine.instructions
+        if remote.instructions == mine.instructions
+        else remote.instructions,
+    )

@@ -34,16 +34,29 @@ class SkillFile:
 
 
 class Inside:
-    """Where paths really lead (symlinks resolved), with one realpath per folder.
+    """Where paths really lead (symlinks resolved), cheaply.
 
     Resolving every file separately costs several system calls per path
-    component; skill files share a few folders, so folders are resolved once
-    and a file is resolved on its own only when it is itself a symlink.
+    component. Skill files share a few folders, so each folder is resolved
+    once and listed once (the listing says which entries are symlinks); a
+    file is resolved on its own only when it is itself a symlink.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = os.path.realpath(root)
         self._folders: dict[str, str] = {}
+        self._links: dict[str, frozenset[str]] = {}
+
+    def _symlinks_in(self, real_folder: str) -> frozenset[str]:
+        links = self._links.get(real_folder)
+        if links is None:
+            try:
+                with os.scandir(real_folder) as entries:
+                    links = frozenset(e.name for e in entries if e.is_symlink())
+            except OSError:
+                links = frozenset()
+            self._links[real_folder] = links
+        return links
 
     def resolve(self, path: Path | str) -> str:
         folder, name = os.path.split(path)
@@ -51,7 +64,7 @@ class Inside:
         if real_folder is None:
             real_folder = self._folders[folder] = os.path.realpath(folder)
         real = os.path.join(real_folder, name)
-        if os.path.islink(real):
+        if name in self._symlinks_in(real_folder):
             real = os.path.realpath(real)
         return real
 

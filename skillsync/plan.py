@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from skillsync import __version__
@@ -25,8 +26,34 @@ def canonical_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def _feed(digest: Any, value: Any) -> None:
+    """Hash the canonical JSON of ``value`` piece by piece.
+
+    The bytes are exactly ``canonical_json(value)``, but no text of the whole
+    document is ever built: for 10,000 skills that text is hundreds of MB
+    (more when one character outside Latin-1 widens the whole string).
+    """
+    if isinstance(value, dict) and any(isinstance(v, (dict, list, tuple)) for v in value.values()):
+        digest.update(b"{")
+        for index, key in enumerate(sorted(value)):
+            digest.update(b"," if index else b"")
+            digest.update(canonical_json(key) + b":")
+            _feed(digest, value[key])
+        digest.update(b"}")
+    elif isinstance(value, (list, tuple)):
+        digest.update(b"[")
+        for index, item in enumerate(value):
+            digest.update(b"," if index else b"")
+            _feed(digest, item)
+        digest.update(b"]")
+    else:
+        digest.update(canonical_json(value))
+
+
 def sha256(value: Any) -> str:
-    return "sha256:" + hashlib.sha256(canonical_json(value)).hexdigest()
+    digest = hashlib.sha256()
+    _feed(digest, value)
+    return "sha256:" + digest.hexdigest()
 
 
 def matches(name: str, globs: Iterable[str] | None) -> bool:
@@ -90,10 +117,18 @@ class Scope:
     only: tuple[str, ...] | None = None
     full: tuple[str, ...] = ()
 
+    @cached_property
+    def _names(self) -> frozenset[str]:
+        return frozenset(self.names)
+
+    @cached_property
+    def _only(self) -> frozenset[str] | None:
+        return None if self.only is None else frozenset(self.only)
+
     def contains(self, name: str) -> bool:
-        if self.only is not None and name not in self.only:
+        if self._only is not None and name not in self._only:
             return False
-        return name in self.names or matches(name, self.manage)
+        return name in self._names or matches(name, self.manage)
 
     def fingerprint(self, remote: Iterable[RemoteSkill]) -> str:
         records = sorted(

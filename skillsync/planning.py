@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from skillsync.client import SkillsClient
@@ -53,11 +54,16 @@ def plan_target(
     *,
     only: tuple[str, ...] = (),
 ) -> Plan:
-    desired = load_desired(config)
+    # Loading the files is CPU work and listing the remote is mostly waiting:
+    # both at once hide much of one behind the other.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load") as background:
+        loading = background.submit(load_desired, config)
+        listed = client.list_skills()
+        desired = loading.result()
     names = {s.name for s in desired}
     if only:
         names &= set(only)
-    remote = read_remote(client, names, {s.name: s for s in desired})
+    remote = read_remote(client, names, {s.name: s for s in desired}, listed=listed)
     plan = make_plan(
         desired,
         remote,

@@ -20,14 +20,17 @@ def read_remote(
     client: SkillsClient,
     full_names: Iterable[str],
     desired: Mapping[str, Skill] | None = None,
+    *,
+    listed: list[RemoteSkill] | None = None,
 ) -> list[RemoteSkill]:
     """Every remote skill; the full record for each name in ``full_names``.
 
     With ``desired``, a remote field equal to the desired one keeps the desired
     string object instead of its own copy, so a plan of skills in sync holds
     each instruction text once (the peak-memory bar of SPEC section 8).
+    ``listed`` is the list already read, if the caller has it.
     """
-    listed = client.list_skills()
+    listed = client.list_skills() if listed is None else list(listed)
     wanted = set(full_names)
     counts = Counter(skill.name for skill in listed)
     to_read = [

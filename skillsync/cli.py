@@ -227,8 +227,21 @@ def emulator(
     )
 
 
-def _client_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Options of the commands that talk to the API."""
+def _client_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of the commands that talk to the API, handed over as one ``options``."""
+
+    @functools.wraps(function)
+    def command(
+        *args: Any,
+        base_url: str | None,
+        parallelism: int | None,
+        max_retries: int,
+        timeout: float,
+        **kwargs: Any,
+    ) -> Any:
+        options = ClientOptions(base_url, parallelism, max_retries, timeout)
+        return function(*args, options=options, **kwargs)
+
     for option in reversed(
         [
             click.option(
@@ -262,12 +275,6 @@ def _client_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def _options(
-    base_url: str | None, parallelism: int | None, max_retries: int, timeout: float
-) -> ClientOptions:
-    return ClientOptions(base_url, parallelism, max_retries, timeout)
-
-
 @_command()
 @_client_options
 @click.option(
@@ -292,10 +299,7 @@ def _options(
 def plan(
     g: Globals,
     target_name: str | None,
-    base_url: str | None,
-    parallelism: int | None,
-    max_retries: int,
-    timeout: float,
+    options: ClientOptions,
     skills: tuple[str, ...],
     out: Path | None,
     output_format: str,
@@ -322,7 +326,7 @@ def plan(
         output_format=output_format,
         detailed_exitcode=detailed_exitcode,
         force=force,
-        options=_options(base_url, parallelism, max_retries, timeout),
+        options=options,
         color=g.color,
     )
 
@@ -350,10 +354,7 @@ def plan(
 def apply(
     g: Globals,
     target_name: str | None,
-    base_url: str | None,
-    parallelism: int | None,
-    max_retries: int,
-    timeout: float,
+    options: ClientOptions,
     plan_file: Path | None,
     skills: tuple[str, ...],
     auto_approve: bool,
@@ -381,7 +382,7 @@ def apply(
         auto_approve=auto_approve,
         force=force,
         output_format=output_format,
-        options=_options(base_url, parallelism, max_retries, timeout),
+        options=options,
         color=g.color,
     )
 
@@ -403,10 +404,7 @@ def apply(
 def import_(
     g: Globals,
     target_name: str | None,
-    base_url: str | None,
-    parallelism: int | None,
-    max_retries: int,
-    timeout: float,
+    options: ClientOptions,
     names: tuple[str, ...],
     import_all: bool,
     into: str,
@@ -432,7 +430,7 @@ def import_(
         target_name=target_name,
         into=into,
         overwrite=overwrite,
-        options=_options(base_url, parallelism, max_retries, timeout),
+        options=options,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import redirect_stderr, redirect_stdout
@@ -176,3 +177,13 @@ def content(
         "instructions": instructions,
         "version": version,
     }
+
+
+def spawn_emulator(db: Path, *options: str) -> subprocess.Popen[str]:
+    """`skillsync emulator` as its own process on a free port; stop it with SIGINT."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "skillsync", "emulator", "--port", "0", "--db", str(db), *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

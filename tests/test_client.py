@@ -28,7 +28,7 @@ from skillsync.errors import (
     TargetError,
     TransportError,
 )
-from tests.conftest import Emulator
+from tests.conftest import Emulator, spawn_emulator
 
 CONTENT = {"name": "a", "description": "A.", "instructions": "Do A.\n", "version": "1.0.0"}
 
@@ -376,27 +376,8 @@ def test_request_headers(app: EmulatorApp) -> None:
 def test_300_operations_against_the_emulator_command_with_faults(tmp_path: Path) -> None:
     """The issue's acceptance run: `skillsync emulator --fault-rate 0.3`, real sleeps."""
     import signal
-    import subprocess
-    import sys
 
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "skillsync",
-            "emulator",
-            "--port",
-            "0",
-            "--db",
-            str(tmp_path / "soak.db"),
-            "--fault-rate",
-            "0.3",
-            "--seed",
-            "9",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    process = spawn_emulator(tmp_path / "soak.db", "--fault-rate", "0.3", "--seed", "9")
     try:
         assert process.stdout is not None
         url = process.stdout.readline().split()[-1]

@@ -15,7 +15,7 @@ import pytest
 from skillsync.emulator.app import EmulatorApp, Faults
 from skillsync.emulator.store import SkillStore
 from skillsync.emulator.transport import EmulatorTransport
-from tests.conftest import API_HEADERS, Emulator
+from tests.conftest import API_HEADERS, Emulator, spawn_emulator
 
 SKILL = {
     "name": "code-reviewer",
@@ -387,26 +387,8 @@ def test_in_process_transport_answers_like_http(tmp_path: Path, emulator: Emulat
 
 def test_emulator_command_serves_until_interrupted(tmp_path: Path) -> None:
     import signal
-    import subprocess
-    import sys
 
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "skillsync",
-            "emulator",
-            "--port",
-            "0",
-            "--db",
-            str(tmp_path / "cli.db"),
-            "--key",
-            "k1=alpha",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = spawn_emulator(tmp_path / "cli.db", "--key", "k1=alpha")
     try:
         assert process.stdout is not None
         first = process.stdout.readline()

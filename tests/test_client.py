@@ -393,3 +393,12 @@ def test_300_operations_against_the_emulator_command_with_faults(tmp_path: Path)
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=10)
+
+
+def test_tls_failure_is_a_clear_error(emulator: Emulator) -> None:
+    """https:// to a server that speaks plain HTTP fails the TLS handshake."""
+    client, _ = make_client(emulator.url.replace("http://", "https://"), max_retries=0)
+    with pytest.raises(TransportError) as caught:
+        client.list_skills()
+    assert str(caught.value).startswith("TLS handshake with 127.0.0.1 failed: ")
+    assert "hint: check the base URL and the system's CA certificates" in str(caught.value)

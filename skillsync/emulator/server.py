@@ -56,7 +56,8 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s %s", self.address_string(), format % args)
+        if log.isEnabledFor(logging.DEBUG):  # called for every answer: format only when shown
+            log.debug("%s %s", self.address_string(), format % args)
 
 
 class EmulatorServer(ThreadingHTTPServer):

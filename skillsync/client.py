@@ -137,7 +137,6 @@ class SkillsClient:
         self._sleep, self._clock, self._jitter = sleep, clock, jitter
         self._pause_until = 0.0
         self._pause_lock = threading.Lock()
-        self.requests_sent = 0
         self._http = httpx.Client(
             base_url=base_url,
             transport=transport,
@@ -294,7 +293,6 @@ class SkillsClient:
     ) -> httpx.Response:
         host = urlsplit(self.base_url).hostname or self.base_url
         try:
-            self.requests_sent += 1
             response = self._http.request(method, path, json=json, params=params)
         except httpx.ConnectTimeout:
             raise TransportError(f"timed out connecting to {host}", sent=False) from None

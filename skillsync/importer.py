@@ -10,7 +10,6 @@ a Markdown ``instructions_file`` beside the YAML file, written byte for byte.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -85,11 +84,3 @@ def render_skill(skill: RemoteSkill, directory: str) -> SkillFiles:
     if head is None or skill.instructions.startswith("\ufeff"):
         raise ValueError(f"cannot write skill '{skill.name}' as files exactly")
     return SkillFiles(yaml_path, {yaml_path: head, f"{directory}/{md_name}": skill.instructions})
-
-
-def write_exact(path: Path, text: str) -> None:
-    """Write UTF-8 bytes exactly (no newline translation), atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_bytes(text.encode("utf-8"))
-    temp.replace(path)

@@ -10,7 +10,7 @@ import fnmatch
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -227,9 +227,6 @@ class Plan:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
-
-    def with_created_at(self, created_at: str) -> Plan:
-        return replace(self, created_at=created_at)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Plan:

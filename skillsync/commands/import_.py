@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from skillsync import config as config_mod
+from skillsync.atomic import write_atomically
 from skillsync.errors import ImportRefused, SkillsyncError
-from skillsync.importer import render_skill, write_exact
+from skillsync.importer import render_skill
 from skillsync.loader import discover
 from skillsync.options import ClientOptions
 from skillsync.plan import matches
@@ -36,7 +37,11 @@ def run(
         raise SkillsyncError(f"--dir {into!r} must be a folder inside the repository")
     config = config_mod.load_or_fail(directory)
     target = config.target(target_name)
-    defined = {f.name: f.path for f in validate_repository(config, []).files if f.name is not None}
+    defined = {
+        f.name: f.path
+        for f in validate_repository(config, [], keep_instructions=False).files
+        if f.name is not None
+    }
     with open_client(config, target, options) as client:
         listed = client.list_skills()
         counts = Counter(s.name for s in listed)
@@ -59,7 +64,7 @@ def run(
     for skill in full:
         rendered = render_skill(skill, into)
         for relative, text in rendered.files.items():
-            write_exact(config.root / relative, text)
+            write_atomically(config.root / relative, text)
         written.append(rendered)
         extra = [p for p in rendered.files if p != rendered.yaml_path]
         click.echo(f"wrote {rendered.yaml_path}" + (f" (+ {', '.join(extra)})" if extra else ""))

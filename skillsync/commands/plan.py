@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
 from skillsync import config as config_mod
+from skillsync.atomic import write_atomically
 from skillsync.options import ClientOptions
 from skillsync.plan import Plan
 from skillsync.planning import plan_target, refuse_if_unsafe
@@ -18,19 +17,6 @@ from skillsync.render.plan_markdown import render_markdown
 from skillsync.render.plan_text import render_text
 
 EXIT_CHANGES = 2
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` so that ``path`` holds either the old or the whole new content."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def render(plan: Plan, output_format: str, color: bool) -> None:

@@ -46,9 +46,6 @@ class Response:
     drop_connection: bool = False
     """Commit, then close the connection without answering (a lost answer)."""
 
-    def json(self) -> Any:
-        return json.loads(self.body)
-
 
 class ApiFailure(Exception):
     def __init__(self, status: int, error_type: str, message: str, **headers: str) -> None:

@@ -237,9 +237,10 @@ def _client_options(function: Callable[..., Any]) -> Callable[..., Any]:
         parallelism: int | None,
         max_retries: int,
         timeout: float,
+        connect_timeout: float,
         **kwargs: Any,
     ) -> Any:
-        options = ClientOptions(base_url, parallelism, max_retries, timeout)
+        options = ClientOptions(base_url, parallelism, max_retries, timeout, connect_timeout)
         return function(*args, options=options, **kwargs)
 
     for option in reversed(
@@ -268,6 +269,13 @@ def _client_options(function: Callable[..., Any]) -> Callable[..., Any]:
                 default=60.0,
                 show_default=True,
                 help="Seconds to wait for an answer.",
+            ),
+            click.option(
+                "--connect-timeout",
+                type=click.FloatRange(0.1),
+                default=10.0,
+                show_default=True,
+                help="Seconds to wait for a connection.",
             ),
         ]
     ):

@@ -16,3 +16,4 @@ class ClientOptions:
     parallelism: int | None = None
     max_retries: int = DEFAULT_MAX_RETRIES
     read_timeout: float = DEFAULT_READ_TIMEOUT
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT

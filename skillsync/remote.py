@@ -31,6 +31,7 @@ def open_client(config: Config, target: TargetConfig, options: ClientOptions) ->
             transport=transport,
             max_retries=options.max_retries,
             read_timeout=options.read_timeout,
+            connect_timeout=options.connect_timeout,
             parallelism=parallelism,
         )
     key = os.environ.get(target.api_key_env)
@@ -46,5 +47,6 @@ def open_client(config: Config, target: TargetConfig, options: ClientOptions) ->
         key_source=f"${target.api_key_env}",
         max_retries=options.max_retries,
         read_timeout=options.read_timeout,
+        connect_timeout=options.connect_timeout,
         parallelism=parallelism,
     )

@@ -402,3 +402,18 @@ def test_tls_failure_is_a_clear_error(emulator: Emulator) -> None:
         client.list_skills()
     assert str(caught.value).startswith("TLS handshake with 127.0.0.1 failed: ")
     assert "hint: check the base URL and the system's CA certificates" in str(caught.value)
+
+
+def test_timeouts_from_the_command_line_reach_the_http_client(tmp_path: Path, monkeypatch) -> None:
+    from skillsync import config as config_mod
+    from skillsync.options import ClientOptions
+    from skillsync.remote import open_client
+    from tests.conftest import KEY_ENV, target_config
+
+    (tmp_path / "skillsync.yaml").write_text(target_config("http://127.0.0.1:9"))
+    monkeypatch.setenv(KEY_ENV, "emulator-key")
+    config = config_mod.load_or_fail(tmp_path)
+    options = ClientOptions(read_timeout=7.0, connect_timeout=2.5, parallelism=3)
+    with open_client(config, config.target(None), options) as client:
+        assert client._http.timeout == httpx.Timeout(7.0, connect=2.5)
+        assert client.parallelism == 3

@@ -177,9 +177,8 @@ def _load_yaml(root: Path, path: Path, result: SkillFile, inside: Inside) -> Non
 def _read_instructions_file(
     root: Path, path: Path, value: str, doc: Document, result: SkillFile, inside: Inside
 ) -> str | None:
-    where = doc.locate(result.path, ("instructions_file",))
-
     def fail(message: str) -> None:
+        where = doc.locate(result.path, ("instructions_file",))
         result.problems.append(Problem(where, f"instructions_file: {message}"))
 
     if os.path.isabs(value) or value.startswith(("/", "\\")):

@@ -49,7 +49,8 @@ def _resolve(base: str, ref: str) -> dict[str, Any]:
     node: Any = _by_id()[url]
     for part in filter(None, pointer.split("/")):
         node = node[part.replace("~1", "/").replace("~0", "~")]
-    return dict(node)
+    result: dict[str, Any] = node
+    return result
 
 
 @cache

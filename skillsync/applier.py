@@ -93,24 +93,18 @@ def execute(client: SkillsClient, change: Change) -> str | None:
 
 
 def _failure(change: Change, exc: ApiError) -> Outcome:
-    if isinstance(exc, HTTPStatusError):
-        return Outcome(
-            change,
-            "failed",
-            error_type=exc.error_type,
-            message=exc.api_message,
-            request_id=exc.request_id,
-        )
-    cause = exc.__cause__
-    if isinstance(cause, HTTPStatusError):  # a replace whose delete failed
-        return Outcome(
-            change,
-            "failed",
-            error_type=cause.error_type,
-            message=exc.message,
-            request_id=cause.request_id,
-        )
-    return Outcome(change, "failed", error_type="connection_error", message=exc.message)
+    # A replace whose delete failed wraps the API's error and says what was done.
+    status = exc if isinstance(exc, HTTPStatusError) else exc.__cause__
+    message = exc.api_message if isinstance(exc, HTTPStatusError) else exc.message
+    if not isinstance(status, HTTPStatusError):
+        return Outcome(change, "failed", error_type="connection_error", message=message)
+    return Outcome(
+        change,
+        "failed",
+        error_type=status.error_type,
+        message=message,
+        request_id=status.request_id,
+    )
 
 
 def apply_plan(

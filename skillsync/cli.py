@@ -22,11 +22,10 @@ import click
 
 from skillsync import __version__, secrets
 from skillsync.emulator import DEFAULT_RPM
-from skillsync.errors import SkillsyncError
+from skillsync.errors import EXIT_INTERRUPTED, SkillsyncError
 from skillsync.options import ClientOptions
 
 EXIT_INTERNAL = 3
-EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)

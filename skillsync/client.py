@@ -131,6 +131,7 @@ class SkillsClient:
                 )
         secrets.register(api_key)
         self.base_url = display_url or base_url
+        self._host = urlsplit(self.base_url).hostname or self.base_url  # for messages
         self.key_source = key_source
         self.max_retries = max_retries
         self.parallelism = parallelism
@@ -291,7 +292,7 @@ class SkillsClient:
     def _send(
         self, method: str, path: str, json: Any, params: dict[str, Any] | None
     ) -> httpx.Response:
-        host = urlsplit(self.base_url).hostname or self.base_url
+        host = self._host
         try:
             response = self._http.request(method, path, json=json, params=params)
         except httpx.ConnectTimeout:

@@ -69,6 +69,11 @@ class Config:
         return by_name[chosen]
 
 
+def leaves_repository(pattern: str) -> bool:
+    """A skills glob that is absolute or climbs out with '..'."""
+    return pattern.startswith("/") or ".." in Path(pattern).parts
+
+
 def find_root(directory: Path | None) -> Path:
     """The folder holding skillsync.yaml: ``directory`` itself, or searched upwards from cwd."""
     if directory is not None:
@@ -122,7 +127,7 @@ def load(directory: Path | None) -> tuple[Config, list[Problem]]:
             )
         )
     for index, pattern in enumerate(data.get("skills", ())):
-        if pattern.startswith("/") or ".." in Path(pattern).parts:
+        if leaves_repository(pattern):
             problems.append(
                 Problem(
                     doc.locate(CONFIG_NAME, ("skills", index)),

@@ -26,6 +26,9 @@ says otherwise). Anything else that escapes is a bug and exits 3.
 
 from __future__ import annotations
 
+EXIT_INTERRUPTED = 130
+"""Exit code of every command stopped by Ctrl-C (or SIGTERM, for the emulator)."""
+
 
 class SkillsyncError(Exception):
     """An expected failure: reported as one message, exit code 1."""

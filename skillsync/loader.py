@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from skillsync import schemas
+from skillsync.config import leaves_repository
 from skillsync.model import Location, Problem, Skill
 from skillsync.yamlread import Document, YAMLProblem, parse, read_source
 
@@ -89,7 +90,7 @@ def discover(root: Path, globs: tuple[str, ...]) -> list[Path]:
     """
     found: set[str] = set()
     for pattern in globs:
-        if pattern.startswith("/") or ".." in Path(pattern).parts:
+        if leaves_repository(pattern):
             continue  # reported by config validation
         found.update(glob.glob(pattern, root_dir=root, recursive=True))
     return [root / relative for relative in sorted(found)]

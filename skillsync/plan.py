@@ -20,6 +20,8 @@ from skillsync.model import RemoteSkill
 
 FORMAT_VERSION = "1"
 ACTIONS = ("create", "update", "replace", "delete")
+SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
+"""How every renderer marks an action (Terraform's marks)."""
 
 
 def canonical_json(value: Any) -> bytes:

@@ -49,7 +49,6 @@ def validate_repository(
     empty instructions.
     """
     root = config.root
-    inside = Inside(root)
     paths = discover(root, config.skills)
     problems = list(config_problems)
     selected: set[str] | None = None
@@ -66,10 +65,7 @@ def validate_repository(
                 selected.add(display)
                 if path.absolute() not in paths:
                     paths.append(path.absolute())
-    if keep_instructions:
-        files = [load_file(root, path, inside) for path in paths]
-    else:
-        files = _load_for_report(root, paths)
+    files = _load(root, paths) if keep_instructions else _load_for_report(root, paths)
     files = [f for f in files if not f.not_a_file]
     for skill_file in files:
         problems.extend(skill_file.problems)
@@ -85,9 +81,13 @@ PARALLEL_MIN_FILES = 1000
 """Below this, forking workers costs more than it saves."""
 
 
+def _load(root: Path, paths: list[Path]) -> list[SkillFile]:
+    inside = Inside(root)  # shared, so each folder is resolved and listed once
+    return [load_file(root, path, inside) for path in paths]
+
+
 def _load_stripped(root: Path, paths: list[Path]) -> list[SkillFile]:
-    inside = Inside(root)
-    files = [load_file(root, path, inside) for path in paths]
+    files = _load(root, paths)
     for skill_file in files:  # only the verdict travels back; the text is not needed
         if skill_file.skill is not None:
             skill_file.skill = replace(skill_file.skill, instructions="")

@@ -13,7 +13,13 @@ from skillsync import config as config_mod
 from skillsync.applier import apply_plan
 from skillsync.client import SkillsClient
 from skillsync.config import Config, TargetConfig
-from skillsync.errors import ApplyIncomplete, Cancelled, SkillsyncError, StalePlan
+from skillsync.errors import (
+    EXIT_INTERRUPTED,
+    ApplyIncomplete,
+    Cancelled,
+    SkillsyncError,
+    StalePlan,
+)
 from skillsync.options import ClientOptions
 from skillsync.plan import Plan
 from skillsync.planning import plan_target, refuse_if_unsafe
@@ -22,7 +28,6 @@ from skillsync.render import apply_output
 from skillsync.render.plan_text import render_text
 from skillsync.snapshot import read_remote
 
-EXIT_INTERRUPTED = 130
 STALE = "Saved plan is stale: the remote skills changed after the plan was made. Run plan again."
 
 

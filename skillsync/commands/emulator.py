@@ -13,9 +13,7 @@ import click
 from skillsync.emulator.app import EmulatorApp, Faults
 from skillsync.emulator.server import EmulatorServer
 from skillsync.emulator.store import SkillStore
-from skillsync.errors import SkillsyncError
-
-EXIT_INTERRUPTED = 130
+from skillsync.errors import EXIT_INTERRUPTED, SkillsyncError
 
 
 def parse_keys(pairs: tuple[str, ...]) -> dict[str, str]:

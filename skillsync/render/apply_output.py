@@ -9,9 +9,9 @@ from typing import TextIO
 import click
 
 from skillsync.applier import ApplyResult, Outcome
+from skillsync.plan import SYMBOLS
 
 PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
-SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
 BAR_WIDTH = 30
 
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 import html
 import re
 
-from skillsync.plan import ACTIONS, Change, Plan
+from skillsync.plan import ACTIONS, SYMBOLS, Change, Plan
 from skillsync.render.diff import unified
 
 LIMIT = 65_000
 MIN_KEPT_LINES = 8
-SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
 CUT_NOTE = (
     "> [!NOTE]\n> Some diffs were shortened to keep this comment under {limit:,} characters. "
     "Run `skillsync plan` to see them in full.\n"

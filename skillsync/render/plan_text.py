@@ -6,15 +6,10 @@ from typing import TextIO
 
 import click
 
-from skillsync.plan import Change, Plan
+from skillsync.plan import SYMBOLS, Change, Plan
 from skillsync.render.diff import quoted, unified
 
-SYMBOLS = {
-    "create": ("+", "green"),
-    "update": ("~", "yellow"),
-    "replace": ("-/+", "magenta"),
-    "delete": ("-", "red"),
-}
+COLOURS = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
 
 
 FIELD_ORDER = ("description", "version", "instructions")
@@ -61,7 +56,7 @@ class TextRenderer:
         self.line(plan.summary_line(), bold=True)
 
     def change(self, change: Change) -> None:
-        symbol, fg = SYMBOLS[change.action]
+        symbol, fg = SYMBOLS[change.action], COLOURS[change.action]
         where = {
             "create": f"({change.source})",
             "update": f"({change.id}, {change.source})",

@@ -109,7 +109,10 @@ def write_repo(root: Path, skills: list[dict[str, str]], url: str = "") -> None:
 @contextmanager
 def emulator(db: Path, *extra: str) -> Iterator[str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "skillsync", "emulator", "--port", "0", "--db", str(db), *extra],
+        [
+            *(sys.executable, "-m", "skillsync", "emulator", "--api", "seed", "--port", "0"),
+            *("--db", str(db), *extra),
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )

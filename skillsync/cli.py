@@ -161,6 +161,13 @@ def validate(g: Globals, files: tuple[Path, ...], output_format: str, strict: bo
 
 
 @_command()
+@click.option(
+    "--api",
+    type=click.Choice(["anthropic", "seed"]),
+    default="anthropic",
+    show_default=True,
+    help="The dialect to serve: the real Skills API (anthropic) or the JSON one (seed).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
@@ -193,8 +200,14 @@ def validate(g: Globals, files: tuple[Path, ...], output_format: str, strict: bo
     help="Requests per minute per key before 429.",
 )
 @click.option("--seed", type=int, default=None, help="Seed for repeatable fault injection.")
+@click.option(
+    "--legacy-delete",
+    is_flag=True,
+    help="anthropic: refuse to delete a skill that still has versions (the 2025 beta's rule).",
+)
 def emulator(
     g: Globals,
+    api: str,
     host: str,
     port: int,
     db: Path,
@@ -203,6 +216,7 @@ def emulator(
     latency_ms: int,
     rpm: int,
     seed: int | None,
+    legacy_delete: bool,
 ) -> int:
     """Serve the Skills API emulator over HTTP until interrupted.
 
@@ -211,6 +225,7 @@ def emulator(
     \b
     Examples:
       skillsync emulator --port 8765
+      skillsync emulator --api seed --port 8765
       skillsync emulator --key team-a=alpha --key team-b=beta --fault-rate 0.2 --seed 7
     """
     from skillsync.commands import emulator as command
@@ -223,6 +238,8 @@ def emulator(
         keys=command.parse_keys(keys),
         faults=Faults(fault_rate, latency_ms, seed),
         rpm=rpm,
+        api=api,
+        legacy_delete=legacy_delete,
     )
 
 

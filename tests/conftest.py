@@ -102,12 +102,11 @@ class Emulator:
         self.server.server_close()  # type: ignore[attr-defined]
 
 
-def start_emulator(db: Path, **kwargs: object) -> Emulator:
-    from skillsync.emulator.app import EmulatorApp
+def start_emulator(db: Path, api: str = "seed", **kwargs: object) -> Emulator:
+    from skillsync.emulator.app import EmulatorApp, open_store
     from skillsync.emulator.server import EmulatorServer
-    from skillsync.emulator.store import SkillStore
 
-    app = EmulatorApp(SkillStore(db), **kwargs)  # type: ignore[arg-type]
+    app = EmulatorApp(open_store(db, api), **kwargs)  # type: ignore[arg-type]
     server = EmulatorServer(app, "127.0.0.1", 0)
     server.start_background()
     return Emulator(server.url, app, server)
@@ -130,7 +129,14 @@ def emulator_factory(tmp_path: Path) -> Iterator[Callable[..., Emulator]]:
 
 @pytest.fixture
 def emulator(emulator_factory: Callable[..., Emulator]) -> Emulator:
+    """The seed dialect over HTTP."""
     return emulator_factory()
+
+
+@pytest.fixture
+def anthropic_emulator(emulator_factory: Callable[..., Emulator]) -> Emulator:
+    """The anthropic dialect over HTTP."""
+    return emulator_factory(api="anthropic")
 
 
 API_HEADERS = {"x-api-key": "emulator-key", "anthropic-version": "2023-06-01"}
@@ -179,10 +185,13 @@ def content(
     }
 
 
-def spawn_emulator(db: Path, *options: str) -> subprocess.Popen[str]:
+def spawn_emulator(db: Path, *options: str, api: str = "seed") -> subprocess.Popen[str]:
     """`skillsync emulator` as its own process on a free port; stop it with SIGINT."""
     return subprocess.Popen(
-        [sys.executable, "-m", "skillsync", "emulator", "--port", "0", "--db", str(db), *options],
+        [
+            *(sys.executable, "-m", "skillsync", "emulator", "--api", api),
+            *("--port", "0", "--db", str(db), *options),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

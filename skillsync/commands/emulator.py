@@ -10,9 +10,8 @@ from types import FrameType
 
 import click
 
-from skillsync.emulator.app import EmulatorApp, Faults
+from skillsync.emulator.app import EmulatorApp, Faults, open_store
 from skillsync.emulator.server import EmulatorServer
-from skillsync.emulator.store import SkillStore
 from skillsync.errors import EXIT_INTERRUPTED, SkillsyncError
 
 
@@ -40,9 +39,13 @@ def run(
     keys: dict[str, str],
     faults: Faults,
     rpm: int,
+    api: str = "anthropic",
+    legacy_delete: bool = False,
 ) -> int:
-    store = SkillStore(db)
-    app = EmulatorApp(store, keys or None, faults=faults, rpm=rpm)
+    store = open_store(db, api)
+    app = EmulatorApp(
+        store, keys or None, faults=faults, rpm=rpm, refuse_delete_with_versions=legacy_delete
+    )
     try:
         server = EmulatorServer(app, host, port)
     except OSError as exc:
@@ -56,6 +59,9 @@ def run(
     for key, workspace in app.keys.items():
         echo(f"  key {key} -> workspace {workspace}")
     echo(f"  database {db}")
+    echo(f"  dialect {api}")
+    if legacy_delete:
+        echo("  deleting a skill that still has versions is refused (the 2025 beta's rule)")
     if faults.rate or faults.latency_ms:
         echo(f"  faults: rate {faults.rate}, latency {faults.latency_ms} ms, seed {faults.seed}")
     if not is_loopback:

@@ -8,7 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from skillsync.emulator.app import MAX_BODY_BYTES, EmulatorApp, Response
+from skillsync.emulator.answers import Response
+from skillsync.emulator.app import EmulatorApp
 
 log = logging.getLogger("skillsync.emulator")
 
@@ -28,10 +29,9 @@ class _Handler(BaseHTTPRequestHandler):
             error = (411, "invalid_request_error", "send a content-length, not a chunked body")
             self._answer(app.error_response(*error), close=True)
             return
-        if length > MAX_BODY_BYTES:
-            # Answer without reading the whole body, then close the connection.
-            error = (413, "request_too_large", "request body is larger than 1 MiB")
-            self._answer(app.error_response(*error), close=True)
+        if length > app.max_body_bytes:
+            # Answer without reading (or keeping) the body, then close the connection.
+            self._answer(app.too_large(), close=True)
             return
         body = self.rfile.read(length) if length else b""
         response = self.server.app.handle(

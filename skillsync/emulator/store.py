@@ -1,8 +1,10 @@
 """Skills of every workspace in one SQLite file.
 
-WAL mode, one connection per thread, and every write is one ``BEGIN IMMEDIATE``
-transaction, so concurrent writers never lose or duplicate a write and the data
-survives a restart.
+``Database`` is the shared part: WAL mode, one connection per thread, and every
+write is one ``BEGIN IMMEDIATE`` transaction, so concurrent writers never lose
+or duplicate a write and the data survives a restart. ``SkillStore`` keeps the
+seed dialect's skills on it; ``folder_store.FolderStore`` the anthropic
+dialect's skills and versions, in the same file.
 """
 
 from __future__ import annotations
@@ -61,7 +63,13 @@ def _skill(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-class SkillStore:
+class Database:
+    """One SQLite file shared by threads: a connection per thread, one transaction per write."""
+
+    schema = ""
+    api = ""
+    """The dialect whose data this store keeps (the app picks its front by it)."""
+
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         if self.path != ":memory:":
@@ -69,7 +77,7 @@ class SkillStore:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._db().executescript(SCHEMA)
+        self._db().executescript(self.schema)
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -100,6 +108,13 @@ class SkillStore:
                 db.close()
             self._connections.clear()
         self._local = threading.local()
+
+
+class SkillStore(Database):
+    """The seed dialect: one row per skill."""
+
+    schema = SCHEMA
+    api = "seed"
 
     def create(
         self,

@@ -1,0 +1,9 @@
+"""The Skills API's limits, shared by validate (offline) and the emulator."""
+
+MAX_NAME = 64
+MAX_DESCRIPTION = 1024
+MAX_DISPLAY_NAME = 255
+MAX_SEED_BODY_BYTES = 1024 * 1024
+"""The seed dialect refuses a JSON body over 1 MiB (413)."""
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+"""The anthropic dialect refuses an upload whose files exceed 8 MB (8 MiB) in all (413)."""

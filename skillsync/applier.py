@@ -1,21 +1,24 @@
-"""Execute a Plan through the client: each change once, in parallel, safe to stop.
+"""Execute a Plan through a remote: each change once, in parallel, safe to stop.
 
 Changes are independent (a name appears in one change only), so they run
-concurrently up to the client's parallelism; a replace is create-then-delete
+concurrently up to the remote's parallelism; a replace is create-then-delete
 inside one change. A failure never stops the others. ``stop`` (set on Ctrl-C)
 keeps changes that have not started from starting; those in flight finish.
+``skills`` are the desired skills by name: the files a dialect uploads come
+from them (and must still match the digests the plan recorded).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
-from skillsync.client import SkillsClient
 from skillsync.errors import ApiError, HTTPStatusError
+from skillsync.model import Skill
 from skillsync.plan import Change, Plan
+from skillsync.remote.base import Remote
 
 
 @dataclass(frozen=True)
@@ -67,28 +70,24 @@ class ApplyResult:
         )
 
 
-def execute(client: SkillsClient, change: Change) -> str | None:
+def execute(remote: Remote, change: Change, skill: Skill | None) -> str | None:
     """Carry out one change; returns the id of the skill it leaves (None for a delete)."""
     if change.action == "create":
-        assert change.after is not None
-        return client.create_skill(change.after).id
+        return remote.create(change, skill)
     if change.action == "update":
-        assert change.after is not None and change.id is not None
-        fields = {name: change.after[name] for name in change.changed}
-        return client.update_skill(change.id, fields).id
+        return remote.update(change, skill)
+    assert change.id is not None
     if change.action == "replace":
-        assert change.after is not None and change.id is not None
-        created = client.create_skill(change.after)
+        created = remote.create(change, skill)
         try:
-            client.delete_skill(change.id)
+            remote.delete(change.id)
         except ApiError as exc:
             raise ApiError(
-                f"created '{change.name}' ({created.id}) but could not delete "
+                f"created '{change.name}' ({created}) but could not delete "
                 f"'{change.from_name}': {exc}"
             ) from exc
-        return created.id
-    assert change.id is not None
-    client.delete_skill(change.id)
+        return created
+    remote.delete(change.id)
     return None
 
 
@@ -109,7 +108,8 @@ def _failure(change: Change, exc: ApiError) -> Outcome:
 
 def apply_plan(
     plan: Plan,
-    client: SkillsClient,
+    remote: Remote,
+    skills: Mapping[str, Skill] | None = None,
     *,
     on_outcome: Callable[[Outcome], None] = lambda outcome: None,
     stop: threading.Event | None = None,
@@ -121,7 +121,8 @@ def apply_plan(
         if stop.is_set():
             return Outcome(change, "skipped")
         try:
-            return Outcome(change, "done", id=execute(client, change))
+            skill = (skills or {}).get(change.name)
+            return Outcome(change, "done", id=execute(remote, change, skill))
         except ApiError as exc:
             return _failure(change, exc)
 
@@ -131,7 +132,7 @@ def apply_plan(
         if outcome.status != "skipped":
             on_outcome(outcome)
 
-    with ThreadPoolExecutor(max_workers=client.parallelism) as pool:
+    with ThreadPoolExecutor(max_workers=remote.parallelism) as pool:
         futures = [pool.submit(run_one, change) for change in plan.changes]
         pending = set(futures)
         try:

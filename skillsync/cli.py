@@ -53,9 +53,9 @@ def _setup_logging(verbose: int, debug: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    if not debug:  # httpx logs every request at INFO; keep that for --debug
-        logging.getLogger("httpx").setLevel(logging.WARNING)
-        logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # httpx logs every request at INFO; keep that for --debug.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.NOTSET if debug else logging.WARNING)
 
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -436,9 +436,11 @@ def import_(
 ) -> int:
     """Write remote skills as skill files, so the next plan shows no change.
 
-    One YAML file per skill (<dir>/<name>.yaml); instructions longer than
-    8,000 characters go to <dir>/<name>.md as an instructions_file. Existing
-    files and skills defined elsewhere are never overwritten without --overwrite.
+    anthropic dialect: one SKILL.md folder per skill (<dir>/<name>/) with every
+    file of its latest version, byte for byte. seed dialect: one YAML file per
+    skill (<dir>/<name>.yaml); instructions longer than 8,000 characters go to
+    <dir>/<name>.md as an instructions_file. Existing files and skills defined
+    elsewhere are never overwritten without --overwrite.
 
     \b
     Examples:

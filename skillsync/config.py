@@ -18,6 +18,7 @@ DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_KEY_ENV = "ANTHROPIC_API_KEY"
 BASE_URL_ENV = "SKILLSYNC_BASE_URL"
 DEFAULT_PARALLELISM = 10
+DEFAULT_API = "anthropic"
 IMPLICIT_TARGET = "default"
 
 
@@ -31,6 +32,10 @@ class TargetConfig:
     manage: tuple[str, ...] | None = None
     protect: tuple[str, ...] = ()
     parallelism: int = DEFAULT_PARALLELISM
+    api: str = DEFAULT_API
+    workspace_id: str | None = None
+    anthropic_version: str | None = None
+    retain_versions: int | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,10 @@ class Config:
     @property
     def path(self) -> Path:
         return self.root / CONFIG_NAME
+
+    def dialects(self) -> frozenset[str]:
+        """The API dialects this repository's targets speak (validate checks their limits)."""
+        return frozenset(t.api for t in self.targets) or frozenset({DEFAULT_API})
 
     def target(self, name: str | None) -> TargetConfig:
         """The target named by --target, else default_target, else the only one."""
@@ -115,6 +124,10 @@ def load(directory: Path | None) -> tuple[Config, list[Problem]]:
             manage=tuple(t["manage"]) if "manage" in t else None,
             protect=tuple(t.get("protect", ())),
             parallelism=t.get("parallelism", DEFAULT_PARALLELISM),
+            api=t.get("api", DEFAULT_API),
+            workspace_id=t.get("workspace_id"),
+            anthropic_version=t.get("anthropic_version"),
+            retain_versions=t.get("retain_versions"),
         )
         for name, t in data.get("targets", {}).items()
     )

@@ -1,5 +1,9 @@
 """Remote skills -> skill files that plan back to exactly the same remote content.
 
+The anthropic dialect's skills are written as they are, a SKILL.md folder with
+every file of the latest version, byte for byte (``render_folder``). The seed
+dialect's become YAML skill files (``render_skill``):
+
 Instructions go into the YAML file as a literal block scalar (``|``, ``|-``,
 ``|+`` keep trailing newlines exact); PyYAML falls back to a quoted scalar when
 a literal block cannot hold the text (trailing spaces, control characters), so
@@ -9,11 +13,14 @@ a Markdown ``instructions_file`` beside the YAML file, written byte for byte.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+from skillsync.loader import HIDDEN_FOLDERS
 from skillsync.model import RemoteSkill
 from skillsync.yamlread import parse
 
@@ -61,10 +68,41 @@ def dump_exact(document: dict[str, Any]) -> str | None:
 
 @dataclass(frozen=True)
 class SkillFiles:
-    """The files one imported skill becomes: relative path -> exact text."""
+    """The files one imported skill becomes: relative path -> exact content."""
 
-    yaml_path: str
-    files: dict[str, str]
+    main_path: str
+    files: dict[str, str | bytes]
+
+
+def stale_files(root: Path, rendered: SkillFiles) -> list[Path]:
+    """Files an overwritten SKILL.md folder holds that the remote skill does not (they
+    would be uploaded as part of it); hidden files and ``__pycache__`` are not."""
+    if not rendered.main_path.endswith("/SKILL.md"):
+        return []
+    folder = (root / rendered.main_path).parent
+    keep = {root / path for path in rendered.files}
+    stale = []
+    for here, folders, names in os.walk(folder):
+        folders[:] = [f for f in folders if not f.startswith(".") and f not in HIDDEN_FOLDERS]
+        for name in names:
+            path = Path(here) / name
+            if not name.startswith(".") and path not in keep:
+                stale.append(path)
+    return sorted(stale)
+
+
+def render_folder(name: str, files: list[tuple[str, bytes]], directory: str) -> SkillFiles:
+    """A SKILL.md folder ``<directory>/<name>/`` holding ``files`` byte for byte."""
+    out: dict[str, str | bytes] = {}
+    for path, data in files:
+        parts = path.split("/")
+        if path.startswith("/") or ".." in parts or "" in parts or "\\" in path:
+            raise ValueError(f"skill '{name}' holds a file with an unsafe path: {path!r}")
+        out[f"{directory}/{name}/{path}"] = data
+    main = f"{directory}/{name}/SKILL.md"
+    if main not in out:
+        raise ValueError(f"skill '{name}' has no SKILL.md")
+    return SkillFiles(main, out)
 
 
 def render_skill(skill: RemoteSkill, directory: str) -> SkillFiles:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from skillsync import schemas
 from skillsync.config import leaves_repository
-from skillsync.model import Location, Problem, Skill
+from skillsync.model import Asset, Location, Problem, Skill
 from skillsync.yamlread import Document, YAMLProblem, parse, read_source
 
 SKILL_MD = "SKILL.md"
@@ -32,6 +32,8 @@ class SkillFile:
     name_at: Location | None = None
     renamed_at: dict[str, Location] = field(default_factory=dict)
     not_a_file: bool = False
+    upload_bytes: int | None = None
+    """A SKILL.md folder: the bytes of every file it uploads (YAML skills: see Skill)."""
 
 
 class Inside:
@@ -107,7 +109,7 @@ def load_file(root: Path, path: Path, inside: Inside | None = None) -> SkillFile
         return result
     try:
         if path.name == SKILL_MD:
-            _load_skill_md(root, path, result)
+            _load_skill_md(root, path, result, inside)
         else:
             _load_yaml(root, path, result, inside)
     except IsADirectoryError:
@@ -172,6 +174,7 @@ def _load_yaml(root: Path, path: Path, result: SkillFile, inside: Inside) -> Non
         version=data["version"],
         source=result.path,
         renamed_from=tuple(data.get("renamed_from", ())),
+        display_name=data.get("display_name"),
     )
 
 
@@ -222,7 +225,50 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
         position = end + 1
 
 
-def _load_skill_md(root: Path, path: Path, result: SkillFile) -> None:
+HIDDEN_FOLDERS = ("__pycache__",)
+
+
+def folder_assets(folder: str, inside: Inside, result: SkillFile) -> tuple[Asset, ...]:
+    """The files a SKILL.md folder uploads besides SKILL.md: every regular file under
+    it, symlinks resolved, except hidden ones (``.name``) and ``__pycache__``. A file
+    that leads outside the repository is a problem, located at it."""
+    assets: list[Asset] = []
+    seen_folders: set[str] = set()
+    for here, folders, names in os.walk(folder, followlinks=True):
+        real_here = os.path.realpath(here)
+        if real_here in seen_folders:  # a symlink loop
+            folders[:] = []
+            continue
+        seen_folders.add(real_here)
+        folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in HIDDEN_FOLDERS)
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            full = os.path.join(here, name)
+            relative = os.path.relpath(full, folder).replace(os.sep, "/")
+            if relative == SKILL_MD:
+                continue
+            real = os.path.realpath(full)
+            shown = rel(Path(inside.root), Path(os.path.normpath(full)))
+            if not inside.holds(real) or not inside.holds(real_here):
+                message = (
+                    "resolves outside the repository (symlink); keep a skill's files inside it"
+                )
+                result.problems.append(Problem(Location(shown), message))
+                continue
+            try:
+                stat = os.stat(real)
+            except OSError:
+                result.problems.append(
+                    Problem(Location(shown), "cannot be read (a broken symlink?)")
+                )
+                continue
+            if os.path.isfile(real):
+                assets.append(Asset(relative, real, stat.st_size))
+    return tuple(assets)
+
+
+def _load_skill_md(root: Path, path: Path, result: SkillFile, inside: Inside) -> None:
     text = read_source(path)
     parts = split_front_matter(text)
     if parts is None:
@@ -261,6 +307,8 @@ def _load_skill_md(root: Path, path: Path, result: SkillFile) -> None:
                 "no instructions after the front matter",
             )
         )
+    assets = folder_assets(str(path.parent), inside, result)
+    result.upload_bytes = len(text.encode("utf-8")) + sum(a.size for a in assets)
     if result.problems:
         return
     metadata = doc.value.get("metadata") or {}
@@ -280,4 +328,6 @@ def _load_skill_md(root: Path, path: Path, result: SkillFile) -> None:
         instructions=body,
         version=version or DEFAULT_SKILL_MD_VERSION,
         source=result.path,
+        skill_md=text,
+        assets=assets,
     )

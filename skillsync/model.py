@@ -5,8 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-CONTENT_FIELDS = ("description", "instructions", "version")
-"""The fields of a skill that a PATCH can change (``name`` is immutable)."""
+CONTENT_FIELDS = ("description", "instructions", "version", "files")
+"""What can change in a skill, in the order plans show it (``name`` is immutable).
+
+A skill of the seed dialect has ``description``, ``instructions`` and
+``version``; a skill of the anthropic dialect is a file tree: ``description``,
+``version`` (read from its SKILL.md) and ``files`` (path -> digest), its
+instructions being SKILL.md's body."""
 
 
 @dataclass(frozen=True, order=True)
@@ -38,8 +43,44 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class FileEntry:
+    """One file of a skill's tree: its path inside the skill's folder, digest and size.
+
+    ``text`` is the file's text when it is UTF-8 and small enough to diff; None for
+    binary or large files (plans then show sizes only).
+    """
+
+    path: str
+    digest: str
+    size: int
+    text: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file of a SKILL.md folder other than SKILL.md, found on disk (read at upload)."""
+
+    path: str
+    real: str
+    size: int
+
+
+Tree = tuple[FileEntry, ...]
+
+
+def files_content(files: Tree) -> dict[str, str]:
+    return {entry.path: entry.digest for entry in files}
+
+
+@dataclass(frozen=True)
 class Skill:
-    """A desired skill, as the repository defines it."""
+    """A desired skill, as the repository defines it.
+
+    ``skill_md`` and ``assets`` are set for a SKILL.md folder (its SKILL.md text
+    and its other files). ``files`` is the tree the anthropic dialect uploads,
+    filled in when a plan targets that dialect; None for the seed dialect, which
+    sends the fields.
+    """
 
     name: str
     description: str
@@ -47,9 +88,20 @@ class Skill:
     version: str
     source: str = ""
     renamed_from: tuple[str, ...] = ()
+    display_name: str | None = None
+    skill_md: str | None = None
+    assets: tuple[Asset, ...] = ()
+    files: Tree | None = None
 
-    def content(self) -> dict[str, str]:
-        """The fields sent to the API."""
+    def content(self) -> dict[str, Any]:
+        """What the API holds of this skill, as plans compare it."""
+        if self.files is not None:
+            return {
+                "name": self.name,
+                "description": self.description,
+                "version": self.version,
+                "files": files_content(self.files),
+            }
         return {
             "name": self.name,
             "description": self.description,
@@ -62,7 +114,10 @@ class Skill:
 class RemoteSkill:
     """A skill as the API reports it.
 
-    ``instructions`` and ``version`` are None when only a list item was read.
+    ``instructions`` and ``version`` are None when only a list item was read. In
+    the anthropic dialect a list item has no ``name`` yet (it is the latest
+    version's; empty until that is read), ``version_id`` is the latest version's
+    id, and ``files`` the tree of its content once downloaded.
     """
 
     id: str
@@ -71,9 +126,14 @@ class RemoteSkill:
     instructions: str | None = None
     version: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    version_id: str | None = None
+    display_name: str | None = None
+    files: Tree | None = None
 
     @property
     def is_full(self) -> bool:
+        if self.version_id is not None:
+            return self.files is not None and self.version is not None
         return self.instructions is not None and self.version is not None
 
     @classmethod
@@ -88,15 +148,20 @@ class RemoteSkill:
             extra={k: v for k, v in data.items() if k not in known},
         )
 
-    def content(self) -> dict[str, str]:
+    def content(self) -> dict[str, Any]:
         """The skill's fields as read (list items lack instructions and version)."""
-        out = {"name": self.name, "description": self.description}
+        out: dict[str, Any] = {"name": self.name, "description": self.description}
+        if self.files is not None:
+            assert self.version is not None
+            out["version"] = self.version
+            out["files"] = files_content(self.files)
+            return out
         if self.instructions is not None:
             out["instructions"] = self.instructions
         if self.version is not None:
             out["version"] = self.version
         return out
 
-    def record(self) -> dict[str, str]:
+    def record(self) -> dict[str, Any]:
         """What a plan's fingerprint hashes: the id and the fields as read."""
         return {"id": self.id, **self.content()}

@@ -62,6 +62,47 @@ def matches(name: str, globs: Iterable[str] | None) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in globs or ())
 
 
+FILE_ACTIONS = ("add", "change", "remove")
+FILE_SYMBOLS = {"add": "+", "change": "~", "remove": "-"}
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file of a skill's tree that a change adds, changes or removes.
+
+    ``diff`` holds the lines of a unified diff when the file is text on both sides.
+    """
+
+    path: str
+    action: str
+    size_before: int | None = None
+    size_after: int | None = None
+    diff: tuple[str, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "action": self.action}
+        if self.size_before is not None:
+            out["size_before"] = self.size_before
+        if self.size_after is not None:
+            out["size_after"] = self.size_after
+        if self.diff is not None:
+            out["diff"] = list(self.diff)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FileChange:
+        if data.get("action") not in FILE_ACTIONS or not isinstance(data.get("path"), str):
+            raise ValueError(f"bad file change {data!r:.80}")
+        diff = data.get("diff")
+        return cls(
+            path=data["path"],
+            action=data["action"],
+            size_before=data.get("size_before"),
+            size_after=data.get("size_after"),
+            diff=None if diff is None else tuple(diff),
+        )
+
+
 @dataclass(frozen=True)
 class Change:
     action: str
@@ -70,8 +111,10 @@ class Change:
     source: str | None = None
     from_name: str | None = None
     changed: tuple[str, ...] = ()
-    before: dict[str, str] | None = None
-    after: dict[str, str] | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    files: tuple[FileChange, ...] = ()
+    """The anthropic dialect: the files this change adds, changes or removes."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"action": self.action, "name": self.name}
@@ -87,6 +130,8 @@ class Change:
             out["before"] = self.before
         if self.after is not None:
             out["after"] = self.after
+        if self.files:
+            out["files"] = [f.to_dict() for f in self.files]
         return out
 
     @classmethod
@@ -102,6 +147,7 @@ class Change:
             changed=tuple(data.get("changed", ())),
             before=data.get("before"),
             after=data.get("after"),
+            files=tuple(FileChange.from_dict(f) for f in data.get("files", ())),
         )
 
 

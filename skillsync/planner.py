@@ -12,10 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from skillsync.model import CONTENT_FIELDS, RemoteSkill, Skill
-from skillsync.plan import Change, Plan, Scope, matches
-
-CONTENT_NOT_VERSION = ("description", "instructions")
+from skillsync.model import CONTENT_FIELDS, RemoteSkill, Skill, Tree
+from skillsync.plan import Change, FileChange, Plan, Scope, matches
+from skillsync.render.diff import unified
 
 
 @dataclass(frozen=True)
@@ -69,6 +68,7 @@ def make_plan(
             continue
         current = unique.get(skill.name)
         if current is not None:
+            _check_display_name(skill, current, warnings)
             changed = _changed_fields(skill, current)
             if not changed:
                 unchanged += 1
@@ -82,6 +82,7 @@ def make_plan(
                     changed=changed,
                     before=current.content(),
                     after=skill.content(),
+                    files=file_changes(current.files, skill.files, skill.source),
                 )
             )
             _check_version_bump(skill, changed, rules.version_bump, warnings, errors)
@@ -109,10 +110,19 @@ def make_plan(
                         from_name=old.name,
                         before=old.content(),
                         after=skill.content(),
+                        files=file_changes(None, skill.files, skill.source),
                     )
                 )
                 continue
-        changes.append(Change("create", skill.name, source=skill.source, after=skill.content()))
+        changes.append(
+            Change(
+                "create",
+                skill.name,
+                source=skill.source,
+                after=skill.content(),
+                files=file_changes(None, skill.files, skill.source),
+            )
+        )
 
     desired_names = {s.name for s in wanted}
     unmanaged = 0
@@ -175,7 +185,44 @@ def _changed_fields(skill: Skill, current: RemoteSkill) -> tuple[str, ...]:
         raise ValueError(f"remote skill {current.name} was not read in full")
     wanted = skill.content()
     have = current.content()
-    return tuple(f for f in CONTENT_FIELDS if wanted[f] != have[f])
+    return tuple(f for f in CONTENT_FIELDS if f in wanted and wanted[f] != have.get(f))
+
+
+def file_changes(before: Tree | None, after: Tree | None, source: str) -> tuple[FileChange, ...]:
+    """The files that differ between two trees (None: no tree, the seed dialect)."""
+    if after is None:
+        return ()
+    old = {f.path: f for f in before or ()}
+    new = {f.path: f for f in after}
+    out = []
+    for path in sorted(old.keys() | new.keys()):
+        was, now = old.get(path), new.get(path)
+        if source.endswith("/SKILL.md"):
+            label = f"{source.rsplit('/', 1)[0]}/{path}"
+        else:
+            label = f"{path} (from {source})" if source else path
+        if was is None and now is not None:
+            added = None if now.text is None else tuple(unified("", now.text, "/dev/null", label))
+            out.append(FileChange(path, "add", size_after=now.size, diff=added))
+        elif now is None and was is not None:
+            out.append(FileChange(path, "remove", size_before=was.size))
+        elif was is not None and now is not None and was.digest != now.digest:
+            diff = None
+            if was.text is not None and now.text is not None:
+                diff = tuple(unified(was.text, now.text, f"remote/{path}", label))
+            out.append(FileChange(path, "change", was.size, now.size, diff))
+    return tuple(out)
+
+
+def _check_display_name(skill: Skill, current: RemoteSkill, warnings: list[str]) -> None:
+    """The API cannot change a display name: a difference is a warning, never a change."""
+    wanted, have = skill.display_name, current.display_name
+    if wanted is not None and have is not None and wanted != have:
+        warnings.append(
+            f"'{skill.name}': display_name is {have!r} on the remote and {wanted!r} in "
+            f"{skill.source or 'its file'}; the API cannot change it (it is set at creation), "
+            "so it is left as it is"
+        )
 
 
 def _check_version_bump(
@@ -183,7 +230,7 @@ def _check_version_bump(
 ) -> None:
     if policy == "off" or "version" in changed:
         return
-    fields = " and ".join(f for f in CONTENT_NOT_VERSION if f in changed)
+    fields = " and ".join(f for f in changed if f != "version")
     message = (
         f"'{skill.name}': {fields} changed but version stayed {skill.version}; "
         f"bump it in {skill.source or 'its file'}"

@@ -6,12 +6,12 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from skillsync.client import SkillsClient
 from skillsync.config import Config, TargetConfig
 from skillsync.errors import UnsafePlan, ValidationFailed
 from skillsync.model import Skill
 from skillsync.plan import Plan
 from skillsync.planner import Rules, make_plan
+from skillsync.remote.base import Remote
 from skillsync.snapshot import read_remote
 from skillsync.validation import validate_repository
 
@@ -50,37 +50,45 @@ def now() -> str:
 def plan_target(
     config: Config,
     target: TargetConfig,
-    client: SkillsClient,
+    remote: Remote,
     *,
     only: tuple[str, ...] = (),
-) -> Plan:
+) -> tuple[Plan, dict[str, Skill]]:
+    """The plan, and the desired skills (as the remote's dialect compares them) that
+    apply uploads."""
     # Loading the files is CPU work and listing the remote is mostly waiting:
     # both at once hide much of one behind the other.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load") as background:
-        loading = background.submit(load_desired, config)
-        listed = client.list_skills()
+        loading = background.submit(load_projected, config, remote)
+        listed = remote.list_skills()
         desired = loading.result()
     names = {s.name for s in desired}
     if only:
         names &= set(only)
-    remote = read_remote(client, names, {s.name: s for s in desired}, listed=listed)
+    by_name = {s.name: s for s in desired}
+    current = read_remote(remote, names, by_name, listed=listed)
     plan = make_plan(
         desired,
-        remote,
+        current,
         rules_for(config, target),
         target=target.name,
-        base_url=client.base_url,
+        base_url=remote.base_url,
         only=only or None,
         created_at=now(),
     )
-    known = {s.name for s in desired} | {s.name for s in remote}
+    known = {s.name for s in desired} | {s.name for s in current}
     unknown = sorted(set(only) - known)
     if unknown:
         print(
             f"warning: --skill {', '.join(unknown)}: no such skill in the repository or remote",
             file=sys.stderr,
         )
-    return plan
+    return plan, by_name
+
+
+def load_projected(config: Config, remote: Remote) -> list[Skill]:
+    """The desired skills as the remote's dialect compares them (anthropic: with trees)."""
+    return [remote.project(skill) for skill in load_desired(config)]
 
 
 def refuse_if_unsafe(plan: Plan, force: bool) -> None:

@@ -86,6 +86,7 @@ _PATTERN_MESSAGES = {
     "description": "must not contain < or >",
     "version": "must be a semantic version such as 1.2.0",
     "base_url": "must be an https:// URL or local:<path>",
+    "display_name": "must be a single line",
     "api_key_env": "must be the name of an environment variable (the key itself never goes here)",
 }
 

@@ -1,9 +1,11 @@
 """Read the remote for a plan (or a saved plan's staleness check).
 
-List every page, then read in parallel the full record of each skill whose
-name the repository also defines, unless the list items already carry
-``instructions`` and ``version`` (SPEC section 8: list pages plus one read per
-skill present on both sides).
+List every page; read the name of each listed skill that lacks one (the
+anthropic dialect lists skills without names: one version read each); then, in
+parallel, everything a plan compares for each skill whose name the repository
+also defines, unless the list already carried it (SPEC section 8: list pages
+plus one read per skill present on both sides; for the anthropic dialect a
+version read and a content download per skill).
 """
 
 from __future__ import annotations
@@ -12,25 +14,29 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from skillsync.client import SkillsClient
-from skillsync.model import RemoteSkill, Skill
+from skillsync.model import RemoteSkill, Skill, Tree
+from skillsync.remote.base import Remote
 
 
 def read_remote(
-    client: SkillsClient,
+    remote: Remote,
     full_names: Iterable[str],
     desired: Mapping[str, Skill] | None = None,
     *,
     listed: list[RemoteSkill] | None = None,
 ) -> list[RemoteSkill]:
-    """Every remote skill; the full record for each name in ``full_names``.
+    """Every remote skill; everything a plan compares for each name in ``full_names``.
 
     With ``desired``, a remote field equal to the desired one keeps the desired
-    string object instead of its own copy, so a plan of skills in sync holds
-    each instruction text once (the peak-memory bar of SPEC section 8).
+    object instead of its own copy, so a plan of skills in sync holds each
+    instruction text once (the peak-memory bar of SPEC section 8).
     ``listed`` is the list already read, if the caller has it.
     """
-    listed = client.list_skills() if listed is None else list(listed)
+    listed = remote.list_skills() if listed is None else list(listed)
+    unnamed = [index for index, skill in enumerate(listed) if not skill.name]
+    named = remote.map(remote.read_name, [listed[index] for index in unnamed])
+    for index, skill in zip(unnamed, named, strict=True):
+        listed[index] = skill
     wanted = set(full_names)
     counts = Counter(skill.name for skill in listed)
     to_read = [
@@ -40,10 +46,10 @@ def read_remote(
     ]
 
     def read(index: int) -> RemoteSkill:
-        skill = client.get_skill(listed[index].id)
+        skill = remote.read_full(listed[index])
         return _share(skill, desired.get(skill.name)) if desired else skill
 
-    for index, skill in zip(to_read, client.map(read, to_read), strict=True):
+    for index, skill in zip(to_read, remote.map(read, to_read), strict=True):
         listed[index] = skill
     return listed
 
@@ -59,4 +65,15 @@ def _share(remote: RemoteSkill, mine: Skill | None) -> RemoteSkill:
         instructions=mine.instructions
         if remote.instructions == mine.instructions
         else remote.instructions,
+        files=_share_files(remote.files, mine.files),
+    )
+
+
+def _share_files(remote: Tree | None, mine: Tree | None) -> Tree | None:
+    if remote is None or mine is None:
+        return remote
+    by_path = {entry.path: entry for entry in mine}
+    return tuple(
+        by_path[e.path] if e.path in by_path and by_path[e.path].digest == e.digest else e
+        for e in remote
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import multiprocessing
 import os
 from collections import defaultdict
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from skillsync.config import CONFIG_NAME, Config
+from skillsync.limits import MAX_SEED_BODY_BYTES, MAX_UPLOAD_BYTES
 from skillsync.loader import Inside, SkillFile, discover, load_file, rel
 from skillsync.model import Location, Problem, Skill
 
@@ -65,7 +67,12 @@ def validate_repository(
                 selected.add(display)
                 if path.absolute() not in paths:
                     paths.append(path.absolute())
-    files = _load(root, paths) if keep_instructions else _load_for_report(root, paths)
+    dialects = config.dialects()
+    files = (
+        _load(root, paths, dialects)
+        if keep_instructions
+        else _load_for_report(root, paths, dialects)
+    )
     files = [f for f in files if not f.not_a_file]
     for skill_file in files:
         problems.extend(skill_file.problems)
@@ -81,20 +88,58 @@ PARALLEL_MIN_FILES = 1000
 """Below this, forking workers costs more than it saves."""
 
 
-def _load(root: Path, paths: list[Path]) -> list[SkillFile]:
+def _load(root: Path, paths: list[Path], dialects: frozenset[str]) -> list[SkillFile]:
     inside = Inside(root)  # shared, so each folder is resolved and listed once
-    return [load_file(root, path, inside) for path in paths]
+    files = [load_file(root, path, inside) for path in paths]
+    for skill_file in files:
+        skill_file.problems.extend(_size_problems(skill_file, dialects))
+    return files
 
 
-def _load_stripped(root: Path, paths: list[Path]) -> list[SkillFile]:
-    files = _load(root, paths)
+def _size_problems(skill_file: SkillFile, dialects: frozenset[str]) -> list[Problem]:
+    """What the API would refuse as too large: an upload over 8 MiB (anthropic; only a
+    SKILL.md folder can be), a JSON body over 1 MiB (seed)."""
+    problems = []
+    where = Location(skill_file.path)
+    uploads = skill_file.upload_bytes
+    if "anthropic" in dialects and uploads is not None and uploads > MAX_UPLOAD_BYTES:
+        problems.append(
+            Problem(
+                where,
+                f"the skill's folder uploads {uploads:,} bytes, over the API's limit of "
+                f"{MAX_UPLOAD_BYTES:,} (8 MiB); move large files out of the folder",
+            )
+        )
+    skill = skill_file.skill
+    if "seed" in dialects and skill is not None:
+        rough = 6 * (len(skill.instructions) + len(skill.description)) + 256
+        if rough > MAX_SEED_BODY_BYTES:  # only then is measuring worth it
+            size = len(json_body(skill.content()))
+            if size > MAX_SEED_BODY_BYTES:
+                problems.append(
+                    Problem(
+                        where,
+                        f"the seed API's JSON body for this skill is {size:,} bytes, over its "
+                        f"limit of {MAX_SEED_BODY_BYTES:,} (1 MiB); shorten the instructions",
+                    )
+                )
+    return problems
+
+
+def json_body(content: dict[str, str]) -> bytes:
+    """The JSON body the seed dialect sends for a create, as httpx encodes it."""
+    return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _load_stripped(root: Path, paths: list[Path], dialects: frozenset[str]) -> list[SkillFile]:
+    files = _load(root, paths, dialects)
     for skill_file in files:  # only the verdict travels back; the text is not needed
         if skill_file.skill is not None:
             skill_file.skill = replace(skill_file.skill, instructions="")
     return files
 
 
-def _load_for_report(root: Path, paths: list[Path]) -> list[SkillFile]:
+def _load_for_report(root: Path, paths: list[Path], dialects: frozenset[str]) -> list[SkillFile]:
     """Load files on every core (fork workers), in the order given."""
     workers = min(os.cpu_count() or 1, 8)
     if (
@@ -102,12 +147,14 @@ def _load_for_report(root: Path, paths: list[Path]) -> list[SkillFile]:
         or len(paths) < PARALLEL_MIN_FILES
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
-        return _load_stripped(root, paths)
+        return _load_stripped(root, paths, dialects)
     size = -(-len(paths) // workers)
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     with multiprocessing.get_context("fork").Pool(len(chunks) - 1) as pool:
-        pending = pool.map_async(functools.partial(_load_stripped, root), chunks[1:])
-        mine = _load_stripped(root, chunks[0])
+        pending = pool.map_async(
+            functools.partial(_load_stripped, root, dialects=dialects), chunks[1:]
+        )
+        mine = _load_stripped(root, chunks[0], dialects)
         rest = pending.get()
     return [*mine, *(f for chunk in rest for f in chunk)]
 

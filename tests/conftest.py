@@ -97,6 +97,10 @@ class Emulator:
     def store(self):  # type: ignore[no-untyped-def]
         return self.app.store  # type: ignore[attr-defined]
 
+    @property
+    def api(self) -> str:
+        return str(self.app.front.api)  # type: ignore[attr-defined]
+
     def stop(self) -> None:
         self.server.shutdown()  # type: ignore[attr-defined]
         self.server.server_close()  # type: ignore[attr-defined]
@@ -145,10 +149,11 @@ API_HEADERS = {"x-api-key": "emulator-key", "anthropic-version": "2023-06-01"}
 KEY_ENV = "SKILLSYNC_TEST_KEY"
 
 
-def target_config(url: str, *, manage: str = '["*"]', extra: str = "") -> str:
+def target_config(url: str, *, manage: str = '["*"]', extra: str = "", api: str = "seed") -> str:
     return (
         "version: 1\ndefault_target: test\ntargets:\n  test:\n"
-        f"    base_url: {url}\n    api_key_env: {KEY_ENV}\n    manage: {manage}\n{extra}"
+        f"    base_url: {url}\n    api: {api}\n    api_key_env: {KEY_ENV}\n"
+        f"    manage: {manage}\n{extra}"
     )
 
 

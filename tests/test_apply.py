@@ -46,8 +46,8 @@ def test_example_repo_apply_then_plan_is_clean(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLE_REPO, root, ignore=shutil.ignore_patterns(".skillsync"))
     result = run_cli("-C", str(root), "apply", "--auto-approve")
     assert result.exit_code == 0, result.output
-    assert result.stdout.endswith("Apply complete: 6 added, 0 changed, 0 destroyed.\n")
-    assert result.stdout.count("\n+ created '") == 6
+    assert result.stdout.endswith("Apply complete: 7 added, 0 changed, 0 destroyed.\n")
+    assert result.stdout.count("\n+ created '") == 7
     again = run_cli("-C", str(root), "plan", "--detailed-exitcode")
     assert (again.exit_code, again.stdout) == (
         0,
@@ -204,15 +204,30 @@ def test_no_changes_needs_no_confirmation(http_repo, emulator: Emulator) -> None
     )
 
 
-def test_partial_failure_carries_on_and_reports(http_repo, emulator: Emulator) -> None:
-    huge = '"' * 600_000 + "\n"  # a valid file, but a JSON body over 1 MiB
+def refuse_creating(emulator: Emulator, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the emulator refuse one create, as a real API refuses what validate cannot
+    foresee (a billing or permission rule)."""
+    from skillsync.emulator.answers import ApiFailure
+
+    front = emulator.app.front  # type: ignore[attr-defined]
+    create = front._create
+
+    def refusing(workspace: str, body: dict[str, str]) -> object:
+        if body.get("name") == name:
+            raise ApiFailure(403, "permission_error", f"creating {name} is not allowed")
+        return create(workspace, body)
+
+    monkeypatch.setattr(front, "_create", refusing)
+
+
+def test_partial_failure_carries_on_and_reports(
+    http_repo, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refuse_creating(emulator, "big", monkeypatch)
     root = http_repo(
         {
             "skills/a.yaml": skill_yaml("a"),
-            "skills/big.yaml": (
-                "name: big\ndescription: d\nversion: 1.0.0\ninstructions_file: big.md\n"
-            ),
-            "skills/big.md": huge,
+            "skills/big.yaml": skill_yaml("big"),
             "skills/c.yaml": skill_yaml("c"),
         }
     )
@@ -221,8 +236,7 @@ def test_partial_failure_carries_on_and_reports(http_repo, emulator: Emulator) -
     failed = [line for line in result.stdout.splitlines() if line.startswith("!")]
     assert len(failed) == 1
     assert failed[0].startswith(
-        "! failed to create 'big': request_too_large: request body is larger than 1 MiB "
-        "(request-id req_"
+        "! failed to create 'big': permission_error: creating big is not allowed (request-id req_"
     )
     assert failed[0].count("request-id") == 1
     assert result.stderr == (

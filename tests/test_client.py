@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 from skillsync import secrets
-from skillsync.client import SkillsClient
 from skillsync.emulator.app import EmulatorApp, Faults
 from skillsync.emulator.store import SkillStore
 from skillsync.emulator.transport import EmulatorTransport
@@ -28,6 +27,7 @@ from skillsync.errors import (
     TargetError,
     TransportError,
 )
+from skillsync.remote.seed import SeedRemote as SkillsClient
 from tests.conftest import Emulator, spawn_emulator
 
 CONTENT = {"name": "a", "description": "A.", "instructions": "Do A.\n", "version": "1.0.0"}
@@ -407,13 +407,13 @@ def test_tls_failure_is_a_clear_error(emulator: Emulator) -> None:
 def test_timeouts_from_the_command_line_reach_the_http_client(tmp_path: Path, monkeypatch) -> None:
     from skillsync import config as config_mod
     from skillsync.options import ClientOptions
-    from skillsync.remote import open_client
+    from skillsync.remote import open_remote
     from tests.conftest import KEY_ENV, target_config
 
     (tmp_path / "skillsync.yaml").write_text(target_config("http://127.0.0.1:9"))
     monkeypatch.setenv(KEY_ENV, "emulator-key")
     config = config_mod.load_or_fail(tmp_path)
     options = ClientOptions(read_timeout=7.0, connect_timeout=2.5, parallelism=3)
-    with open_client(config, config.target(None), options) as client:
-        assert client._http.timeout == httpx.Timeout(7.0, connect=2.5)
+    with open_remote(config, config.target(None), options) as client:
+        assert client.http._http.timeout == httpx.Timeout(7.0, connect=2.5)
         assert client.parallelism == 3

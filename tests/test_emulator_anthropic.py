@@ -359,10 +359,12 @@ def test_emulator_command_serves_the_anthropic_dialect(tmp_path: Path) -> None:
     process = spawn_emulator(tmp_path / "cli.db", api="anthropic")
     try:
         assert process.stdout is not None
-        url = process.stdout.readline().split()[-1]
+        banner = [process.stdout.readline() for _ in range(5)]
+        url = banner[0].split()[-1]
+        assert banner[3:] == ["  dialect anthropic\n", "Press Ctrl-C to stop.\n"]
         with sdk(url) as api:
             assert api.skills.create(files=files()).source.type == "custom"
     finally:
         process.send_signal(signal.SIGINT)
-        out, _ = process.communicate(timeout=10)
-    assert process.returncode == 130 and "  dialect anthropic\n" in out
+        process.communicate(timeout=10)
+    assert process.returncode == 130

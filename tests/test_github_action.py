@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,15 @@ import pytest
 
 from skillsync.ci import github_action
 from skillsync.ci.github_comments import MAX_COMMENT, marker
-from tests.conftest import KEY_ENV, ROOT, Emulator, content, seed, skill_yaml, write_tree
+from tests.conftest import (
+    KEY_ENV,
+    ROOT,
+    Emulator,
+    run_cli,
+    skill_yaml,
+    target_config,
+    write_tree,
+)
 
 REPO = "acme/skills"
 TOKEN = "ghs_test_token_0123456789"
@@ -163,12 +171,15 @@ def outputs(tmp_path: Path) -> dict[str, str]:
     return result
 
 
+@pytest.fixture(params=["seed", "anthropic"])
+def emulator(request: pytest.FixtureRequest, emulator_factory: Callable[..., Emulator]) -> Emulator:
+    """The action works the same for both dialects: every test here runs against each."""
+    return emulator_factory(api=request.param)
+
+
 @pytest.fixture
 def repo(tmp_path: Path, emulator: Emulator) -> Path:
-    config = (
-        "version: 1\ndefault_target: test\ntargets:\n  test:\n"
-        f'    base_url: {emulator.url}\n    api_key_env: {KEY_ENV}\n    manage: ["*"]\n'
-    )
+    config = target_config(emulator.url, api=emulator.api)
     return write_tree(
         tmp_path / "skills-repo",
         {
@@ -211,6 +222,7 @@ def test_plan_comments_then_updates_the_same_comment(
     github: FakeGitHub,
     emulator: Emulator,
     capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for i in range(120):  # the plan's comment ends up on the second page
         github.add(f"unrelated comment {i}")
@@ -227,7 +239,8 @@ def test_plan_comments_then_updates_the_same_comment(
     assert summary.startswith("### skillsync plan for `test`")
     assert "::add-mask::emulator-key" in capfd.readouterr().out
 
-    seed(emulator, content("a"), content("b"))
+    monkeypatch.setenv(KEY_ENV, "emulator-key")
+    assert run_cli("-C", str(repo), "apply", "--auto-approve").exit_code == 0
     (tmp_path / "output").write_text("")
     assert github_action.run(env) == 0
     assert outputs(tmp_path)["exitcode"] == "0"

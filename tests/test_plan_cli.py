@@ -204,5 +204,5 @@ def test_example_repo_plans_against_the_embedded_emulator(tmp_path: Path) -> Non
     assert result.stdout.startswith(
         "skillsync will perform these actions on target 'local' (local:.skillsync/emulator.db):"
     )
-    assert result.stdout.endswith("Plan: 6 to add, 0 to change, 0 to destroy.\n")
+    assert result.stdout.endswith("Plan: 7 to add, 0 to change, 0 to destroy.\n")
     assert (root / ".skillsync" / "emulator.db").is_file()

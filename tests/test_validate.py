@@ -51,8 +51,8 @@ def test_every_problem_is_reported_at_once(repo) -> None:
         "skills/a.yaml:1:7: name: must be 1-64 characters of a-z, 0-9 and single inner "
         "hyphens (got 'A')",
         "skills/a.yaml:3:10: version: must be a semantic version such as 1.2.0 (got 'x')",
-        "skills/a.yaml:5:1: unknown field 'foo'; allowed here: description, instructions, "
-        "instructions_file, name, renamed_from, version",
+        "skills/a.yaml:5:1: unknown field 'foo'; allowed here: description, display_name, "
+        "instructions, instructions_file, name, renamed_from, version",
         "skills/b.yaml:1:1: missing required field 'description'",
         "skills/b.yaml:1:1: missing required field 'instructions' (or 'instructions_file')",
         "skills/b.yaml:1:1: missing required field 'version'",
@@ -62,7 +62,7 @@ def test_every_problem_is_reported_at_once(repo) -> None:
 
 def test_example_repo_is_valid() -> None:
     result = run_cli("-C", str(EXAMPLE_REPO), "validate")
-    assert (result.exit_code, result.stdout) == (0, "6 skill files valid.\n")
+    assert (result.exit_code, result.stdout) == (0, "7 skill files valid.\n")
 
 
 def test_the_real_corpus(tmp_path: Path, corpus: Path) -> None:

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from skillsync import secrets
-from skillsync.client import is_loopback
 from skillsync.errors import SkillsyncError
+from skillsync.remote.http import is_loopback
 
 MAX_COMMENT = 65_536
 """GitHub refuses comment bodies longer than this many characters."""

@@ -11,7 +11,6 @@ import click
 
 from skillsync import config as config_mod
 from skillsync.applier import apply_plan
-from skillsync.client import SkillsClient
 from skillsync.config import Config, TargetConfig
 from skillsync.errors import (
     EXIT_INTERRUPTED,
@@ -20,10 +19,12 @@ from skillsync.errors import (
     SkillsyncError,
     StalePlan,
 )
+from skillsync.model import Skill
 from skillsync.options import ClientOptions
 from skillsync.plan import Plan
-from skillsync.planning import plan_target, refuse_if_unsafe
-from skillsync.remote import open_client
+from skillsync.planning import load_projected, plan_target, refuse_if_unsafe
+from skillsync.remote import open_remote
+from skillsync.remote.base import Remote
 from skillsync.render import apply_output
 from skillsync.render.plan_text import render_text
 from skillsync.snapshot import read_remote
@@ -45,21 +46,43 @@ def load_saved_plan(path: Path) -> Plan:
     return Plan.from_dict(data)
 
 
-def check_saved_plan(plan: Plan, target: TargetConfig, client: SkillsClient) -> None:
-    """SPEC section 5: nothing is written unless the saved plan still holds."""
+def check_saved_plan(
+    plan: Plan, config: Config, target: TargetConfig, remote: Remote
+) -> dict[str, Skill]:
+    """SPEC section 5: nothing is written unless the saved plan still holds; nothing is
+    even sent unless the files it uploads are still those it recorded. Returns the
+    skills whose files it uploads."""
     if plan.target != target.name:
         raise StalePlan(
             f"the saved plan is for target '{plan.target}', not '{target.name}'",
             hint=f"pass --target {plan.target}, or plan again for '{target.name}'",
         )
-    if plan.base_url != client.base_url:
+    if plan.base_url != remote.base_url:
         raise StalePlan(
-            f"the saved plan was made against {plan.base_url}, not {client.base_url}",
+            f"the saved plan was made against {plan.base_url}, not {remote.base_url}",
             hint="apply it against the endpoint it was made for, or plan again",
         )
-    remote = read_remote(client, plan.scope.full)
-    if plan.scope.fingerprint(remote) != plan.remote_fingerprint:
+    skills = _uploaded_skills(plan, config, remote)
+    current = read_remote(remote, plan.scope.full)
+    if plan.scope.fingerprint(current) != plan.remote_fingerprint:
         raise StalePlan(STALE)
+    return skills
+
+
+def _uploaded_skills(plan: Plan, config: Config, remote: Remote) -> dict[str, Skill]:
+    uploads = [c for c in plan.changes if c.after is not None and "files" in c.after]
+    if not uploads:
+        return {}  # the seed dialect: the plan holds all it sends
+    skills = {s.name: s for s in load_projected(config, remote)}
+    for change in uploads:
+        skill = skills.get(change.name)
+        if skill is None or skill.content() != change.after:
+            raise StalePlan(
+                f"the files of skill '{change.name}' changed after the plan was made"
+                + (f" ({skill.source})" if skill is not None else " (it is gone)"),
+                hint="run plan again, then apply the new plan",
+            )
+    return skills
 
 
 def confirm(auto_approve: bool) -> None:
@@ -79,18 +102,18 @@ def confirm(auto_approve: bool) -> None:
 def _plan_now(
     config: Config,
     target: TargetConfig,
-    client: SkillsClient,
+    remote: Remote,
     only: tuple[str, ...],
     force: bool,
     auto_approve: bool,
     color: bool,
-) -> Plan:
-    plan = plan_target(config, target, client, only=only)
+) -> tuple[Plan, dict[str, Skill]]:
+    plan, skills = plan_target(config, target, remote, only=only)
     render_text(plan, sys.stdout, color)
     refuse_if_unsafe(plan, force)
     if plan.has_changes:
         confirm(auto_approve)
-    return plan
+    return plan, skills
 
 
 def run(
@@ -110,16 +133,16 @@ def run(
     config = config_mod.load_or_fail(directory)
     saved = load_saved_plan(plan_file) if plan_file is not None else None
     target = config.target(target_name or (saved.target if saved else None))
-    with open_client(config, target, options) as client:
+    with open_remote(config, target, options) as remote:
         if saved is not None:
-            check_saved_plan(saved, target, client)
+            skills = check_saved_plan(saved, config, target, remote)
             refuse_if_unsafe(saved, force)
             plan = saved
         else:
-            plan = _plan_now(config, target, client, only, force, auto_approve, color)
+            plan, skills = _plan_now(config, target, remote, only, force, auto_approve, color)
         if not plan.has_changes:
             if output_format == "json":
-                apply_output.as_json(apply_plan(plan, client), sys.stdout)
+                apply_output.as_json(apply_plan(plan, remote), sys.stdout)
             return 0
         if output_format == "text":
             click.echo()
@@ -129,7 +152,7 @@ def run(
             tty=sys.stdout.isatty() and output_format == "text",
             color=color,
         )
-        result = apply_plan(plan, client, on_outcome=progress, stop=threading.Event())
+        result = apply_plan(plan, remote, skills, on_outcome=progress, stop=threading.Event())
         progress.close()
     if output_format == "json":
         apply_output.as_json(result, sys.stdout)

@@ -1,4 +1,8 @@
-"""``skillsync import``: write remote skills as skill files, so the next plan is empty."""
+"""``skillsync import``: write remote skills as skill files, so the next plan is empty.
+
+The dialect decides the files: a SKILL.md folder with every file of the latest
+version (anthropic), or a YAML skill file (seed).
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,13 @@ import click
 from skillsync import config as config_mod
 from skillsync.atomic import write_atomically
 from skillsync.errors import ImportRefused, SkillsyncError
-from skillsync.importer import render_skill
+from skillsync.importer import SkillFiles, stale_files
 from skillsync.loader import discover
 from skillsync.options import ClientOptions
 from skillsync.plan import matches
-from skillsync.remote import open_client
+from skillsync.remote import open_remote
+from skillsync.remote.base import Remote
+from skillsync.snapshot import read_remote
 from skillsync.validation import validate_repository
 
 
@@ -42,8 +48,8 @@ def run(
         for f in validate_repository(config, [], keep_instructions=False).files
         if f.name is not None
     }
-    with open_client(config, target, options) as client:
-        listed = client.list_skills()
+    with open_remote(config, target, options) as remote:
+        listed = read_remote(remote, ())
         counts = Counter(s.name for s in listed)
         if import_all:
             chosen = [s for s in listed if target.manage is None or matches(s.name, target.manage)]
@@ -54,31 +60,32 @@ def run(
         skipped: list[tuple[str, str]] = [(n, "no remote skill has this name") for n in missing]
         todo = []
         for skill in sorted(chosen, key=lambda s: s.name):
-            reason = _skip_reason(config.root, skill.name, into, defined, counts, overwrite)
+            reason = _skip_reason(config.root, remote, skill.name, into, defined, counts, overwrite)
             if reason:
                 skipped.append((skill.name, reason))
             else:
                 todo.append(skill)
-        full = client.map(lambda s: client.get_skill(s.id), todo)
-    written = []
-    for skill in full:
-        rendered = render_skill(skill, into)
-        for relative, text in rendered.files.items():
-            write_atomically(config.root / relative, text)
-        written.append(rendered)
-        extra = [p for p in rendered.files if p != rendered.yaml_path]
-        click.echo(f"wrote {rendered.yaml_path}" + (f" (+ {', '.join(extra)})" if extra else ""))
+        exported: list[SkillFiles] = remote.map(lambda s: remote.export(s, into), todo)
+    for rendered in exported:
+        for stale in stale_files(config.root, rendered):  # only with --overwrite
+            stale.unlink()
+        for relative, content in rendered.files.items():
+            write_atomically(config.root / relative, content)
+        extra = [p for p in rendered.files if p != rendered.main_path]
+        shown = f" (+ {', '.join(extra)})" if 0 < len(extra) <= 3 else ""
+        shown = shown or (f" (+ {len(extra)} more files)" if extra else "")
+        click.echo(f"wrote {rendered.main_path}{shown}")
     for name, reason in sorted(skipped):
         click.echo(f"skipped {name}: {reason}")
     found = discover(config.root, config.skills)
-    unmatched = [w.yaml_path for w in written if config.root / w.yaml_path not in found]
-    for path in unmatched:
-        click.echo(
-            f"warning: {path} is not matched by the skills globs of skillsync.yaml; "
-            "plan will not see it",
-            err=True,
-        )
-    click.echo(f"Imported {len(written)} skill(s), skipped {len(skipped)}.")
+    for rendered in exported:
+        if config.root / rendered.main_path not in found:
+            click.echo(
+                f"warning: {rendered.main_path} is not matched by the skills globs of "
+                "skillsync.yaml; plan will not see it",
+                err=True,
+            )
+    click.echo(f"Imported {len(exported)} skill(s), skipped {len(skipped)}.")
     if missing:
         raise ImportRefused(f"no remote skill named {', '.join(missing)}")
     return 0
@@ -86,6 +93,7 @@ def run(
 
 def _skip_reason(
     root: Path,
+    remote: Remote,
     name: str,
     into: str,
     defined: dict[str, str],
@@ -94,14 +102,14 @@ def _skip_reason(
 ) -> str | None:
     if counts[name] > 1:
         return f"{counts[name]} remote skills share this name; resolve the conflict first"
-    target = f"{into}/{name}.yaml"
-    if name in defined and defined[name] != target:
+    paths = remote.export_paths(name, into)
+    if name in defined and defined[name] != paths[0]:
         return f"already defined in {defined[name]}"
     if overwrite:
         return None
     if name in defined:
         return f"already defined in {defined[name]} (pass --overwrite to replace it)"
-    for path in (target, f"{into}/{name}.md"):
+    for path in paths:
         if (root / path).exists():
             return f"{path} exists (pass --overwrite to replace it)"
     return None

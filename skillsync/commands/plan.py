@@ -12,7 +12,7 @@ from skillsync.atomic import write_atomically
 from skillsync.options import ClientOptions
 from skillsync.plan import Plan
 from skillsync.planning import plan_target, refuse_if_unsafe
-from skillsync.remote import open_client
+from skillsync.remote import open_remote
 from skillsync.render.plan_markdown import render_markdown
 from skillsync.render.plan_text import render_text
 
@@ -42,8 +42,8 @@ def run(
 ) -> int:
     config = config_mod.load_or_fail(directory)
     target = config.target(target_name)
-    with open_client(config, target, options) as client:
-        plan = plan_target(config, target, client, only=only)
+    with open_remote(config, target, options) as remote:
+        plan, _ = plan_target(config, target, remote, only=only)
     render(plan, output_format, color)
     if out is not None:
         write_atomically(out, plan.to_json())

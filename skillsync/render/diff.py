@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 
+from skillsync.plan import FILE_SYMBOLS, FileChange
+
 NO_NEWLINE = "\\ No newline at end of file"
 
 
@@ -21,6 +23,24 @@ def unified(before: str, after: str, from_label: str, to_label: str) -> list[str
     for chunk in diff:
         out.extend(chunk.rstrip("\r\n").split("\n"))
     return out
+
+
+def size(count: int | None) -> str:
+    if count is None:
+        return "?"
+    return f"{count:,} byte{'' if count == 1 else 's'}"
+
+
+def file_line(change: FileChange) -> str:
+    """``+ run.py (120 bytes)``, ``~ SKILL.md (1,200 -> 1,250 bytes)``, ``- x (3 bytes)``."""
+    mark = FILE_SYMBOLS[change.action]
+    if change.action == "add":
+        return f"{mark} {change.path} ({size(change.size_after)})"
+    if change.action == "remove":
+        return f"{mark} {change.path} ({size(change.size_before)})"
+    sizes = f"{change.size_before:,} -> {size(change.size_after)}"
+    kind = "" if change.diff is not None else ", binary"
+    return f"{mark} {change.path} ({sizes}{kind})"
 
 
 def quoted(value: str) -> str:

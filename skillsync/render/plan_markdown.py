@@ -11,7 +11,7 @@ import html
 import re
 
 from skillsync.plan import ACTIONS, SYMBOLS, Change, Plan
-from skillsync.render.diff import unified
+from skillsync.render.diff import file_line, unified
 
 LIMIT = 65_000
 MIN_KEPT_LINES = 8
@@ -36,6 +36,11 @@ def change_diff(change: Change) -> list[str]:
         if change.action == "update":
             lines.append(f"- {name}: {before.get(name, '')}")
         lines.append(f"+ {name}: {after.get(name, '')}")
+    if "files" in after:
+        for file in change.files:
+            lines.append(file_line(file))
+            lines += file.diff or ()
+        return lines
     if change.action != "update" or "instructions" in change.changed:
         old = before.get("instructions", "") if change.action == "update" else ""
         diff = unified(old, after.get("instructions", ""), "remote", change.source or "repository")

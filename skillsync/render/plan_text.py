@@ -7,12 +7,13 @@ from typing import TextIO
 import click
 
 from skillsync.plan import SYMBOLS, Change, Plan
-from skillsync.render.diff import quoted, unified
+from skillsync.render.diff import file_line, quoted, unified
 
 COLOURS = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
+COLOURS_BY_MARK = {"add": "green", "change": "yellow", "remove": "red"}
 
 
-FIELD_ORDER = ("description", "version", "instructions")
+FIELD_ORDER = ("description", "version", "instructions", "files")
 
 
 def unmanaged_line(count: int) -> str:
@@ -73,8 +74,12 @@ class TextRenderer:
         else:
             fields = FIELD_ORDER
         for name in (f for f in FIELD_ORDER if f in fields):
+            if name not in before and name not in after:
+                continue  # a field of the other dialect
             old, new = before.get(name), after.get(name)
-            if name == "instructions":
+            if name == "files":
+                self.files(change)
+            elif name == "instructions":
                 self.instructions(change, old or "", new or "")
             elif change.action == "update":
                 self.line(
@@ -85,6 +90,19 @@ class TextRenderer:
             else:
                 self.line(f"      + {name}: {quoted(new or '')}", fg="green")
         self.line()
+
+    def files(self, change: Change) -> None:
+        adding = change.action in ("create", "replace")
+        if adding:
+            count = len(change.files)
+            self.line(f"      + files: {count} file{'s' if count != 1 else ''}", fg="green")
+        else:
+            self.line("      ~ files:", fg="yellow")
+        for file in change.files:
+            self.line(f"          {file_line(file)}", fg=COLOURS_BY_MARK[file.action])
+            if file.action == "change":  # a new file's text is in the markdown plan
+                for text in file.diff or ():
+                    self.line(f"              {text}", fg=_diff_colour(text))
 
     def instructions(self, change: Change, old: str, new: str) -> None:
         if change.action in ("create", "replace"):

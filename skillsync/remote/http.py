@@ -1,11 +1,12 @@
-"""The Skills API over httpx: auth, errors, retries, rate limits, pagination, secrets.
+"""One connection to a Skills API over httpx, shared by both dialects.
 
-Retries follow SPEC section 5: 408, 429, 500-504, 529 and connection errors are
-retried with exponential backoff and jitter (0.5 s doubling, capped at 8 s),
-honouring ``retry-after-ms`` / ``retry-after`` up to 60 s; a response saying
+Headers, timeouts, pooled keep-alive connections, error mapping, redaction and
+retries: SPEC section 5 retries 408, 429, 500-504, 529 and connection errors
+with exponential backoff and jitter (0.5 s doubling, capped at 8 s), honouring
+``retry-after-ms`` / ``retry-after`` up to 60 s; a response saying
 ``anthropic-ratelimit-requests-remaining: 0`` pauses every request until the
-reset time. A create whose answer was lost is never blindly re-sent: the name is
-looked up first and the skill adopted when it exists with the planned content.
+reset time. ``write_once`` is how a dialect sends a write whose lost answer must
+be resolved by reading the remote, never by sending it again blindly.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from skillsync.errors import (
     TransportError,
     status_error_class,
 )
-from skillsync.model import RemoteSkill
 from skillsync.options import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RETRIES,
@@ -44,8 +44,6 @@ from skillsync.options import (
 
 log = logging.getLogger("skillsync.client")
 
-API_VERSION = "2023-06-01"
-PAGE_LIMIT = 100
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 RETRY_AFTER_CAP = 60.0
@@ -97,17 +95,20 @@ def _reset_in(headers: httpx.Headers) -> float | None:
     return min(RETRY_AFTER_CAP, max(0.0, (reset - datetime.now(UTC)).total_seconds()))
 
 
-class SkillsClient:
-    """A connection to one workspace of the Skills API.
+class ApiHttp:
+    """A connection to one workspace of a Skills API, whatever its dialect.
 
-    Thread-safe: the planner and the applier share one client across their
+    Thread-safe: the planner and the applier share one connection across their
     worker threads (``map``), which also bounds how many requests are in flight.
+    ``auth`` holds the headers that carry the key; the key is registered for
+    redaction before anything is sent.
     """
 
     def __init__(
         self,
         base_url: str,
         api_key: str,
+        auth: dict[str, str],
         *,
         key_source: str = "the API key",
         display_url: str | None = None,
@@ -142,8 +143,7 @@ class SkillsClient:
             base_url=base_url,
             transport=transport,
             headers={
-                "x-api-key": api_key,
-                "anthropic-version": API_VERSION,
+                **auth,
                 "user-agent": f"skillsync/{__version__} python-httpx/{httpx.__version__}",
             },
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
@@ -151,66 +151,10 @@ class SkillsClient:
         )
 
     def __repr__(self) -> str:
-        return f"SkillsClient(base_url={self.base_url!r}, api_key=[REDACTED])"
+        return f"ApiHttp(base_url={self.base_url!r}, api_key=[REDACTED])"
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> SkillsClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # -- the API ----------------------------------------------------------------------
-    def list_skills(self) -> list[RemoteSkill]:
-        """Every skill of the workspace, following ``has_more``/``after_id``."""
-        skills: list[RemoteSkill] = []
-        params: dict[str, Any] = {"limit": PAGE_LIMIT}
-        while True:
-            page = self._request("GET", "/v1/skills", params=params).json()
-            data = page.get("data") or []
-            skills.extend(RemoteSkill.from_api(item) for item in data)
-            if not page.get("has_more") or not data:
-                return skills
-            params = {"limit": PAGE_LIMIT, "after_id": page.get("last_id") or data[-1]["id"]}
-
-    def get_skill(self, skill_id: str) -> RemoteSkill:
-        return RemoteSkill.from_api(self._request("GET", f"/v1/skills/{skill_id}").json())
-
-    def find_by_name(self, name: str) -> list[RemoteSkill]:
-        """Full records of the skills with this name (normally zero or one)."""
-        return [self.get_skill(s.id) for s in self.list_skills() if s.name == name]
-
-    def create_skill(self, content: dict[str, str]) -> RemoteSkill:
-        """Create a skill; a lost answer is resolved by looking the name up, never by
-        sending the create again blindly (SPEC section 5, ambiguous writes)."""
-        attempt = 0
-        ambiguous = False
-        while True:
-            try:
-                response = self._request("POST", "/v1/skills", json=content, ambiguous_fails=True)
-                return RemoteSkill.from_api(response.json())
-            except ApiError as exc:
-                if not (_is_ambiguous(exc) or (ambiguous and isinstance(exc, ConflictError))):
-                    raise
-                ambiguous = True
-                log.warning("create of %s: answer lost (%s); looking it up", content["name"], exc)
-                adopted = self._adopt(content)
-                if adopted is not None:
-                    return adopted
-                if attempt >= self.max_retries:
-                    raise
-                self._sleep(self._backoff(attempt))
-                attempt += 1
-
-    def update_skill(self, skill_id: str, fields: dict[str, str]) -> RemoteSkill:
-        return RemoteSkill.from_api(
-            self._request("PATCH", f"/v1/skills/{skill_id}", json=fields).json()
-        )
-
-    def delete_skill(self, skill_id: str) -> None:
-        self._request("DELETE", f"/v1/skills/{skill_id}", missing_ok_after_retry=True)
 
     def map(self, function: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """``function`` over ``items`` with at most ``parallelism`` in flight, in order."""
@@ -220,22 +164,31 @@ class SkillsClient:
         with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
             return list(pool.map(function, items))
 
-    # -- internals --------------------------------------------------------------------
-    def _adopt(self, content: dict[str, str]) -> RemoteSkill | None:
-        found = self.find_by_name(content["name"])
-        if not found:
-            return None
-        for skill in found:
-            if skill.content() == content:
-                log.warning("create of %s: adopted %s (it exists as planned)", skill.name, skill.id)
-                return skill
-        raise ApiError(
-            f"create of skill '{content['name']}' lost its answer, and a skill with that "
-            f"name now exists with other content ({found[0].id})",
-            hint="run plan again to see the remote as it is now",
-        )
+    def write_once(self, send: Callable[[], T], resolve: Callable[[], T | None], what: str) -> T:
+        """Send a write whose lost answer is resolved by ``resolve`` (reading the remote:
+        the write's result if it happened, None if not) before it is ever sent again
+        (SPEC section 5, ambiguous writes). ``send`` must make its request with
+        ``ambiguous_fails=True``."""
+        attempt = 0
+        ambiguous = False
+        while True:
+            try:
+                return send()
+            except ApiError as exc:
+                if not (is_ambiguous(exc) or (ambiguous and isinstance(exc, ConflictError))):
+                    raise
+                ambiguous = True
+                log.warning("%s: answer lost (%s); reading the remote", what, exc)
+                done = resolve()
+                if done is not None:
+                    log.warning("%s: it was done (found on the remote as planned)", what)
+                    return done
+                if attempt >= self.max_retries:
+                    raise
+                self._sleep(self.backoff(attempt))
+                attempt += 1
 
-    def _backoff(self, attempt: int) -> float:
+    def backoff(self, attempt: int) -> float:
         ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2.0**attempt)
         return ceiling / 2 + self._jitter() * ceiling / 2
 
@@ -252,13 +205,15 @@ class SkillsClient:
             with self._pause_lock:
                 self._pause_until = max(self._pause_until, self._clock() + reset_in)
 
-    def _request(
+    def request(
         self,
         method: str,
         path: str,
         *,
         json: Any = None,
         params: dict[str, Any] | None = None,
+        files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
+        data: dict[str, str] | None = None,
         ambiguous_fails: bool = False,
         missing_ok_after_retry: bool = False,
     ) -> httpx.Response:
@@ -267,7 +222,7 @@ class SkillsClient:
         while True:
             self._wait_for_rate_limit()
             try:
-                response = self._send(method, path, json, params)
+                response = self._send(method, path, json, params, files, data)
                 if response.is_success:
                     return response
                 error = self._status_error(response)
@@ -276,13 +231,13 @@ class SkillsClient:
                 raise error
             except ApiError as exc:
                 retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
-                ambiguous = _is_ambiguous(exc)
+                ambiguous = is_ambiguous(exc)
                 if not exc.retryable or attempt >= self.max_retries:
                     raise
                 if ambiguous and ambiguous_fails:
                     raise
                 was_ambiguous = was_ambiguous or ambiguous
-                delay = retry_after if retry_after is not None else self._backoff(attempt)
+                delay = retry_after if retry_after is not None else self.backoff(attempt)
                 log.info(
                     "%s %s failed (%s); retry %d in %.2f s", method, path, exc, attempt + 1, delay
                 )
@@ -290,11 +245,19 @@ class SkillsClient:
                 attempt += 1
 
     def _send(
-        self, method: str, path: str, json: Any, params: dict[str, Any] | None
+        self,
+        method: str,
+        path: str,
+        json: Any,
+        params: dict[str, Any] | None,
+        files: list[tuple[str, tuple[str, bytes, str]]] | None,
+        data: dict[str, str] | None,
     ) -> httpx.Response:
         host = self._host
         try:
-            response = self._http.request(method, path, json=json, params=params)
+            response = self._http.request(
+                method, path, json=json, params=params, files=files, data=data
+            )
         except httpx.ConnectTimeout:
             raise TransportError(f"timed out connecting to {host}", sent=False) from None
         except httpx.ConnectError as exc:
@@ -356,7 +319,7 @@ class SkillsClient:
         )
 
 
-def _is_ambiguous(exc: ApiError) -> bool:
+def is_ambiguous(exc: ApiError) -> bool:
     """Might the server have acted on a request whose answer we did not get?"""
     if isinstance(exc, TransportError):
         return exc.sent

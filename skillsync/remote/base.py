@@ -1,0 +1,88 @@
+"""The seam between the engine and the wire: one small interface, a dialect per API.
+
+The planner and the applier see only this: ``list_skills`` the workspace's skills,
+``read_name`` what a list item lacks to be matched by name (the anthropic
+dialect lists skills without their names), ``read_full`` everything a plan
+compares, ``project`` a desired skill as the dialect compares it, and
+``create``, ``update``, ``delete``. Both dialects run over one ``ApiHttp``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from skillsync.importer import SkillFiles
+from skillsync.model import RemoteSkill, Skill
+from skillsync.plan import Change
+from skillsync.remote.http import ApiHttp
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Remote(ABC):
+    dialect = ""
+
+    def __init__(self, http: ApiHttp) -> None:
+        self.http = http
+
+    @property
+    def base_url(self) -> str:
+        return self.http.base_url
+
+    @property
+    def parallelism(self) -> int:
+        return self.http.parallelism
+
+    def map(self, function: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        return self.http.map(function, items)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Remote:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key=[REDACTED])"
+
+    @abstractmethod
+    def list_skills(self) -> list[RemoteSkill]:
+        """Every skill of the workspace this repository may manage."""
+
+    def read_name(self, skill: RemoteSkill) -> RemoteSkill:
+        """``skill`` with its name and description (a no-op where the list has them)."""
+        return skill
+
+    @abstractmethod
+    def read_full(self, skill: RemoteSkill) -> RemoteSkill:
+        """``skill`` with everything a plan compares."""
+
+    def project(self, skill: Skill) -> Skill:
+        """A desired skill as this dialect compares it."""
+        return skill
+
+    @abstractmethod
+    def export_paths(self, name: str, directory: str) -> tuple[str, ...]:
+        """The files ``import`` writes for skill ``name`` (the first is the skill file)."""
+
+    @abstractmethod
+    def export(self, skill: RemoteSkill, directory: str) -> SkillFiles:
+        """The files ``import`` writes for ``skill``, read from the remote now."""
+
+    @abstractmethod
+    def create(self, change: Change, skill: Skill | None) -> str:
+        """Create the skill of ``change``; its id."""
+
+    @abstractmethod
+    def update(self, change: Change, skill: Skill | None) -> str:
+        """Bring the skill ``change.id`` to ``change.after``; its id."""
+
+    @abstractmethod
+    def delete(self, skill_id: str) -> None:
+        """Delete a skill (its answer lost, then 404: done)."""

@@ -1,0 +1,97 @@
+"""The seed dialect: the JSON Skills API of skills-api-reference.md (SPEC section 1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skillsync.errors import ApiError
+from skillsync.importer import SkillFiles, render_skill
+from skillsync.model import RemoteSkill, Skill
+from skillsync.plan import Change
+from skillsync.remote.base import Remote
+from skillsync.remote.http import ApiHttp
+
+API_VERSION = "2023-06-01"
+PAGE_LIMIT = 100
+
+
+class SeedRemote(Remote):
+    dialect = "seed"
+
+    def __init__(self, base_url: str, api_key: str, **options: Any) -> None:
+        auth = {"x-api-key": api_key, "anthropic-version": API_VERSION}
+        super().__init__(ApiHttp(base_url, api_key, auth, **options))
+
+    # -- the API ----------------------------------------------------------------------
+    def list_skills(self) -> list[RemoteSkill]:
+        """Every skill of the workspace, following ``has_more``/``after_id``."""
+        skills: list[RemoteSkill] = []
+        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+        while True:
+            page = self.http.request("GET", "/v1/skills", params=params).json()
+            data = page.get("data") or []
+            skills.extend(RemoteSkill.from_api(item) for item in data)
+            if not page.get("has_more") or not data:
+                return skills
+            params = {"limit": PAGE_LIMIT, "after_id": page.get("last_id") or data[-1]["id"]}
+
+    def get_skill(self, skill_id: str) -> RemoteSkill:
+        return RemoteSkill.from_api(self.http.request("GET", f"/v1/skills/{skill_id}").json())
+
+    def find_by_name(self, name: str) -> list[RemoteSkill]:
+        """Full records of the skills with this name (normally zero or one)."""
+        return [self.get_skill(s.id) for s in self.list_skills() if s.name == name]
+
+    def create_skill(self, content: dict[str, str]) -> RemoteSkill:
+        """Create a skill; a lost answer is resolved by looking the name up, never by
+        sending the create again blindly (SPEC section 5, ambiguous writes)."""
+
+        def send() -> RemoteSkill:
+            answer = self.http.request("POST", "/v1/skills", json=content, ambiguous_fails=True)
+            return RemoteSkill.from_api(answer.json())
+
+        return self.http.write_once(
+            send, lambda: self._adopt(content), f"create of {content['name']}"
+        )
+
+    def update_skill(self, skill_id: str, fields: dict[str, str]) -> RemoteSkill:
+        answer = self.http.request("PATCH", f"/v1/skills/{skill_id}", json=fields)
+        return RemoteSkill.from_api(answer.json())
+
+    def delete_skill(self, skill_id: str) -> None:
+        self.http.request("DELETE", f"/v1/skills/{skill_id}", missing_ok_after_retry=True)
+
+    def _adopt(self, content: dict[str, str]) -> RemoteSkill | None:
+        found = self.find_by_name(content["name"])
+        if not found:
+            return None
+        for skill in found:
+            if skill.content() == content:
+                return skill
+        raise ApiError(
+            f"create of skill '{content['name']}' lost its answer, and a skill with that "
+            f"name now exists with other content ({found[0].id})",
+            hint="run plan again to see the remote as it is now",
+        )
+
+    # -- the engine's interface -------------------------------------------------------
+    def read_full(self, skill: RemoteSkill) -> RemoteSkill:
+        return self.get_skill(skill.id)
+
+    def export_paths(self, name: str, directory: str) -> tuple[str, ...]:
+        return (f"{directory}/{name}.yaml", f"{directory}/{name}.md")
+
+    def export(self, skill: RemoteSkill, directory: str) -> SkillFiles:
+        return render_skill(self.get_skill(skill.id), directory)
+
+    def create(self, change: Change, skill: Skill | None) -> str:
+        assert change.after is not None
+        return self.create_skill(change.after).id
+
+    def update(self, change: Change, skill: Skill | None) -> str:
+        assert change.after is not None and change.id is not None
+        fields = {name: change.after[name] for name in change.changed}
+        return self.update_skill(change.id, fields).id
+
+    def delete(self, skill_id: str) -> None:
+        self.delete_skill(skill_id)

@@ -1,0 +1,122 @@
+"""Skills as file trees: what the anthropic dialect uploads and downloads.
+
+A YAML skill file becomes one file, ``SKILL.md``, rendered deterministically by
+``render_skill_md``: front matter with ``name``, ``description`` (always
+double-quoted, with escapes, so any text reads back exactly through a YAML
+parser) and ``metadata.version``, then the instructions byte for byte. A
+SKILL.md folder is its SKILL.md as written plus every other file found beside it
+(``loader`` finds them; hidden files and ``__pycache__`` are left out).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+
+from skillsync.errors import SkillsyncError
+from skillsync.loader import DEFAULT_SKILL_MD_VERSION, SKILL_MD, split_front_matter
+from skillsync.model import FileEntry, Skill, Tree
+
+TEXT_LIMIT = 256 * 1024
+"""Files up to this size that are UTF-8 keep their text, for the plans' diffs."""
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    named = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
+    if char in named:
+        return named[char]
+    if code < 0x20 or 0x7F <= code <= 0x9F:
+        return f"\\x{code:02x}"
+    if code in (0x2028, 0x2029, 0xFEFF) or 0xD800 <= code <= 0xDFFF:
+        return f"\\u{code:04x}"
+    return char
+
+
+def yaml_quoted(text: str) -> str:
+    """A YAML double-quoted scalar that reads back as exactly ``text``.
+
+    Escapes what YAML would otherwise fold or refuse: backslash, quote, every
+    control character, NEL, the Unicode line and paragraph separators, BOM and
+    lone surrogates; everything else stays as written.
+    """
+    return '"' + "".join(_escape(c) for c in text) + '"'
+
+
+def render_skill_md(skill: Skill) -> str:
+    """The SKILL.md a YAML skill uploads: always the same text for the same skill."""
+    return (
+        f"---\nname: {skill.name}\ndescription: {yaml_quoted(skill.description)}\n"
+        f"metadata:\n  version: {yaml_quoted(skill.version)}\n---\n{skill.instructions}"
+    )
+
+
+def entry(path: str, data: bytes) -> FileEntry:
+    text: str | None = None
+    if len(data) <= TEXT_LIMIT and b"\0" not in data:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+    return FileEntry(path, "sha256:" + hashlib.sha256(data).hexdigest(), len(data), text)
+
+
+def desired_files(skill: Skill) -> list[tuple[str, bytes]]:
+    """The files a skill uploads (paths inside its folder), read from disk now."""
+    skill_md = skill.skill_md if skill.skill_md is not None else render_skill_md(skill)
+    files = [(SKILL_MD, skill_md.encode("utf-8"))]
+    for asset in skill.assets:
+        try:
+            with open(asset.real, "rb") as handle:
+                files.append((asset.path, handle.read()))
+        except OSError as exc:
+            raise SkillsyncError(
+                f"{skill.source}: cannot read {asset.path} of skill '{skill.name}': {exc.strerror}",
+                hint="run validate, then plan again",
+            ) from None
+    return sorted(files)
+
+
+def tree_of(files: Iterable[tuple[str, bytes]]) -> Tree:
+    return tuple(sorted((entry(path, data) for path, data in files), key=lambda e: e.path))
+
+
+def with_tree(skill: Skill) -> Skill:
+    """The skill with the tree it uploads (the anthropic dialect's view of it)."""
+    from dataclasses import replace
+
+    return replace(skill, files=tree_of(desired_files(skill)))
+
+
+def unzip(name: str, data: bytes) -> list[tuple[str, bytes]]:
+    """A content zip's files, their paths made relative to the skill's folder."""
+    prefix = f"{name}/"
+    files = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            path = info.filename
+            files.append(
+                (path[len(prefix) :] if path.startswith(prefix) else path, archive.read(info))
+            )
+    return files
+
+
+def read_skill_md(text: str) -> tuple[str, str]:
+    """(version, instructions) of a SKILL.md: ``metadata.version`` (default 1.0.0), body."""
+    parts = split_front_matter(text)
+    if parts is None or parts[2] < 0:
+        return DEFAULT_SKILL_MD_VERSION, text
+    try:
+        front: Any = yaml.safe_load(parts[0])
+    except yaml.YAMLError:
+        front = None
+    metadata = front.get("metadata") if isinstance(front, dict) else None
+    version = metadata.get("version") if isinstance(metadata, dict) else None
+    return (str(version) if version is not None else DEFAULT_SKILL_MD_VERSION), parts[1]

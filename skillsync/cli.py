@@ -24,6 +24,7 @@ from skillsync import __version__, secrets
 from skillsync.emulator import DEFAULT_RPM
 from skillsync.errors import EXIT_INTERRUPTED, SkillsyncError
 from skillsync.options import ClientOptions
+from skillsync.render import json_output
 
 EXIT_INTERNAL = 3
 
@@ -468,6 +469,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``skillsync`` console script; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    json_output.done()
     try:
         with cli.make_context("skillsync", args) as ctx:
             debug = bool(ctx.params.get("debug"))
@@ -476,15 +478,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Abort:
+        json_output.fail("Interrupted", "interrupted", None, EXIT_INTERRUPTED)
         click.echo("Interrupted.", err=True)
         return EXIT_INTERRUPTED
     except click.ClickException as exc:  # usage errors exit 1, not click's 2
+        json_output.fail("UsageError", exc.format_message(), None, 1)
         exc.show()
         return 1
     except SkillsyncError as exc:
+        json_output.fail(type(exc).__name__, secrets.redact(exc.message), exc.hint, exc.exit_code)
         _error(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
+        json_output.fail("Interrupted", "interrupted", None, EXIT_INTERRUPTED)
         click.echo("Interrupted.", err=True)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
@@ -496,6 +502,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             click.echo(secrets.redact(traceback.format_exc()), err=True)
         detail = secrets.redact(f"{type(exc).__name__}: {exc}").splitlines()
+        json_output.fail(
+            "InternalError",
+            detail[0] if detail else type(exc).__name__,
+            "this is a bug; rerun with --debug for the traceback and report it",
+            EXIT_INTERNAL,
+        )
         click.echo(
             f"skillsync: internal error: {detail[0] if detail else type(exc).__name__} "
             "(this is a bug; rerun with --debug for the traceback and report it)",

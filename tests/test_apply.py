@@ -254,7 +254,7 @@ def test_json_format_reports_each_outcome(http_repo, emulator: Emulator) -> None
     root = http_repo({"skills/a.yaml": skill_yaml("a")})
     result = run_cli("-C", str(root), "apply", "--auto-approve", "--format", "json")
     assert result.exit_code == 0, result.output
-    document = json.loads(result.stdout[result.stdout.index('{\n  "complete"') :])
+    document = json.loads(result.stdout)  # stdout holds the JSON document and nothing else
     assert document["complete"] is True
     assert document["summary"] == {
         "added": 1,

@@ -361,3 +361,22 @@ def test_validate_reports_a_seed_json_body_over_1_mib(repo: Callable[..., Path])
     # The same repository aimed at the anthropic dialect uploads 600 KB: fine.
     (root / "skillsync.yaml").write_text(config.replace("seed", "anthropic"))
     assert run_cli("-C", str(root), "validate").exit_code == 0
+
+
+def test_a_saved_plan_is_stale_after_a_version_made_behind_its_back(
+    make_repo: Callable[..., Path], remote: Emulator, tmp_path: Path
+) -> None:
+    root = make_repo({"skills/a.yaml": skill_yaml("a")})
+    assert apply(root).exit_code == 0
+    (root / "skills/a.yaml").write_text(skill_yaml("a", version="2.0.0"))
+    saved = tmp_path / "plan.json"
+    assert run_cli("-C", str(root), "plan", "--out", str(saved)).exit_code == 0
+    skill_id = state(remote)["a"]["id"]
+    remote.store.add_version(WS, skill_id, check_upload([("a/SKILL.md", folder_md("a").encode())]))
+    result = run_cli("-C", str(root), "apply", str(saved))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Error: Saved plan is stale: the remote skills changed after the plan was made. "
+        "Run plan again.\n",
+    )
+    assert state(remote)["a"]["versions"] == 2  # nothing written

@@ -6,6 +6,7 @@ import json
 import sys
 import threading
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -25,7 +26,7 @@ from skillsync.plan import Plan
 from skillsync.planning import load_projected, plan_target, refuse_if_unsafe
 from skillsync.remote import open_remote
 from skillsync.remote.base import Remote
-from skillsync.render import apply_output
+from skillsync.render import apply_output, json_output
 from skillsync.render.plan_text import render_text
 from skillsync.snapshot import read_remote
 
@@ -85,7 +86,7 @@ def _uploaded_skills(plan: Plan, config: Config, remote: Remote) -> dict[str, Sk
     return skills
 
 
-def confirm(auto_approve: bool) -> None:
+def confirm(auto_approve: bool, err: bool = False) -> None:
     if auto_approve:
         return
     if not stdin_is_tty():
@@ -93,8 +94,11 @@ def confirm(auto_approve: bool) -> None:
             "apply needs a confirmation and there is no terminal to ask on",
             hint="pass --auto-approve (CI), or apply a reviewed plan file",
         )
-    click.echo("\nDo you want to apply these changes?\n  Only 'yes' will be accepted to approve.\n")
-    answer = click.prompt("  Enter a value", default="", show_default=False)
+    click.echo(
+        "\nDo you want to apply these changes?\n  Only 'yes' will be accepted to approve.\n",
+        err=err,
+    )
+    answer = click.prompt("  Enter a value", default="", show_default=False, err=err)
     if answer.strip() != "yes":
         raise Cancelled("Apply cancelled.")
 
@@ -107,12 +111,13 @@ def _plan_now(
     force: bool,
     auto_approve: bool,
     color: bool,
+    people: TextIO,
 ) -> tuple[Plan, dict[str, Skill]]:
     plan, skills = plan_target(config, target, remote, only=only)
-    render_text(plan, sys.stdout, color)
+    render_text(plan, people, color)
     refuse_if_unsafe(plan, force)
     if plan.has_changes:
-        confirm(auto_approve)
+        confirm(auto_approve, err=people is sys.stderr)
     return plan, skills
 
 
@@ -128,6 +133,10 @@ def run(
     options: ClientOptions,
     color: bool,
 ) -> int:
+    as_json = output_format == "json"
+    people = sys.stderr if as_json else sys.stdout  # stdout holds only the JSON document
+    if as_json:
+        json_output.expect(sys.stdout)
     if plan_file is not None and only:
         raise SkillsyncError("--skill cannot narrow a saved plan", hint="plan again with --skill")
     config = config_mod.load_or_fail(directory)
@@ -139,18 +148,16 @@ def run(
             refuse_if_unsafe(saved, force)
             plan = saved
         else:
-            plan, skills = _plan_now(config, target, remote, only, force, auto_approve, color)
+            plan, skills = _plan_now(
+                config, target, remote, only, force, auto_approve, color, people
+            )
         if not plan.has_changes:
             if output_format == "json":
                 apply_output.as_json(apply_plan(plan, remote), sys.stdout)
             return 0
-        if output_format == "text":
-            click.echo()
+        click.echo(file=people)
         progress = apply_output.Progress(
-            sys.stderr if output_format == "json" else sys.stdout,
-            len(plan.changes),
-            tty=sys.stdout.isatty() and output_format == "text",
-            color=color,
+            people, len(plan.changes), tty=people.isatty(), color=color
         )
         result = apply_plan(plan, remote, skills, on_outcome=progress, stop=threading.Event())
         progress.close()
@@ -162,5 +169,5 @@ def run(
         return EXIT_INTERRUPTED
     if not result.complete:
         raise ApplyIncomplete(line)
-    click.echo(click.style(line, fg="green", bold=True), color=color, err=output_format == "json")
+    click.echo(click.style(line, fg="green", bold=True), color=color, file=people)
     return 0

@@ -13,6 +13,7 @@ from skillsync.options import ClientOptions
 from skillsync.plan import Plan
 from skillsync.planning import plan_target, refuse_if_unsafe
 from skillsync.remote import open_remote
+from skillsync.render import json_output
 from skillsync.render.plan_markdown import render_markdown
 from skillsync.render.plan_text import render_text
 
@@ -21,7 +22,7 @@ EXIT_CHANGES = 2
 
 def render(plan: Plan, output_format: str, color: bool) -> None:
     if output_format == "json":
-        sys.stdout.write(plan.to_json())
+        json_output.emit(plan.to_dict(), sys.stdout)
     elif output_format == "markdown":
         sys.stdout.write(render_markdown(plan))
     else:
@@ -40,6 +41,8 @@ def run(
     options: ClientOptions,
     color: bool,
 ) -> int:
+    if output_format == "json":
+        json_output.expect(sys.stdout)
     config = config_mod.load_or_fail(directory)
     target = config.target(target_name)
     with open_remote(config, target, options) as remote:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from skillsync import config as config_mod
+from skillsync.render import json_output
 from skillsync.render import problems as render
 from skillsync.validation import validate_repository
 
@@ -18,6 +19,8 @@ def run(
     strict: bool = False,
     color: bool = False,
 ) -> int:
+    if output_format == "json":
+        json_output.expect(sys.stdout)
     config, config_problems = config_mod.load(directory)
     result = validate_repository(
         config, config_problems, only=files or None, keep_instructions=False

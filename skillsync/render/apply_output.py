@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import TextIO
 
@@ -10,6 +9,7 @@ import click
 
 from skillsync.applier import ApplyResult, Outcome
 from skillsync.plan import SYMBOLS
+from skillsync.render import json_output
 
 PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
 BAR_WIDTH = 30
@@ -97,4 +97,4 @@ def as_json(result: ApplyResult, out: TextIO) -> None:
         },
         "outcomes": [o.to_dict() for o in result.outcomes],
     }
-    out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    json_output.emit(document, out)

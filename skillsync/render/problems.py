@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TextIO
 
 import click
 
 from skillsync.model import Problem
+from skillsync.render import json_output
 from skillsync.validation import ValidationResult
 
 
@@ -52,7 +52,7 @@ def as_json(result: ValidationResult, out: TextIO, color: bool) -> None:
             for p in result.problems
         ],
     }
-    out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    json_output.emit(document, out)
 
 
 def escape_data(value: str) -> str:

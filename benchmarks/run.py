@@ -85,7 +85,7 @@ def write_repo(root: Path, skills: list[dict[str, str]], url: str = "") -> None:
     if url:
         config += (
             "default_target: bench\ntargets:\n  bench:\n"
-            f'    base_url: {url}\n    api_key_env: BENCH_KEY\n    manage: ["*"]\n'
+            f'    base_url: {url}\n    api: seed\n    api_key_env: BENCH_KEY\n    manage: ["*"]\n'
             "safety:\n  max_delete_percent: 100\n"
         )
     (root / "skillsync.yaml").write_text(config)
@@ -247,6 +247,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "results.json")
+    parser.add_argument(
+        "--only", choices=["validate"], help="run one group of measurements and print it"
+    )
     args = parser.parse_args()
     small, large, apply_n = (100, 1000, 100) if args.quick else (1000, 10_000, 1000)
     runs = 1 if args.quick else args.runs
@@ -261,6 +264,10 @@ def main() -> None:
         for n in (small, large):
             print(f"validate {n} ...", flush=True)
             results[f"validate_{n}"] = bench_validate(work, skills[:n], runs)
+        if args.only == "validate":
+            for n in (small, large):
+                print(_row(f"validate {n:,} files", results[f"validate_{n}"]))
+            return
         for n in (small, large):
             print(f"plan {n} ...", flush=True)
             results[f"plan_{n}"] = bench_plan(work, skills[:n], runs)

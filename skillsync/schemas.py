@@ -1,9 +1,11 @@
-"""The JSON Schemas of schemas/, compiled once, and their errors made readable.
+"""The JSON Schemas of schemas/: the one place that judges a document and words its errors.
 
-jsonschema reports an error at the instance that failed; this module turns each
-into a ``Problem`` at the line and column a user has to edit, with a message
-that names the field (for unknown and missing keys, which jsonschema reports on
-the parent mapping, the key itself or the mapping that lacks it).
+jsonschema-rs (compiled, Draft 2020-12, ECMA-262 patterns: ``$`` matches only at
+the very end) decides whether a document is valid; for an invalid one, each of
+its errors (a kind with its details, the instance path, the keyword's location)
+becomes a ``Problem`` here, at the line and column a user has to edit, with a
+message that names the field (for unknown and missing keys, reported on the
+parent mapping, the key itself or the mapping that lacks it).
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
-from skillsync.fastcheck import Check, Compiler, ecma_pattern
+import jsonschema_rs
+
 from skillsync.model import Problem
 from skillsync.yamlread import Document
 
 SCHEMA_FILES = ("skill.schema.json", "agent-skill.schema.json", "config.schema.json")
+INSTRUCTIONS_RULE = "https://skillsync.dev/schemas/skill.schema.json#/oneOf"
+"""Where skill.schema.json says: exactly one of instructions and instructions_file."""
 
 
 def schema_dir() -> Path:
@@ -38,46 +44,31 @@ def load_schema(name: str) -> dict[str, Any]:
     return data
 
 
-def _by_id() -> dict[str, dict[str, Any]]:
-    return {load_schema(n)["$id"]: load_schema(n) for n in SCHEMA_FILES}
+@cache
+def _registry() -> jsonschema_rs.Registry:
+    return jsonschema_rs.Registry([(load_schema(n)["$id"], load_schema(n)) for n in SCHEMA_FILES])
 
 
-def _resolve(base: str, ref: str) -> dict[str, Any]:
-    from urllib.parse import urljoin
+@cache
+def validator(name: str) -> jsonschema_rs.Draft202012Validator:
+    """The compiled validator of a schema file (its ``$ref``s to the others resolved)."""
+    return jsonschema_rs.Draft202012Validator(load_schema(name), registry=_registry())
 
-    url, _, pointer = urljoin(base, ref).partition("#")
-    node: Any = _by_id()[url]
+
+@cache
+def field_validator(schema: str, field: str) -> jsonschema_rs.Draft202012Validator:
+    """The rule of one property of a schema file (the emulator checks fields with it)."""
+    rule = load_schema(schema)["properties"][field]
+    return jsonschema_rs.Draft202012Validator(rule, registry=_registry())
+
+
+def _node(location: str) -> Any:
+    """The schema node at an absolute keyword location (``<$id>#/json/pointer``)."""
+    url, _, pointer = location.partition("#")
+    node: Any = {load_schema(n)["$id"]: load_schema(n) for n in SCHEMA_FILES}[urljoin(url, "")]
     for part in filter(None, pointer.split("/")):
         node = node[part.replace("~1", "/").replace("~0", "~")]
-    result: dict[str, Any] = node
-    return result
-
-
-@cache
-def fast_validator(name: str) -> Check:
-    schema = load_schema(name)
-    return Compiler(_resolve).compile(schema, schema["$id"])
-
-
-@cache
-def validator(name: str) -> Any:
-    """jsonschema's validator, imported only when a document needs its messages."""
-    from jsonschema import Draft202012Validator, validators
-    from referencing import Registry, Resource
-
-    def pattern(v: Any, expected: str, instance: Any, schema: Any) -> Any:
-        from jsonschema.exceptions import ValidationError
-
-        if isinstance(instance, str) and not ecma_pattern(expected).search(instance):
-            yield ValidationError(f"{instance!r} does not match {expected!r}")
-
-    ecma = validators.extend(  # type: ignore[no-untyped-call]
-        Draft202012Validator, {"pattern": pattern}
-    )
-    registry: Registry[Any] = Registry().with_resources(
-        (load_schema(n)["$id"], Resource.from_contents(load_schema(n))) for n in SCHEMA_FILES
-    )
-    return ecma(load_schema(name), registry=registry)
+    return node
 
 
 _PATTERN_MESSAGES = {
@@ -126,83 +117,78 @@ def _short(value: Any) -> str:
 
 
 def _problems(error: Any, doc: Document, file: str) -> Iterator[Problem]:
-    path = tuple(error.absolute_path)
+    path = tuple(error.instance_path)
     field = field_name(path)
-    kind: Any = error.validator
+    kind = type(error.kind).__name__
+    details: dict[str, Any] = error.kind.as_dict()
     instance: Any = error.instance
-    expected: Any = error.validator_value
-    schema: Any = error.schema
     here = doc.locate(file, path)
     last = next((p for p in reversed(path) if isinstance(p, str)), "")
 
-    if kind == "required":
-        for prop in expected:
-            if isinstance(instance, dict) and prop not in instance:
-                yield Problem(here, f"missing required field '{field_name((*path, prop))}'")
-    elif kind == "additionalProperties" and isinstance(instance, dict):
-        allowed = sorted(schema.get("properties", {}))
-        for key in instance:
-            if key not in allowed:
-                message = f"unknown field '{field_name((*path, key))}'"
-                if allowed:
-                    message += f"; allowed here: {', '.join(allowed)}"
-                yield Problem(doc.locate(file, (*path, key), key=True), message)
-    elif kind == "oneOf" and expected == [
-        {"required": ["instructions"]},
-        {"required": ["instructions_file"]},
-    ]:
-        if isinstance(instance, dict) and "instructions" in instance:
+    if kind == "Required":
+        yield Problem(here, f"missing required field '{field_name((*path, details['property']))}'")
+    elif kind == "AdditionalProperties":
+        parent = _node(error.absolute_keyword_location.rsplit("/", 1)[0])
+        allowed = sorted(parent.get("properties", {}))
+        for key in details["unexpected"]:
+            message = f"unknown field '{field_name((*path, key))}'"
+            if allowed:
+                message += f"; allowed here: {', '.join(allowed)}"
+            yield Problem(doc.locate(file, (*path, key), key=True), message)
+    elif kind.startswith("OneOf") and error.absolute_keyword_location == INSTRUCTIONS_RULE:
+        if kind == "OneOfMultipleValid":
             yield Problem(
                 doc.locate(file, (*path, "instructions_file"), key=True),
                 "use either 'instructions' or 'instructions_file', not both",
             )
         else:
             yield Problem(here, "missing required field 'instructions' (or 'instructions_file')")
-    elif kind == "type":
-        names = [expected] if isinstance(expected, str) else list(expected)
+    elif kind == "Type":
+        names = details["types"]
         want = " or ".join(_JSON_TYPES.get(n, n) for n in names)
         message = f"{field}: must be {want}, not {_type_name(instance)}"
         if last == "version" and isinstance(instance, (int, float)):
             message += ' (quote it: version: "1.0.0")'
         yield Problem(here, message)
-    elif kind == "maxLength":
+    elif kind == "MaxLength":
         yield Problem(
-            here,
-            f"{field}: {len(instance)} characters, over the limit of {expected}",
+            here, f"{field}: {len(instance)} characters, over the limit of {details['limit']}"
         )
-    elif kind == "minLength":
+    elif kind == "MinLength":
         yield Problem(here, f"{field}: must not be empty")
-    elif kind == "pattern":
-        rule = _PATTERN_MESSAGES.get(last, f"must match {expected}")
+    elif kind == "Pattern":
+        rule = _PATTERN_MESSAGES.get(last, f"must match {details['pattern']}")
         yield Problem(here, f"{field}: {rule} (got {_short(instance)})")
-    elif kind in ("const", "enum"):
-        allowed_values = [expected] if kind == "const" else list(expected)
+    elif kind in ("Constant", "Enum"):
+        allowed_values = [details["expected_value"]] if kind == "Constant" else details["options"]
         choices = ", ".join(json.dumps(v) for v in allowed_values)
         yield Problem(here, f"{field}: must be {choices} (got {_short(instance)})")
-    elif kind in ("minimum", "maximum"):
-        bound = "at least" if kind == "minimum" else "at most"
-        yield Problem(here, f"{field}: must be {bound} {expected}")
-    elif kind == "minItems":
-        yield Problem(here, f"{field}: must list at least {expected} item(s)")
-    elif kind == "uniqueItems":
+    elif kind in ("Minimum", "Maximum"):
+        bound = "at least" if kind == "Minimum" else "at most"
+        yield Problem(here, f"{field}: must be {bound} {details['limit']}")
+    elif kind == "MinItems":
+        yield Problem(here, f"{field}: must list at least {details['limit']} item(s)")
+    elif kind == "UniqueItems":
         yield Problem(here, f"{field}: lists the same name more than once")
-    elif kind == "propertyNames":
+    elif kind == "PropertyNames":
+        name = details["error"].instance
         yield Problem(
-            doc.locate(file, (*path, instance), key=True),
-            f"{field}: name {_short(instance)} may only use letters, digits, '.', '_' and '-'",
+            doc.locate(file, (*path, name), key=True),
+            f"{field}: name {_short(name)} may only use letters, digits, '.', '_' and '-'",
         )
-    elif kind == "oneOf":
+    elif kind in ("OneOfNotValid", "OneOfMultipleValid"):
         yield Problem(here, f"{field}: must be a string or a list of strings")
-    else:  # pragma: no cover - every keyword our schemas use is handled above
+    else:  # a keyword the schemas do not use: the validator's own words, still located
         yield Problem(here, f"{field}: {error.message[:200]}")
 
 
 def check(doc: Document, schema: str, file: str) -> list[Problem]:
     """All schema problems of ``doc`` (already parsed) against ``schema``."""
-    if fast_validator(schema)(doc.value):
+    judge = validator(schema)
+    if judge.is_valid(doc.value):
         return []
     problems: set[Problem] = set()
-    for error in validator(schema).iter_errors(doc.value):
+    for error in judge.iter_errors(doc.value):
         problems.update(_problems(error, doc, file))
     return sorted(problems)
 

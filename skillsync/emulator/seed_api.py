@@ -18,12 +18,9 @@ from skillsync.emulator.answers import (
     not_found,
 )
 from skillsync.emulator.store import NameTaken, SkillStore
-from skillsync.fastcheck import ecma_pattern
 from skillsync.limits import MAX_SEED_BODY_BYTES
 
 _SKILL_PATH = re.compile(r"^/v1/skills/([^/]+)$")
-_FIELD_RULES = schemas.load_schema("skill.schema.json")["properties"]
-_VERSION_RE = ecma_pattern(_FIELD_RULES["version"]["pattern"])
 CREATE_FIELDS = ("name", "description", "instructions", "version")
 PATCH_FIELDS = ("description", "instructions", "version")
 
@@ -154,7 +151,7 @@ def _check_field(name: str, value: Any) -> None:
         if "<" in value or ">" in value:
             raise bad("description: must not contain < or >")
     elif name == "version":
-        if not _VERSION_RE.search(value):
+        if not schemas.field_validator("skill.schema.json", "version").is_valid(value):
             raise bad("version: must be a semantic version such as 1.2.0")
     elif name == "instructions" and not value:
         raise bad("instructions: must not be empty")

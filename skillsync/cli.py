@@ -142,7 +142,14 @@ def cli(
     help="github prints workflow annotations.",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def validate(g: Globals, files: tuple[Path, ...], output_format: str, strict: bool) -> int:
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Check every file, not only those changed since the last run (the verdict cache).",
+)
+def validate(
+    g: Globals, files: tuple[Path, ...], output_format: str, strict: bool, no_cache: bool
+) -> int:
     """Check skillsync.yaml and skill files offline (no network).
 
     Reports every problem at once as path:line:col: message. With FILE
@@ -157,7 +164,12 @@ def validate(g: Globals, files: tuple[Path, ...], output_format: str, strict: bo
     from skillsync.commands import validate as command
 
     return command.run(
-        g.directory, list(files), output_format=output_format, strict=strict, color=g.color
+        g.directory,
+        list(files),
+        output_format=output_format,
+        strict=strict,
+        color=g.color,
+        use_cache=not no_cache,
     )
 
 
@@ -255,9 +267,12 @@ def _client_options(function: Callable[..., Any]) -> Callable[..., Any]:
         max_retries: int,
         timeout: float,
         connect_timeout: float,
+        no_cache: bool,
         **kwargs: Any,
     ) -> Any:
-        options = ClientOptions(base_url, parallelism, max_retries, timeout, connect_timeout)
+        options = ClientOptions(
+            base_url, parallelism, max_retries, timeout, connect_timeout, use_cache=not no_cache
+        )
         return function(*args, options=options, **kwargs)
 
     for option in reversed(
@@ -293,6 +308,11 @@ def _client_options(function: Callable[..., Any]) -> Callable[..., Any]:
                 default=10.0,
                 show_default=True,
                 help="Seconds to wait for a connection.",
+            ),
+            click.option(
+                "--no-cache",
+                is_flag=True,
+                help="Read every skill version from the API, not from the local version cache.",
             ),
         ]
     ):

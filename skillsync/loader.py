@@ -34,6 +34,8 @@ class SkillFile:
     not_a_file: bool = False
     upload_bytes: int | None = None
     """A SKILL.md folder: the bytes of every file it uploads (YAML skills: see Skill)."""
+    depends: list[str] = field(default_factory=list)
+    """Other files its verdict depends on (an instructions_file), as resolved paths."""
 
 
 class Inside:
@@ -190,6 +192,7 @@ def _read_instructions_file(
         return None
     target = os.path.join(os.path.dirname(path), value)
     resolved = inside.resolve(target)
+    result.depends.append(os.path.normpath(target))
     if not inside.holds(resolved):
         fail(f"{value!r} resolves outside the repository; keep it inside")
         return None

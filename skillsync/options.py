@@ -17,3 +17,5 @@ class ClientOptions:
     max_retries: int = DEFAULT_MAX_RETRIES
     read_timeout: float = DEFAULT_READ_TIMEOUT
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    use_cache: bool = True
+    """Use the version cache (--no-cache: read everything from the API)."""

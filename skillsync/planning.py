@@ -12,6 +12,7 @@ from skillsync.model import Skill
 from skillsync.plan import Plan
 from skillsync.planner import Rules, make_plan
 from skillsync.remote.base import Remote
+from skillsync.render.read_progress import ReadProgress
 from skillsync.snapshot import read_remote
 from skillsync.validation import validate_repository
 
@@ -66,7 +67,8 @@ def plan_target(
     if only:
         names &= set(only)
     by_name = {s.name: s for s in desired}
-    current = read_remote(remote, names, by_name, listed=listed)
+    progress = ReadProgress.on_terminal(sys.stderr)
+    current = read_remote(remote, names, by_name, listed=listed, progress=progress)
     plan = make_plan(
         desired,
         current,

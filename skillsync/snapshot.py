@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from skillsync.model import RemoteSkill, Skill, Tree
 from skillsync.remote.base import Remote
+from skillsync.render.read_progress import ReadProgress
 
 
 def read_remote(
@@ -24,6 +25,7 @@ def read_remote(
     desired: Mapping[str, Skill] | None = None,
     *,
     listed: list[RemoteSkill] | None = None,
+    progress: ReadProgress | None = None,
 ) -> list[RemoteSkill]:
     """Every remote skill; everything a plan compares for each name in ``full_names``.
 
@@ -34,7 +36,16 @@ def read_remote(
     """
     listed = remote.list_skills() if listed is None else list(listed)
     unnamed = [index for index, skill in enumerate(listed) if not skill.name]
-    named = remote.map(remote.read_name, [listed[index] for index in unnamed])
+
+    def read_name(skill: RemoteSkill) -> RemoteSkill:
+        named = remote.read_name(skill)
+        if progress is not None:
+            progress.step()
+        return named
+
+    if progress is not None:
+        progress.start("skill names", len(unnamed))
+    named = remote.map(read_name, [listed[index] for index in unnamed])
     for index, skill in zip(unnamed, named, strict=True):
         listed[index] = skill
     wanted = set(full_names)
@@ -47,11 +58,44 @@ def read_remote(
 
     def read(index: int) -> RemoteSkill:
         skill = remote.read_full(listed[index])
+        if progress is not None:
+            progress.step()
         return _share(skill, desired.get(skill.name)) if desired else skill
 
+    if progress is not None:
+        progress.start("skills", len(to_read))
     for index, skill in zip(to_read, remote.map(read, to_read), strict=True):
         listed[index] = skill
+    if progress is not None:
+        progress.close()
+    if desired:
+        _fill_texts(remote, listed, desired)
     return listed
+
+
+def _fill_texts(remote: Remote, listed: list[RemoteSkill], desired: Mapping[str, Skill]) -> None:
+    """Texts of the remote files a plan will diff (changed text files only) that were
+    not read with the skill (the version cache keeps digests): cost what changed."""
+    wanted: dict[int, list[str]] = {}
+    for index, skill in enumerate(listed):
+        mine = desired.get(skill.name)
+        if skill.files is None or mine is None or mine.files is None:
+            continue
+        ours = {entry.path: entry for entry in mine.files}
+        paths = [
+            entry.path
+            for entry in skill.files
+            if entry.text is None
+            and entry.path in ours
+            and ours[entry.path].digest != entry.digest
+            and ours[entry.path].text is not None
+        ]
+        if paths:
+            wanted[index] = paths
+    indexes = list(wanted)
+    filled = remote.map(lambda i: remote.with_texts(listed[i], wanted[i]), indexes)
+    for index, skill in zip(indexes, filled, strict=True):
+        listed[index] = skill
 
 
 def _share(remote: RemoteSkill, mine: Skill | None) -> RemoteSkill:

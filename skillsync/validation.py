@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import multiprocessing
 import os
 from collections import defaultdict
@@ -14,6 +15,8 @@ from skillsync.config import CONFIG_NAME, Config
 from skillsync.limits import MAX_SEED_BODY_BYTES, MAX_UPLOAD_BYTES
 from skillsync.loader import Inside, SkillFile, discover, load_file, rel
 from skillsync.model import Location, Problem, Skill
+
+log = logging.getLogger("skillsync.validate")
 
 
 @dataclass
@@ -41,6 +44,7 @@ def validate_repository(
     only: list[Path] | None = None,
     *,
     keep_instructions: bool = True,
+    use_cache: bool = False,
 ) -> ValidationResult:
     """Load and check every skill file of the repository.
 
@@ -68,11 +72,12 @@ def validate_repository(
                 if path.absolute() not in paths:
                     paths.append(path.absolute())
     dialects = config.dialects()
-    files = (
-        _load(root, paths, dialects)
-        if keep_instructions
-        else _load_for_report(root, paths, dialects)
-    )
+    if keep_instructions:
+        files = _load(root, paths, dialects)
+    elif use_cache:
+        files = _load_with_cache(root, paths, dialects)
+    else:
+        files = _load_for_report(root, paths, dialects)
     files = [f for f in files if not f.not_a_file]
     for skill_file in files:
         problems.extend(skill_file.problems)
@@ -157,6 +162,31 @@ def _load_for_report(root: Path, paths: list[Path], dialects: frozenset[str]) ->
         mine = _load_stripped(root, chunks[0], dialects)
         rest = pending.get()
     return [*mine, *(f for chunk in rest for f in chunk)]
+
+
+def _load_with_cache(root: Path, paths: list[Path], dialects: frozenset[str]) -> list[SkillFile]:
+    """Verdicts only, taken from the verdict cache for the files that did not change."""
+    from skillsync.cache.verdicts import VerdictCache, salt
+    from skillsync.schemas import SCHEMA_FILES, load_schema
+
+    texts = [json.dumps(load_schema(name), sort_keys=True) for name in SCHEMA_FILES]
+    cache = VerdictCache.open(root, salt(texts, dialects))
+    if cache is None:
+        return _load_for_report(root, paths, dialects)
+    found: list[SkillFile | None] = [cache.lookup(rel(root, p), str(p)) for p in paths]
+    misses = [index for index, hit in enumerate(found) if hit is None]
+    loaded = _load_for_report(root, [paths[i] for i in misses], dialects)
+    for index, skill_file in zip(misses, loaded, strict=True):
+        found[index] = skill_file
+    cache.store(
+        [(str(paths[i]), loaded_file) for i, loaded_file in zip(misses, loaded, strict=True)]
+        + cache.refresh
+    )
+    cache.close()
+    log.info(
+        "verdict cache: %d of %d files unchanged, %d validated", cache.hits, len(paths), len(misses)
+    )
+    return [f for f in found if f is not None]
 
 
 def _cross_file(files: list[SkillFile]) -> list[Problem]:

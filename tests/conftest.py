@@ -43,6 +43,14 @@ def run_cli(*args: str, input: str | None = None) -> Result:
     return Result(code, out.getvalue(), err.getvalue())
 
 
+@pytest.fixture(autouse=True)
+def _own_cache_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test its own (empty) cache: no test sees another's, nor the user's."""
+    monkeypatch.setenv("SKILLSYNC_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def cli() -> Callable[..., Result]:
     return run_cli

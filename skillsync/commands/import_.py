@@ -6,6 +6,7 @@ version (anthropic), or a YAML skill file (seed).
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from skillsync.options import ClientOptions
 from skillsync.plan import matches
 from skillsync.remote import open_remote
 from skillsync.remote.base import Remote
+from skillsync.render.read_progress import ReadProgress
 from skillsync.snapshot import read_remote
 from skillsync.validation import validate_repository
 
@@ -49,7 +51,7 @@ def run(
         if f.name is not None
     }
     with open_remote(config, target, options) as remote:
-        listed = read_remote(remote, ())
+        listed = read_remote(remote, (), progress=ReadProgress.on_terminal(sys.stderr))
         counts = Counter(s.name for s in listed)
         if import_all:
             chosen = [s for s in listed if target.manage is None or matches(s.name, target.manage)]

@@ -18,12 +18,13 @@ def run(
     output_format: str = "text",
     strict: bool = False,
     color: bool = False,
+    use_cache: bool = True,
 ) -> int:
     if output_format == "json":
         json_output.expect(sys.stdout)
     config, config_problems = config_mod.load(directory)
     result = validate_repository(
-        config, config_problems, only=files or None, keep_instructions=False
+        config, config_problems, only=files or None, keep_instructions=False, use_cache=use_cache
     )
     render.FORMATS[output_format](result, sys.stdout, color)
     failed = bool(result.errors) or (strict and bool(result.warnings))

@@ -55,11 +55,19 @@ def open_remote(config: Config, target: TargetConfig, options: ClientOptions) ->
         return SeedRemote(url, key, **settings)
     from skillsync.remote.anthropic import AnthropicRemote
 
+    workspace_id = None if db is not None else target.workspace_id
+    cache = None
+    if options.use_cache:
+        from skillsync.cache.versions import VersionCache, scope_of
+
+        endpoint = f"local:{db.resolve()}" if db is not None else base_url
+        cache = VersionCache.open(scope_of(endpoint, workspace_id, key))
     return AnthropicRemote(
         url,
         key,
         anthropic_version=target.anthropic_version,
-        workspace_id=None if db is not None else target.workspace_id,
+        workspace_id=workspace_id,
         retain_versions=target.retain_versions,
+        cache=cache,
         **settings,
     )

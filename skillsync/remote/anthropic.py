@@ -13,6 +13,7 @@ import threading
 from dataclasses import replace
 from typing import Any
 
+from skillsync.cache.versions import VersionCache, VersionRecord
 from skillsync.errors import ApiError, HTTPStatusError
 from skillsync.importer import SkillFiles, render_folder
 from skillsync.loader import SKILL_MD
@@ -41,6 +42,7 @@ class AnthropicRemote(Remote):
         anthropic_version: str | None = None,
         workspace_id: str | None = None,
         retain_versions: int | None = None,
+        cache: VersionCache | None = None,
         **options: Any,
     ) -> None:
         auth = {
@@ -51,8 +53,14 @@ class AnthropicRemote(Remote):
             auth["anthropic-workspace-id"] = workspace_id
         super().__init__(ApiHttp(base_url, api_key, auth, **options))
         self.retain_versions = retain_versions
+        self.cache = cache
         self._names: dict[str, str] = {}
         self._names_lock = threading.Lock()
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
+        super().close()
 
     # -- reading ----------------------------------------------------------------------
     def _pages(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -82,21 +90,83 @@ class AnthropicRemote(Remote):
                     display_name=item.get("display_name"),
                 )
             )
-        return skills
+        return self._from_cache(skills)
+
+    def _from_cache(self, skills: list[RemoteSkill]) -> list[RemoteSkill]:
+        """Fill in what the version cache knows: versions never change."""
+        if self.cache is None or not skills:
+            return skills
+        known = self.cache.get_many([s.version_id for s in skills if s.version_id])
+        out = []
+        for skill in skills:
+            record = known.get(skill.version_id or "")
+            if record is None:
+                out.append(skill)
+                continue
+            with self._names_lock:
+                self._names[skill.id] = record.name
+            out.append(
+                replace(
+                    skill,
+                    name=record.name,
+                    description=record.description,
+                    version=record.version,
+                    files=record.files,
+                )
+            )
+        full = sum(1 for s in out if s.files is not None)
+        log.info(
+            "version cache: %d of %d latest versions known (%d with their files); "
+            "up to %d reads saved",
+            len(known),
+            len(skills),
+            full,
+            len(known) + full,
+        )
+        return out
+
+    def _remember(self, skill_id: str, version_id: str, record: VersionRecord) -> None:
+        with self._names_lock:
+            self._names[skill_id] = record.name
+        if self.cache is not None:
+            self.cache.put(version_id, record)
 
     def read_name(self, skill: RemoteSkill) -> RemoteSkill:
+        assert skill.version_id is not None
         version = self.http.request(
             "GET", f"/v1/skills/{skill.id}/versions/{skill.version_id}"
         ).json()
-        with self._names_lock:
-            self._names[skill.id] = version["name"]
-        return replace(skill, name=str(version["name"]), description=str(version["description"]))
+        named = replace(skill, name=str(version["name"]), description=str(version["description"]))
+        self._remember(skill.id, skill.version_id, VersionRecord(named.name, named.description))
+        return named
 
     def read_full(self, skill: RemoteSkill) -> RemoteSkill:
+        version_id = skill.version_id
+        assert version_id is not None
+        if not skill.name or not skill.description:
+            skill = self.read_name(skill)  # what gets cached must be what the API says
         files = self._download(skill)
         skill_md = dict(files).get(SKILL_MD, b"").decode("utf-8", errors="replace")
         version, _ = read_skill_md(skill_md)
-        return replace(skill, files=tree_of(files), version=version)
+        full = replace(skill, files=tree_of(files), version=version)
+        record = VersionRecord(full.name, full.description, version, full.files)
+        self._remember(skill.id, version_id, record)
+        return full
+
+    def with_texts(self, skill: RemoteSkill, paths: list[str]) -> RemoteSkill:
+        if skill.files is None or not paths:
+            return skill
+        texts = self.cache.texts(skill.version_id or "", paths) if self.cache else {}
+        if set(paths) - set(texts):  # not all cached (large, or never stored): download
+            downloaded = {e.path: e.text for e in tree_of(self._download(skill))}
+            texts = {p: t for p, t in downloaded.items() if t is not None}
+        return replace(
+            skill,
+            files=tuple(
+                replace(e, text=texts[e.path]) if e.path in texts and e.text is None else e
+                for e in skill.files
+            ),
+        )
 
     def project(self, skill: Skill) -> Skill:
         return with_tree(skill)
@@ -119,10 +189,10 @@ class AnthropicRemote(Remote):
         def send() -> str:
             answer = self.http.request(
                 "POST", "/v1/skills", files=upload, data=data, ambiguous_fails=True
-            )
-            skill_id = str(answer.json()["id"])
-            with self._names_lock:  # so a later lookup by name needs no read of it
-                self._names[skill_id] = change.name
+            ).json()
+            skill_id = str(answer["id"])
+            # What was uploaded is what the new version holds: the next plan reads nothing.
+            self._remember(skill_id, str(answer["latest_version_id"]), self._record(change, skill))
             return skill_id
 
         return self.http.write_once(
@@ -135,16 +205,17 @@ class AnthropicRemote(Remote):
         upload = self._upload(change, skill)
 
         def send() -> str:
-            self.http.request(
+            version = self.http.request(
                 "POST", f"/v1/skills/{skill_id}/versions", files=upload, ambiguous_fails=True
-            )
+            ).json()
+            record = replace(self._record(change, skill), description=str(version["description"]))
+            self._remember(skill_id, str(version["id"]), record)
             return skill_id
 
         def resolve() -> str | None:
             latest = self.http.request("GET", f"/v1/skills/{skill_id}").json()
-            current = self.read_full(
-                RemoteSkill(skill_id, change.name, "", version_id=latest["latest_version_id"])
-            )
+            listed = RemoteSkill(skill_id, "", "", version_id=latest["latest_version_id"])
+            current = self.read_full(self.read_name(listed))
             return skill_id if _same_files(current, change) else None
 
         self.http.write_once(send, resolve, f"new version of skill '{change.name}'")
@@ -184,6 +255,14 @@ class AnthropicRemote(Remote):
         for version in self._versions(skill_id)[keep:]:
             self._delete_version(skill_id, version)
 
+    @staticmethod
+    def _record(change: Change, skill: Skill | None) -> VersionRecord:
+        after = change.after or {}
+        files = skill.files if skill is not None else None
+        return VersionRecord(
+            change.name, str(after.get("description", "")), after.get("version"), files
+        )
+
     def _upload(self, change: Change, skill: Skill | None) -> Upload:
         """The multipart files of ``change``, read from disk now and checked against the
         digests the plan recorded."""
@@ -213,12 +292,13 @@ class AnthropicRemote(Remote):
         (an earlier create whose answer was lost); an error if one holds other files."""
         for listed in self.list_skills():
             with self._names_lock:
-                name = self._names.get(listed.id)
-            if name is None:
-                name = self.read_name(listed).name
-            if name != change.name:
+                known = self._names.get(listed.id)
+            if known is not None and known != change.name:
                 continue
-            found = self.read_full(replace(listed, name=name))
+            named = listed if listed.name and listed.description else self.read_name(listed)
+            if named.name != change.name:
+                continue
+            found = named if named.files is not None else self.read_full(named)
             if _same_files(found, change):
                 return found.id
             raise ApiError(

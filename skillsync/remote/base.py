@@ -63,6 +63,10 @@ class Remote(ABC):
     def read_full(self, skill: RemoteSkill) -> RemoteSkill:
         """``skill`` with everything a plan compares."""
 
+    def with_texts(self, skill: RemoteSkill, paths: list[str]) -> RemoteSkill:
+        """``skill`` with the texts of these files, for diffs (where they can be had)."""
+        return skill
+
     def project(self, skill: Skill) -> Skill:
         """A desired skill as this dialect compares it."""
         return skill

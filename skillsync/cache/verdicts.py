@@ -1,0 +1,245 @@
+"""validate's verdict on each skill file, kept for the files that did not change.
+
+A verdict (the file's problems, the names it defines and claims, its size
+checks) depends on the file's bytes, the files it reads (an
+``instructions_file``; a SKILL.md folder's listing), the skillsync version, the
+schemas and the dialects the repository targets. An entry is keyed by the
+repository, the file's path and a salt of the last three, and holds the
+digest of the file's content and a signature of what it depends on.
+
+Looking a file up costs a ``stat``: when the file's stat signature (resolved
+path, size, modification and change times, inode) is the one recorded and the
+file was not modified in the last seconds before it was recorded (a write in
+the same clock tick could go unseen), its content is the recorded one.
+Otherwise the content is read and hashed, and the entry is used only if the
+digest matches. The cross-file rules always run on every file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from skillsync import __version__
+from skillsync.cache import cache_dir, open_db
+from skillsync.loader import HIDDEN_FOLDERS, SKILL_MD, SkillFile
+from skillsync.model import Location, Problem, Skill
+
+log = logging.getLogger("skillsync.cache")
+
+FILE_NAME = "verdicts.db"
+FORMAT = 1
+RACY_SECONDS = 2.0
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS verdicts (
+    root      TEXT NOT NULL,
+    path      TEXT NOT NULL,
+    salt      TEXT NOT NULL,
+    stat      TEXT NOT NULL,
+    written   REAL NOT NULL,
+    digest    TEXT NOT NULL,
+    depends   TEXT NOT NULL,
+    payload   TEXT NOT NULL,
+    checksum  TEXT NOT NULL,
+    PRIMARY KEY (root, path)
+);
+"""
+
+
+def salt(schema_texts: list[str], dialects: frozenset[str]) -> str:
+    digest = hashlib.sha256(f"{__version__}\0{','.join(sorted(dialects))}".encode())
+    for text in schema_texts:
+        digest.update(text.encode())
+    return digest.hexdigest()
+
+
+def stat_signature(path: str) -> str:
+    """What changes when a file's content may have: '-' for a missing file."""
+    try:
+        real = os.path.realpath(path)
+        st = os.stat(real)
+    except OSError:
+        return "-"
+    return f"{real}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|{st.st_ino}"
+
+
+def folder_signature(folder: str) -> str:
+    """A SKILL.md folder's listing as the loader walks it (files, sizes, targets)."""
+    digest = hashlib.sha256()
+    for here, folders, names in os.walk(folder, followlinks=True):
+        folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in HIDDEN_FOLDERS)
+        for name in sorted(names):
+            if not name.startswith("."):
+                digest.update(f"{stat_signature(os.path.join(here, name))}\n".encode())
+        digest.update(f"{os.path.realpath(here)}\n".encode())
+    return digest.hexdigest()
+
+
+def _depends_signature(skill_file: SkillFile, path: str) -> str:
+    parts = [f"{dep}={stat_signature(dep)}" for dep in skill_file.depends]
+    if os.path.basename(path) == SKILL_MD:
+        parts.append(f"folder={folder_signature(os.path.dirname(path))}")
+    return json.dumps(parts)
+
+
+def _content_digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def _checksum(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+# -- SkillFile <-> JSON ---------------------------------------------------------------------
+def _location(where: Location | None) -> list[Any] | None:
+    return None if where is None else [where.path, where.line, where.col]
+
+
+def _from_location(data: list[Any] | None) -> Location | None:
+    return None if data is None else Location(data[0], data[1], data[2])
+
+
+def encode(skill_file: SkillFile) -> str:
+    skill = skill_file.skill
+    return json.dumps(
+        {
+            "problems": [
+                [p.location.path, p.location.line, p.location.col, p.message, p.severity]
+                for p in skill_file.problems
+            ],
+            "name": skill_file.name,
+            "name_at": _location(skill_file.name_at),
+            "renamed_at": {k: _location(v) for k, v in skill_file.renamed_at.items()},
+            "not_a_file": skill_file.not_a_file,
+            "upload_bytes": skill_file.upload_bytes,
+            "depends": skill_file.depends,
+            "skill": None
+            if skill is None
+            else [
+                skill.name,
+                skill.description,
+                skill.version,
+                skill.source,
+                list(skill.renamed_from),
+                skill.display_name,
+            ],
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode(path: str, payload: str) -> SkillFile:
+    data = json.loads(payload)
+    skill = data["skill"]
+    return SkillFile(
+        path=path,
+        skill=None
+        if skill is None
+        else Skill(skill[0], skill[1], "", skill[2], skill[3], tuple(skill[4]), skill[5]),
+        problems=[Problem(Location(p[0], p[1], p[2]), p[3], p[4]) for p in data["problems"]],
+        name=data["name"],
+        name_at=_from_location(data["name_at"]),
+        renamed_at={k: Location(*v) for k, v in data["renamed_at"].items()},
+        not_a_file=data["not_a_file"],
+        upload_bytes=data["upload_bytes"],
+        depends=list(data["depends"]),
+    )
+
+
+class VerdictCache:
+    def __init__(self, db: sqlite3.Connection, root: str, salt: str) -> None:
+        self._db, self._root, self._salt = db, root, salt
+        self._rows: dict[str, tuple[str, float, str, str, str, str]] = {}
+        self.hits = 0
+        self.refresh: list[tuple[str, SkillFile]] = []
+        """Hits whose stat changed or was too recent to trust: stored again, so the next
+        run trusts their stat."""
+
+    @classmethod
+    def open(cls, root: Path, salt: str, directory: Path | None = None) -> VerdictCache | None:
+        db = open_db((directory or cache_dir()) / FILE_NAME, SCHEMA, FORMAT)
+        if db is None:
+            return None
+        cache = cls(db, str(root), salt)
+        try:
+            for path, stat, written, digest, depends, payload, checksum in db.execute(
+                "SELECT path, stat, written, digest, depends, payload, checksum FROM verdicts "
+                "WHERE root = ? AND salt = ?",
+                (str(root), salt),
+            ):
+                cache._rows[path] = (stat, written, digest, depends, payload, checksum)
+        except sqlite3.DatabaseError as exc:
+            log.warning("verdict cache unreadable (%s); validating every file", exc)
+            cache._rows = {}
+        return cache
+
+    def lookup(self, display: str, path: str) -> SkillFile | None:
+        """The recorded verdict of the file at ``path`` if nothing it depends on changed."""
+        row = self._rows.get(display)
+        if row is None:
+            return None
+        stat, written, digest, depends, payload, checksum = row
+        if _checksum(self._root, display, self._salt, stat, digest, depends, payload) != checksum:
+            return None
+        now_stat = stat_signature(path)
+        if now_stat == "-":
+            return None
+        mtime = int(now_stat.split("|")[2]) / 1e9
+        hashed = now_stat != stat or mtime >= written - RACY_SECONDS
+        if hashed and _content_digest(path) != digest:
+            return None
+        try:
+            skill_file = decode(display, payload)
+        except (ValueError, KeyError, TypeError, IndexError):
+            return None
+        if _depends_signature(skill_file, path) != depends:
+            return None
+        self.hits += 1
+        if hashed and mtime < time.time() - RACY_SECONDS:
+            self.refresh.append((path, skill_file))
+        return skill_file
+
+    def store(self, files: list[tuple[str, SkillFile]]) -> None:
+        """Record the verdicts of freshly loaded files (``(path, outcome)`` pairs)."""
+        now = time.time()
+        rows = []
+        for path, skill_file in files:
+            stat = stat_signature(path)
+            digest = _content_digest(path)
+            if stat == "-" or digest is None:
+                continue
+            depends = _depends_signature(skill_file, path)
+            payload = encode(skill_file)
+            display = skill_file.path
+            checksum = _checksum(self._root, display, self._salt, stat, digest, depends, payload)
+            rows.append(
+                (self._root, display, self._salt, stat, now, digest, depends, payload, checksum)
+            )
+        if not rows:
+            return
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
+            self._db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            log.warning("verdict cache could not be written (%s)", exc)
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.DatabaseError):
+            self._db.close()

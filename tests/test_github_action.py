@@ -210,10 +210,28 @@ def test_action_reads_inputs_only_through_env() -> None:
     import yaml
 
     action = yaml.safe_load((ROOT / "action.yml").read_text())
-    for step in action["runs"]["steps"]:
-        assert "${{" not in step["run"], step["name"]
-    run_env = action["runs"]["steps"][1]["env"]
+    steps = {step["name"]: step for step in action["runs"]["steps"]}
+    for step in steps.values():
+        assert "${{" not in step.get("run", ""), step["name"]
+    run_env = steps["Run skillsync"]["env"]
     assert run_env["SKILLSYNC_API_KEY"] == "${{ inputs.api-key }}"
+
+
+def test_action_keeps_the_caches_per_target() -> None:
+    import yaml
+
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    steps = {step["name"]: step for step in action["runs"]["steps"]}
+    cache = steps["Restore skillsync's caches"]
+    assert cache["uses"] == "actions/cache@v4"
+    assert cache["if"] == "inputs.cache == 'true'"
+    path = cache["with"]["path"]
+    assert steps["Run skillsync"]["env"]["SKILLSYNC_CACHE_DIR"] == path
+    # A new key every run (so each run saves what it learnt), restored from the latest
+    # run of the same target and folder.
+    prefix = cache["with"]["restore-keys"].strip()
+    assert "${{ inputs.target }}" in prefix and "${{ inputs.working-directory }}" in prefix
+    assert cache["with"]["key"].startswith(prefix) and "${{ github.run_id }}" in cache["with"]["key"]
 
 
 def test_plan_comments_then_updates_the_same_comment(

@@ -1,11 +1,13 @@
-"""Measure skillsync against the bars of SPEC section 8.
+"""Measure skillsync against the bars of SPEC section 8, for both API dialects.
 
-One command: ``python benchmarks/run.py`` (``--quick`` for a smoke run). It
-generates synthetic skill repositories (descriptions of 100-300 characters,
-instructions of 2-20 KB, some taken from the Agent Skills corpus when it is
-beside the checkout), starts the emulator as a separate HTTP server process,
-runs each measurement several times and prints one table (median and spread),
-also written as JSON to benchmarks/results/results.json.
+One command: ``python benchmarks/run.py`` (``--quick`` for a smoke run, ``--only
+validate|seed|anthropic`` for one group). It generates synthetic skill
+repositories (descriptions of 100-300 characters, instructions of 2-20 KB, some
+taken from the Agent Skills corpus when it is beside the checkout), starts the
+emulator as a separate HTTP server process in the dialect measured, runs each
+measurement several times and prints one table (median and spread), also written
+as JSON to benchmarks/results/results.json. Every skillsync run has its own
+empty cache unless the measurement is of a warm cache.
 """
 
 from __future__ import annotations
@@ -79,24 +81,24 @@ def skill(rng: random.Random, index: int, bodies: list[str]) -> dict[str, str]:
     }
 
 
-def write_repo(root: Path, skills: list[dict[str, str]], url: str = "") -> None:
+def write_repo(root: Path, skills: list[dict[str, str]], url: str = "", api: str = "seed") -> None:
     (root / "skills").mkdir(parents=True, exist_ok=True)
     config = 'version: 1\nskills: ["skills/*.yaml"]\n'
     if url:
         config += (
             "default_target: bench\ntargets:\n  bench:\n"
-            f'    base_url: {url}\n    api: seed\n    api_key_env: BENCH_KEY\n    manage: ["*"]\n'
-            "safety:\n  max_delete_percent: 100\n"
+            f"    base_url: {url}\n    api: {api}\n    api_key_env: BENCH_KEY\n"
+            '    manage: ["*"]\nsafety:\n  max_delete_percent: 100\n'
         )
     (root / "skillsync.yaml").write_text(config)
+    from skillsync.importer import dump_exact
+
     for index, s in enumerate(skills):
         head = (
             f"name: {s['name']}\ndescription: {json.dumps(s['description'])}\n"
             f"version: {s['version']}\n"
         )
         if index % 100 < INLINE_SHARE * 100:
-            from skillsync.importer import dump_exact
-
             text = dump_exact(s) or ""
             assert text, s["name"]
         else:
@@ -107,10 +109,10 @@ def write_repo(root: Path, skills: list[dict[str, str]], url: str = "") -> None:
 
 # -- processes -------------------------------------------------------------------------------
 @contextmanager
-def emulator(db: Path, *extra: str) -> Iterator[str]:
+def emulator(db: Path, api: str, *extra: str) -> Iterator[str]:
     process = subprocess.Popen(
         [
-            *(sys.executable, "-m", "skillsync", "emulator", "--api", "seed", "--port", "0"),
+            *(sys.executable, "-m", "skillsync", "emulator", "--api", api, "--port", "0"),
             *("--db", str(db), *extra),
         ],
         stdout=subprocess.PIPE,
@@ -125,10 +127,12 @@ def emulator(db: Path, *extra: str) -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def user_env(**extra: str) -> dict[str, str]:
-    """The environment of a user's shell: bytecode caches on, as after pip install."""
+def user_env(cache: Path | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a user's shell: bytecode caches on, as after pip install; a
+    fresh skillsync cache unless one is given."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return {**env, **extra}
+    cache = cache or Path(tempfile.mkdtemp(prefix="skillsync-bench-cache-"))
+    return {**env, "SKILLSYNC_CACHE_DIR": str(cache), **extra}
 
 
 def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
@@ -169,71 +173,106 @@ def skillsync(*args: str) -> list[str]:
     return [sys.executable, "-m", "skillsync", *args]
 
 
-# -- the benchmarks --------------------------------------------------------------------------
+# -- validate --------------------------------------------------------------------------------
 def bench_validate(work: Path, skills: list[dict[str, str]], runs: int) -> dict[str, Any]:
+    """A cold validate (no cache), and validate after one file changed (warm cache)."""
     repo = work / f"validate-{len(skills)}"
     write_repo(repo, skills)
-    return measure(runs, lambda: timed(skillsync("-C", str(repo), "validate"))[0])
+    cold = measure(runs, lambda: timed(skillsync("-C", str(repo), "validate", "--no-cache"))[0])
+    cache = work / f"validate-cache-{len(skills)}"
+    env = user_env(cache)
+    timed(skillsync("-C", str(repo), "validate"), env)  # fills the cache
+    # Files just written are too new for their stat to be trusted (the racy window):
+    # once past it, one more run records that, as for files committed a while ago.
+    time.sleep(2.1)
+    timed(skillsync("-C", str(repo), "validate"), env)
+    edits = iter(range(runs))
+
+    def after_one_change() -> float:
+        index = next(edits)
+        path = repo / "skills" / f"{skills[index]['name']}.yaml"
+        path.write_text(path.read_text().replace("version: ", "version: 9", 1))
+        return timed(skillsync("-C", str(repo), "validate"), env)[0]
+
+    return {"cold": cold, "one_change": measure(runs, after_one_change)}
 
 
-def populate(db: Path, skills: list[dict[str, str]]) -> None:
-    from skillsync.emulator.store import SkillStore
+# -- plan and apply --------------------------------------------------------------------------
+def populate(db: Path, skills: list[dict[str, str]], api: str) -> None:
+    if api == "seed":
+        from skillsync.emulator.store import SkillStore
 
-    store = SkillStore(db)
+        seed_store = SkillStore(db)
+        for s in skills:
+            seed_store.create("default", s)
+        seed_store.close()
+        return
+    from skillsync.emulator.folder_store import FolderStore
+    from skillsync.emulator.uploads import check_upload
+    from skillsync.model import Skill
+    from skillsync.tree import render_skill_md
+
+    store = FolderStore(db)
     for s in skills:
-        store.create("default", s)
+        text = render_skill_md(Skill(s["name"], s["description"], s["instructions"], s["version"]))
+        store.create("default", check_upload([(f"{s['name']}/SKILL.md", text.encode())]), None)
     store.close()
 
 
-def bench_plan(work: Path, skills: list[dict[str, str]], runs: int) -> dict[str, Any]:
-    db = work / f"plan-{len(skills)}.db"
-    populate(db, skills)
-    env = user_env(BENCH_KEY=KEY)
+def bench_plan(work: Path, skills: list[dict[str, str]], runs: int, api: str) -> dict[str, Any]:
+    db = work / f"plan-{api}-{len(skills)}.db"
+    populate(db, skills, api)
     result: dict[str, Any] = {}
-    with emulator(db) as url:
-        repo = work / f"plan-{len(skills)}"
-        write_repo(repo, skills, url)
+    with emulator(db, api) as url:
+        repo = work / f"plan-{api}-{len(skills)}"
+        write_repo(repo, skills, url, api)
+        plan = skillsync("-C", str(repo), "plan", "--detailed-exitcode", "--parallelism", "10")
         before = stats(url)
         peak: list[int] = []
 
-        def plan() -> float:
-            seconds, code, rss = timed(
-                skillsync("-C", str(repo), "plan", "--detailed-exitcode", "--parallelism", "10"),
-                env,
-            )
+        def cold() -> float:
+            seconds, code, rss = timed([*plan, "--no-cache"], user_env(BENCH_KEY=KEY))
             assert code == 0, "the remote should be in sync"
             peak.append(rss)
             return seconds
 
-        result["plan"] = measure(runs, plan)
+        result["plan"] = measure(runs, cold)
         result["plan_requests"] = {k: v // runs for k, v in delta(stats(url), before).items()}
         result["peak_rss_mib"] = max(peak) / 1024
-        baseline = [sys.executable, str(HERE / "baseline.py"), url, KEY, "10"]
+        baseline = [sys.executable, str(HERE / "baseline.py"), url, KEY, "10", api]
         result["baseline"] = measure(runs, lambda: timed(baseline)[0])
+        if api == "anthropic":
+            env = user_env(work / f"plan-cache-{len(skills)}", BENCH_KEY=KEY)
+            timed(plan, env)  # fills the version cache
+            before = stats(url)
+            result["warm"] = measure(runs, lambda: timed(plan, env)[0])
+            result["warm_requests"] = {k: v // runs for k, v in delta(stats(url), before).items()}
     result["ratio"] = result["plan"]["median"] / result["baseline"]["median"]
     return result
 
 
 def bench_apply(
-    work: Path, skills: list[dict[str, str]], runs: int, parallelism: int
+    work: Path, skills: list[dict[str, str]], runs: int, parallelism: int, api: str
 ) -> dict[str, Any]:
-    env = user_env(BENCH_KEY=KEY)
     requests: dict[str, int] = {}
 
     def apply() -> float:
-        db = work / f"apply-{parallelism}.db"
+        db = work / f"apply-{api}-{parallelism}.db"
         db.unlink(missing_ok=True)
-        with emulator(db, "--latency-ms", "20") as url:
-            repo = work / f"apply-{parallelism}"
+        with emulator(db, api, "--latency-ms", "20") as url:
+            repo = work / f"apply-{api}-{parallelism}"
             shutil.rmtree(repo, ignore_errors=True)
-            write_repo(repo, skills, url)
+            write_repo(repo, skills, url, api)
             before = stats(url)
-            seconds, _, _ = timed(
-                skillsync(
-                    "-C", str(repo), "apply", "--auto-approve", "--parallelism", str(parallelism)
-                ),
-                env,
-            )
+            command = [
+                "-C",
+                str(repo),
+                "apply",
+                "--auto-approve",
+                "--parallelism",
+                str(parallelism),
+            ]
+            seconds, _, _ = timed(skillsync(*command), user_env(BENCH_KEY=KEY))
             requests.update(delta(stats(url), before))
         return seconds
 
@@ -242,14 +281,13 @@ def bench_apply(
     return result
 
 
+# -- the whole run ---------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "results.json")
-    parser.add_argument(
-        "--only", choices=["validate"], help="run one group of measurements and print it"
-    )
+    parser.add_argument("--only", choices=["validate", "seed", "anthropic"])
     args = parser.parse_args()
     small, large, apply_n = (100, 1000, 100) if args.quick else (1000, 10_000, 1000)
     runs = 1 if args.quick else args.runs
@@ -258,29 +296,32 @@ def main() -> None:
     skills = [skill(rng, i, bodies) for i in range(large)]
     machine = {"cores": os.cpu_count(), "python": sys.version.split()[0]}
     results: dict[str, Any] = {"machine": machine, "inline_share": INLINE_SHARE}
+    sizes = {"small": small, "large": large, "apply": apply_n}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="skillsync-bench-") as temp:
         work = Path(temp)
-        for n in (small, large):
-            print(f"validate {n} ...", flush=True)
-            results[f"validate_{n}"] = bench_validate(work, skills[:n], runs)
-        if args.only == "validate":
+        if args.only in (None, "validate"):
             for n in (small, large):
-                print(_row(f"validate {n:,} files", results[f"validate_{n}"]))
-            return
-        for n in (small, large):
-            print(f"plan {n} ...", flush=True)
-            results[f"plan_{n}"] = bench_plan(work, skills[:n], runs)
-        for parallelism in (1, 10):
-            print(f"apply {apply_n} at parallelism {parallelism} ...", flush=True)
-            results[f"apply_p{parallelism}"] = bench_apply(
-                work, skills[:apply_n], runs, parallelism
+                print(f"validate {n} ...", flush=True)
+                results[f"validate_{n}"] = bench_validate(work, skills[:n], runs)
+        for api in ("seed", "anthropic"):
+            if args.only not in (None, api):
+                continue
+            for n in (small, large):
+                print(f"{api}: plan {n} ...", flush=True)
+                results[f"{api}_plan_{n}"] = bench_plan(work, skills[:n], runs, api)
+            for parallelism in (1, 10):
+                print(f"{api}: apply {apply_n} at parallelism {parallelism} ...", flush=True)
+                results[f"{api}_apply_p{parallelism}"] = bench_apply(
+                    work, skills[:apply_n], runs, parallelism, api
+                )
+            results[f"{api}_speedup_apply"] = (
+                results[f"{api}_apply_p1"]["median"] / results[f"{api}_apply_p10"]["median"]
             )
-    results["speedup_apply"] = results["apply_p1"]["median"] / results["apply_p10"]["median"]
     results["total_seconds"] = time.perf_counter() - started
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print_table(results, small, large, apply_n)
+    print("\n".join(table(results, sizes)))
     print(f"\n(written to {args.out}; {results['total_seconds']:.0f} s in all)")
 
 
@@ -289,39 +330,74 @@ def _row(label: str, m: dict[str, Any], bar: str = "") -> str:
     return f"| {label} | {m['median']:.2f} s | {spread} s | {bar} |"
 
 
-def print_table(r: dict[str, Any], small: int, large: int, apply_n: int) -> None:
-    lines = [
-        "| measurement | median | spread | bar (SPEC 8) |",
-        "| --- | ---: | ---: | --- |",
-        _row(f"validate {small:,} files", r[f"validate_{small}"]),
-        _row(f"validate {large:,} files", r[f"validate_{large}"], "< 2 s"),
-    ]
-    for n in (small, large):
-        p = r[f"plan_{n}"]
-        lines.append(_row(f"plan {n:,} in-sync skills", p["plan"]))
-        lines.append(_row(f"bare baseline, same requests ({n:,})", p["baseline"]))
-        lines.append(f"| plan / baseline ({n:,}) | {p['ratio']:.2f}x | | <= 1.3x |")
-    lines.append(
-        f"| peak RSS, plan of {large:,} | {r[f'plan_{large}']['peak_rss_mib']:.0f} MiB "
-        "| | < 200 MB |"
-    )
-    lines.append(_row(f"apply {apply_n:,} creates, 20 ms latency, parallelism 1", r["apply_p1"]))
-    lines.append(_row(f"apply {apply_n:,} creates, 20 ms latency, parallelism 10", r["apply_p10"]))
-    lines.append(f"| apply speed-up, parallelism 10 vs 1 | {r['speedup_apply']:.1f}x | | >= 6x |")
-    for n in (small, large):
-        reqs = r[f"plan_{n}"]["plan_requests"]
+def _requests(label: str, reqs: dict[str, int], bar: str) -> str:
+    listed = ", ".join(f"{k}: {v}" for k, v in sorted(reqs.items()))
+    return f"| {label} | {listed} | | {bar} |"
+
+
+def table(r: dict[str, Any], sizes: dict[str, int]) -> list[str]:
+    small, large, apply_n = sizes["small"], sizes["large"], sizes["apply"]
+    lines = ["| measurement | median | spread | bar (SPEC 8) |", "| --- | ---: | ---: | --- |"]
+    if f"validate_{large}" in r:
+        lines.append(_row(f"validate {small:,} files", r[f"validate_{small}"]["cold"]))
+        lines.append(_row(f"validate {large:,} files", r[f"validate_{large}"]["cold"], "< 2 s"))
         lines.append(
-            f"| requests of a plan of {n:,} | "
-            f"{', '.join(f'{k}: {v}' for k, v in sorted(reqs.items()))} | | "
-            "list pages + one read per skill |"
+            _row(
+                f"validate {large:,} files, one changed since the last run",
+                r[f"validate_{large}"]["one_change"],
+                "< 0.5 s",
+            )
         )
-    reqs = r["apply_p10"]["requests"]
-    lines.append(
-        f"| requests of an apply of {apply_n:,} creates | "
-        f"{', '.join(f'{k}: {v}' for k, v in sorted(reqs.items()))} | | "
-        "one write per change |"
-    )
-    print("\n".join(lines))
+    for api in ("seed", "anthropic"):
+        if f"{api}_plan_{large}" not in r:
+            continue
+        cold = "" if api == "seed" else " (no cache)"
+        for n in (small, large):
+            p = r[f"{api}_plan_{n}"]
+            lines.append(_row(f"{api}: plan {n:,} in-sync skills{cold}", p["plan"]))
+            lines.append(_row(f"{api}: bare baseline, same requests ({n:,})", p["baseline"]))
+            lines.append(f"| {api}: plan / baseline ({n:,}) | {p['ratio']:.2f}x | | <= 1.3x |")
+        big = r[f"{api}_plan_{large}"]
+        if "warm" in big:
+            lines.append(
+                _row(f"{api}: warm plan of {large:,} (version cache)", big["warm"], "< 3 s")
+            )
+        rss_bar = "< 200 MB" if api == "seed" else ""
+        lines.append(
+            f"| {api}: peak RSS, plan of {large:,} | {big['peak_rss_mib']:.0f} MiB | | {rss_bar} |"
+        )
+        for parallelism in (1, 10):
+            lines.append(
+                _row(
+                    f"{api}: apply {apply_n:,} creates, 20 ms latency, parallelism {parallelism}",
+                    r[f"{api}_apply_p{parallelism}"],
+                )
+            )
+        lines.append(
+            f"| {api}: apply speed-up, parallelism 10 vs 1 | "
+            f"{r[f'{api}_speedup_apply']:.1f}x | | >= 6x |"
+        )
+        for n in (small, large):
+            reqs = r[f"{api}_plan_{n}"]["plan_requests"]
+            bar = "list pages + one read per skill"
+            if api == "anthropic":
+                bar = "list pages + a version read and a download per skill"
+            lines.append(_requests(f"{api}: requests of a plan of {n:,}", reqs, bar))
+        if "warm_requests" in big:
+            lines.append(
+                _requests(
+                    f"{api}: requests of a warm plan of {large:,}",
+                    big["warm_requests"],
+                    "only the list pages (<= 11)",
+                )
+            )
+        reqs = r[f"{api}_apply_p10"]["requests"]
+        lines.append(
+            _requests(
+                f"{api}: requests of an apply of {apply_n:,} creates", reqs, "one write per change"
+            )
+        )
+    return lines
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from skillsync.plan import Plan
 from skillsync.planner import Rules, make_plan
 from skillsync.remote.base import Remote
 from skillsync.render.read_progress import ReadProgress
-from skillsync.snapshot import read_remote
+from skillsync.snapshot import name_all, read_remote
 from skillsync.validation import validate_repository
 
 
@@ -57,17 +57,18 @@ def plan_target(
 ) -> tuple[Plan, dict[str, Skill]]:
     """The plan, and the desired skills (as the remote's dialect compares them) that
     apply uploads."""
-    # Loading the files is CPU work and listing the remote is mostly waiting:
-    # both at once hide much of one behind the other.
+    # Loading the files is CPU work and reading the remote's list (and, in the
+    # anthropic dialect, its skills' names) is mostly waiting: both at once hide
+    # much of one behind the other.
+    progress = ReadProgress.on_terminal(sys.stderr)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load") as background:
         loading = background.submit(load_projected, config, remote)
-        listed = remote.list_skills()
+        listed = name_all(remote, remote.list_skills(), progress)
         desired = loading.result()
     names = {s.name for s in desired}
     if only:
         names &= set(only)
     by_name = {s.name: s for s in desired}
-    progress = ReadProgress.on_terminal(sys.stderr)
     current = read_remote(remote, names, by_name, listed=listed, progress=progress)
     plan = make_plan(
         desired,

@@ -34,20 +34,7 @@ def read_remote(
     instruction text once (the peak-memory bar of SPEC section 8).
     ``listed`` is the list already read, if the caller has it.
     """
-    listed = remote.list_skills() if listed is None else list(listed)
-    unnamed = [index for index, skill in enumerate(listed) if not skill.name]
-
-    def read_name(skill: RemoteSkill) -> RemoteSkill:
-        named = remote.read_name(skill)
-        if progress is not None:
-            progress.step()
-        return named
-
-    if progress is not None:
-        progress.start("skill names", len(unnamed))
-    named = remote.map(read_name, [listed[index] for index in unnamed])
-    for index, skill in zip(unnamed, named, strict=True):
-        listed[index] = skill
+    listed = name_all(remote, remote.list_skills() if listed is None else listed, progress)
     wanted = set(full_names)
     counts = Counter(skill.name for skill in listed)
     to_read = [
@@ -96,6 +83,28 @@ def _fill_texts(remote: Remote, listed: list[RemoteSkill], desired: Mapping[str,
     filled = remote.map(lambda i: remote.with_texts(listed[i], wanted[i]), indexes)
     for index, skill in zip(indexes, filled, strict=True):
         listed[index] = skill
+
+
+def name_all(
+    remote: Remote, listed: list[RemoteSkill], progress: ReadProgress | None = None
+) -> list[RemoteSkill]:
+    """The list with every skill named (the anthropic dialect lists skills without
+    their names: one version read each, unless the version cache knows it)."""
+    listed = list(listed)
+    unnamed = [index for index, skill in enumerate(listed) if not skill.name]
+
+    def read_name(skill: RemoteSkill) -> RemoteSkill:
+        named = remote.read_name(skill)
+        if progress is not None:
+            progress.step()
+        return named
+
+    if progress is not None and unnamed:
+        progress.start("skill names", len(unnamed))
+    named = remote.map(read_name, [listed[index] for index in unnamed])
+    for index, skill in zip(unnamed, named, strict=True):
+        listed[index] = skill
+    return listed
 
 
 def _share(remote: RemoteSkill, mine: Skill | None) -> RemoteSkill:

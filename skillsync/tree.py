@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -22,20 +24,23 @@ from skillsync.errors import SkillsyncError
 from skillsync.loader import DEFAULT_SKILL_MD_VERSION, SKILL_MD, split_front_matter
 from skillsync.model import FileEntry, Skill, Tree
 
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TEXT_LIMIT = 256 * 1024
 """Files up to this size that are UTF-8 keep their text, for the plans' diffs."""
 
 
-def _escape(char: str) -> str:
+_NAMED = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
+_SPECIAL = re.compile('[\\\\"\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufeff\\ud800-\\udfff]')
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
     code = ord(char)
-    named = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
-    if char in named:
-        return named[char]
-    if code < 0x20 or 0x7F <= code <= 0x9F:
+    if char in _NAMED:
+        return _NAMED[char]
+    if code <= 0xFF:
         return f"\\x{code:02x}"
-    if code in (0x2028, 0x2029, 0xFEFF) or 0xD800 <= code <= 0xDFFF:
-        return f"\\u{code:04x}"
-    return char
+    return f"\\u{code:04x}"
 
 
 def yaml_quoted(text: str) -> str:
@@ -45,7 +50,7 @@ def yaml_quoted(text: str) -> str:
     control character, NEL, the Unicode line and paragraph separators, BOM and
     lone surrogates; everything else stays as written.
     """
-    return '"' + "".join(_escape(c) for c in text) + '"'
+    return '"' + _SPECIAL.sub(_escape, text) + '"'
 
 
 def render_skill_md(skill: Skill) -> str:
@@ -56,13 +61,15 @@ def render_skill_md(skill: Skill) -> str:
     )
 
 
-def entry(path: str, data: bytes) -> FileEntry:
-    text: str | None = None
-    if len(data) <= TEXT_LIMIT and b"\0" not in data:
+def entry(path: str, data: bytes, text: str | None = None) -> FileEntry:
+    """A file's entry; ``text`` when the caller already has it decoded."""
+    if text is None and len(data) <= TEXT_LIMIT and b"\0" not in data:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             text = None
+    elif len(data) > TEXT_LIMIT:
+        text = None
     return FileEntry(path, "sha256:" + hashlib.sha256(data).hexdigest(), len(data), text)
 
 
@@ -88,9 +95,10 @@ def tree_of(files: Iterable[tuple[str, bytes]]) -> Tree:
 
 def with_tree(skill: Skill) -> Skill:
     """The skill with the tree it uploads (the anthropic dialect's view of it)."""
-    from dataclasses import replace
-
-    return replace(skill, files=tree_of(desired_files(skill)))
+    if skill.assets:
+        return replace(skill, files=tree_of(desired_files(skill)))
+    text = skill.skill_md if skill.skill_md is not None else render_skill_md(skill)
+    return replace(skill, files=(entry(SKILL_MD, text.encode("utf-8"), text),))
 
 
 def unzip(name: str, data: bytes) -> list[tuple[str, bytes]]:
@@ -114,7 +122,7 @@ def read_skill_md(text: str) -> tuple[str, str]:
     if parts is None or parts[2] < 0:
         return DEFAULT_SKILL_MD_VERSION, text
     try:
-        front: Any = yaml.safe_load(parts[0])
+        front: Any = yaml.load(parts[0], Loader=_Loader)
     except yaml.YAMLError:
         front = None
     metadata = front.get("metadata") if isinstance(front, dict) else None

@@ -8,7 +8,7 @@ repository, the file's path and a salt of the last three, and holds the
 digest of the file's content and a signature of what it depends on.
 
 Looking a file up costs a ``stat``: when the file's stat signature (resolved
-path, size, modification and change times, inode) is the one recorded and the
+device, inode, size, modification and change times) is the one recorded and the
 file was not modified in the last seconds before it was recorded (a write in
 the same clock tick could go unseen), its content is the recorded one.
 Otherwise the content is read and hashed, and the entry is used only if the
@@ -61,13 +61,13 @@ def salt(schema_texts: list[str], dialects: frozenset[str]) -> str:
 
 
 def stat_signature(path: str) -> str:
-    """What changes when a file's content may have: '-' for a missing file."""
+    """What changes when a file's content may have: '-' for a missing file. The stat
+    follows symlinks, so a link pointed elsewhere changes the device and inode."""
     try:
-        real = os.path.realpath(path)
-        st = os.stat(real)
+        st = os.stat(path)
     except OSError:
         return "-"
-    return f"{real}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|{st.st_ino}"
+    return f"{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
 
 
 def folder_signature(folder: str) -> str:
@@ -84,9 +84,9 @@ def folder_signature(folder: str) -> str:
 
 def _depends_signature(skill_file: SkillFile, path: str) -> str:
     parts = [f"{dep}={stat_signature(dep)}" for dep in skill_file.depends]
-    if os.path.basename(path) == SKILL_MD:
+    if path.endswith(SKILL_MD) and os.path.basename(path) == SKILL_MD:
         parts.append(f"folder={folder_signature(os.path.dirname(path))}")
-    return json.dumps(parts)
+    return "\n".join(parts)
 
 
 def _content_digest(path: str) -> str | None:
@@ -196,7 +196,7 @@ class VerdictCache:
         now_stat = stat_signature(path)
         if now_stat == "-":
             return None
-        mtime = int(now_stat.split("|")[2]) / 1e9
+        mtime = int(now_stat.split("|")[3]) / 1e9
         hashed = now_stat != stat or mtime >= written - RACY_SECONDS
         if hashed and _content_digest(path) != digest:
             return None

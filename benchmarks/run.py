@@ -123,8 +123,10 @@ def emulator(db: Path, api: str, *extra: str) -> Iterator[str]:
         url = process.stdout.readline().split()[-1]
         yield url
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        # SIGTERM, not SIGINT: a benchmark started in the background (nohup ... &)
+        # passes on an ignored SIGINT, and Python then never raises KeyboardInterrupt.
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
 
 
 def user_env(cache: Path | None = None, **extra: str) -> dict[str, str]:

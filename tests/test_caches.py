@@ -317,3 +317,18 @@ def test_cached_verdicts_follow_edits_and_cross_file_rules(repo: Callable[..., P
     (root / "skills/a.yaml").write_text(skill_yaml("a", version="2.0.0"))
     changed = run_cli("-C", str(root), "-v", "validate")
     assert "verdict cache: 2 of 3 files unchanged, 1 validated" in changed.stderr
+
+
+def test_an_unusable_cache_folder_only_means_no_cache(
+    synced: Path, anthropic_emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    monkeypatch.setenv("SKILLSYNC_CACHE_DIR", str(blocker / "cache"))
+    assert run_cli("-C", str(synced), "validate").exit_code == 0
+    before = requests(anthropic_emulator)
+    result = run_cli("-C", str(synced), "plan", "--detailed-exitcode")
+    assert result.exit_code == 0, result.output
+    assert (
+        since(before, requests(anthropic_emulator))["GET /v1/skills/{id}/versions/{version}"] == 11
+    )

@@ -231,7 +231,9 @@ def test_action_keeps_the_caches_per_target() -> None:
     # run of the same target and folder.
     prefix = cache["with"]["restore-keys"].strip()
     assert "${{ inputs.target }}" in prefix and "${{ inputs.working-directory }}" in prefix
-    assert cache["with"]["key"].startswith(prefix) and "${{ github.run_id }}" in cache["with"]["key"]
+    assert (
+        cache["with"]["key"].startswith(prefix) and "${{ github.run_id }}" in cache["with"]["key"]
+    )
 
 
 def test_plan_comments_then_updates_the_same_comment(

@@ -12,6 +12,7 @@ save work: whatever it cannot vouch for is read again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -33,7 +34,9 @@ def cache_dir() -> Path:
 
 def _remove(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+        # A read-only cache cannot be removed: the next attempt fails, nothing is cached.
+        with contextlib.suppress(OSError):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def open_db(path: Path, schema: str, format_version: int) -> sqlite3.Connection | None:

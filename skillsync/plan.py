@@ -33,9 +33,11 @@ def _feed(digest: Any, value: Any) -> None:
 
     The bytes are exactly ``canonical_json(value)``, but no text of the whole
     document is ever built: for 10,000 skills that text is hundreds of MB
-    (more when one character outside Latin-1 widens the whole string).
+    (more when one character outside Latin-1 widens the whole string). Only
+    lists and the mappings that hold lists are taken apart; anything else (a
+    skill's record) is one small text.
     """
-    if isinstance(value, dict) and any(isinstance(v, (dict, list, tuple)) for v in value.values()):
+    if isinstance(value, dict) and any(isinstance(v, (list, tuple)) for v in value.values()):
         digest.update(b"{")
         for index, key in enumerate(sorted(value)):
             digest.update(b"," if index else b"")

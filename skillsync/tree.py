@@ -61,8 +61,8 @@ def render_skill_md(skill: Skill) -> str:
     )
 
 
-def entry(path: str, data: bytes, text: str | None = None) -> FileEntry:
-    """A file's entry; ``text`` when the caller already has it decoded."""
+def entry(path: str, data: bytes, text: str | None = None, digest: str | None = None) -> FileEntry:
+    """A file's entry; ``text`` and ``digest`` when the caller already has them."""
     if text is None and len(data) <= TEXT_LIMIT and b"\0" not in data:
         try:
             text = data.decode("utf-8")
@@ -70,7 +70,8 @@ def entry(path: str, data: bytes, text: str | None = None) -> FileEntry:
             text = None
     elif len(data) > TEXT_LIMIT:
         text = None
-    return FileEntry(path, "sha256:" + hashlib.sha256(data).hexdigest(), len(data), text)
+    digest = digest or "sha256:" + hashlib.sha256(data).hexdigest()
+    return FileEntry(path, digest, len(data), text)
 
 
 def desired_files(skill: Skill) -> list[tuple[str, bytes]]:
@@ -89,8 +90,19 @@ def desired_files(skill: Skill) -> list[tuple[str, bytes]]:
     return sorted(files)
 
 
-def tree_of(files: Iterable[tuple[str, bytes]]) -> Tree:
-    return tuple(sorted((entry(path, data) for path, data in files), key=lambda e: e.path))
+def tree_of(files: Iterable[tuple[str, bytes]], like: Tree | None = None) -> Tree:
+    """The tree of these files. An entry of ``like`` with the same path and digest is
+    used as it is (its text is not decoded again, and held once)."""
+    known = {e.path: e for e in like or ()}
+    entries = []
+    for path, data in files:
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        same = known.get(path)
+        if same is not None and same.digest == digest:
+            entries.append(same)
+        else:
+            entries.append(entry(path, data, digest=digest))
+    return tuple(sorted(entries, key=lambda e: e.path))
 
 
 def with_tree(skill: Skill) -> Skill:

@@ -33,6 +33,7 @@ Upload = list[tuple[str, tuple[str, bytes, str]]]
 
 class AnthropicRemote(Remote):
     dialect = "anthropic"
+    finish_on_caller = True  # unzipping and hashing on ten I/O threads mostly waits for the GIL
 
     def __init__(
         self,
@@ -140,15 +141,28 @@ class AnthropicRemote(Remote):
         self._remember(skill.id, skill.version_id, VersionRecord(named.name, named.description))
         return named
 
-    def read_full(self, skill: RemoteSkill) -> RemoteSkill:
-        version_id = skill.version_id
-        assert version_id is not None
+    def fetch_full(self, skill: RemoteSkill) -> tuple[RemoteSkill, bytes]:
         if not skill.name or not skill.description:
             skill = self.read_name(skill)  # what gets cached must be what the API says
-        files = self._download(skill)
-        skill_md = dict(files).get(SKILL_MD, b"").decode("utf-8", errors="replace")
-        version, _ = read_skill_md(skill_md)
-        full = replace(skill, files=tree_of(files), version=version)
+        path = f"/v1/skills/{skill.id}/versions/{skill.version_id}/content"
+        return skill, self.http.request("GET", path).content
+
+    def finish_full(
+        self, skill: RemoteSkill, fetched: Any, mine: Skill | None = None
+    ) -> RemoteSkill:
+        skill, data = fetched
+        version_id = skill.version_id
+        assert version_id is not None
+        files = unzip(skill.name, data)
+        tree = tree_of(files, like=mine.files if mine else None)
+        skill_md = next((e for e in tree if e.path == SKILL_MD), None)
+        ours = {e.path: e for e in mine.files or ()} if mine is not None else {}
+        if mine is not None and skill_md is not None and ours.get(SKILL_MD) is skill_md:
+            version = mine.version  # the very SKILL.md the repository has: its version
+        else:
+            raw = dict(files).get(SKILL_MD, b"")
+            version, _ = read_skill_md(raw.decode("utf-8", errors="replace"))
+        full = replace(skill, files=tree, version=version)
         record = VersionRecord(full.name, full.description, version, full.files)
         self._remember(skill.id, version_id, record)
         return full

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from skillsync.importer import SkillFiles
 from skillsync.model import RemoteSkill, Skill
@@ -24,6 +24,8 @@ R = TypeVar("R")
 
 class Remote(ABC):
     dialect = ""
+    finish_on_caller = False
+    """Whether ``finish_full`` is CPU work best done on the calling thread."""
 
     def __init__(self, http: ApiHttp) -> None:
         self.http = http
@@ -59,9 +61,22 @@ class Remote(ABC):
         """``skill`` with its name and description (a no-op where the list has them)."""
         return skill
 
-    @abstractmethod
     def read_full(self, skill: RemoteSkill) -> RemoteSkill:
         """``skill`` with everything a plan compares."""
+        return self.finish_full(skill, self.fetch_full(skill))
+
+    @abstractmethod
+    def fetch_full(self, skill: RemoteSkill) -> Any:
+        """The requests of ``read_full``: run on worker threads, in parallel."""
+
+    def finish_full(
+        self, skill: RemoteSkill, fetched: Any, mine: Skill | None = None
+    ) -> RemoteSkill:
+        """The rest of ``read_full`` (parsing, digests), run on the calling thread:
+        CPU work on many I/O threads mostly waits for the GIL. ``mine`` is the
+        repository's skill of that name, whose equal parts may be shared."""
+        result: RemoteSkill = fetched
+        return result
 
     def with_texts(self, skill: RemoteSkill, paths: list[str]) -> RemoteSkill:
         """``skill`` with the texts of these files, for diffs (where they can be had)."""

@@ -282,13 +282,14 @@ class ApiHttp:
                 f"connection to {host} failed: {secrets.redact(str(exc)) or type(exc).__name__}",
                 sent=True,
             ) from None
-        log.debug(
-            "%s %s -> %s (request-id %s)",
-            method,
-            path,
-            response.status_code,
-            response.headers.get("request-id"),
-        )
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s %s -> %s (request-id %s)",
+                method,
+                path,
+                response.status_code,
+                response.headers.get("request-id"),
+            )
         self._note_rate_limit(response.headers)
         return response
 

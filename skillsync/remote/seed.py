@@ -75,7 +75,7 @@ class SeedRemote(Remote):
         )
 
     # -- the engine's interface -------------------------------------------------------
-    def read_full(self, skill: RemoteSkill) -> RemoteSkill:
+    def fetch_full(self, skill: RemoteSkill) -> RemoteSkill:
         return self.get_skill(skill.id)
 
     def export_paths(self, name: str, directory: str) -> tuple[str, ...]:

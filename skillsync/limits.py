@@ -1,6 +1,5 @@
 """The Skills API's limits, shared by validate (offline) and the emulator."""
 
-MAX_NAME = 64
 MAX_DESCRIPTION = 1024
 MAX_DISPLAY_NAME = 255
 MAX_SEED_BODY_BYTES = 1024 * 1024

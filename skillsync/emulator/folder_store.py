@@ -94,6 +94,7 @@ def version_object(row: tuple[Any, ...]) -> dict[str, Any]:
 
 class FolderStore(Database):
     schema = SCHEMA
+    table = "folder_skills"
     api = "anthropic"
 
     def _skill_seq(self, workspace: str, skill_id: str) -> int | None:
@@ -278,15 +279,6 @@ class FolderStore(Database):
                 (latest, _now(), skill_id),
             )
         return True
-
-    def count(self, workspace: str | None = None) -> int:
-        if workspace is None:
-            return int(self._db().execute("SELECT count(*) FROM folder_skills").fetchone()[0])
-        return int(
-            self._db()
-            .execute("SELECT count(*) FROM folder_skills WHERE workspace = ?", (workspace,))
-            .fetchone()[0]
-        )
 
     def version_count(self, skill_id: str) -> int:
         return int(

@@ -67,6 +67,8 @@ class Database:
     """One SQLite file shared by threads: a connection per thread, one transaction per write."""
 
     schema = ""
+    table = ""
+    """The table of skills (``count`` counts its rows)."""
     api = ""
     """The dialect whose data this store keeps (the app picks its front by it)."""
 
@@ -109,11 +111,21 @@ class Database:
             self._connections.clear()
         self._local = threading.local()
 
+    def count(self, workspace: str | None = None) -> int:
+        """Skills in a workspace, or in all of them."""
+        if workspace is None:
+            row = self._db().execute(f"SELECT count(*) FROM {self.table}").fetchone()
+        else:
+            query = f"SELECT count(*) FROM {self.table} WHERE workspace = ?"
+            row = self._db().execute(query, (workspace,)).fetchone()
+        return int(row[0])
+
 
 class SkillStore(Database):
     """The seed dialect: one row per skill."""
 
     schema = SCHEMA
+    table = "skills"
     api = "seed"
 
     def create(
@@ -196,12 +208,3 @@ class SkillStore(Database):
                 "DELETE FROM skills WHERE workspace = ? AND id = ?", (workspace, skill_id)
             ).rowcount
         return bool(deleted)
-
-    def count(self, workspace: str | None = None) -> int:
-        if workspace is None:
-            return int(self._db().execute("SELECT count(*) FROM skills").fetchone()[0])
-        return int(
-            self._db()
-            .execute("SELECT count(*) FROM skills WHERE workspace = ?", (workspace,))
-            .fetchone()[0]
-        )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from skillsync.config import Config, TargetConfig
-from skillsync.errors import UnsafePlan, ValidationFailed
+from skillsync.errors import ConfigError, SkillsyncError, UnsafePlan, ValidationFailed
+from skillsync.loader import discover
 from skillsync.model import Skill
 from skillsync.plan import Plan
 from skillsync.planner import Rules, make_plan
@@ -61,8 +64,9 @@ def plan_target(
     # anthropic dialect, its skills' names) is mostly waiting: both at once hide
     # much of one behind the other.
     progress = ReadProgress.on_terminal(sys.stderr)
+    load = start_loading(config, remote)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load") as background:
-        loading = background.submit(load_projected, config, remote)
+        loading = background.submit(load)
         listed = name_all(remote, remote.list_skills(), progress)
         desired = loading.result()
     names = {s.name for s in desired}
@@ -87,6 +91,60 @@ def plan_target(
             file=sys.stderr,
         )
     return plan, by_name
+
+
+APART_CHUNK = 200
+APART_MIN_FILES = 1000
+"""From this many skill files on, a dialect whose projection is heavy (file trees:
+rendering and hashing) loads the repository in a forked process: the plan's own
+interpreter is busy with the requests, and its GIL is what limits a cold plan."""
+
+
+def start_loading(config: Config, remote: Remote) -> Callable[[], list[Skill]]:
+    """Start loading the desired skills; the function returned waits for them.
+
+    The fork happens here, on the calling thread, before any request is made."""
+    if (
+        not remote.heavy_projection
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or len(discover(config.root, config.skills)) < APART_MIN_FILES
+    ):
+        return lambda: load_projected(config, remote)
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            skills = load_projected(config, remote)
+        except SkillsyncError as exc:
+            writer.send(("error", type(exc).__name__, exc.message, exc.hint))
+            return
+        for start in range(0, len(skills), APART_CHUNK):  # small pickles: no big copy
+            writer.send(("skills", skills[start : start + APART_CHUNK]))
+        writer.send(("done",))
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    writer.close()
+
+    def receive() -> list[Skill]:
+        skills: list[Skill] = []
+        try:
+            while (answer := reader.recv())[0] == "skills":
+                skills.extend(answer[1])
+        except EOFError:
+            answer = ("died",)
+        finally:
+            reader.close()
+            process.join()
+        if answer[0] == "done":
+            return skills
+        if answer[0] == "died":  # the child could not finish: load here
+            return load_projected(config, remote)
+        _, kind, message, hint = answer
+        raise (ConfigError if kind == "ConfigError" else ValidationFailed)(message, hint=hint)
+
+    return receive
 
 
 def load_projected(config: Config, remote: Remote) -> list[Skill]:

@@ -380,3 +380,43 @@ def test_a_saved_plan_is_stale_after_a_version_made_behind_its_back(
         "Run plan again.\n",
     )
     assert state(remote)["a"]["versions"] == 2  # nothing written
+
+
+def test_a_large_repository_loads_in_a_second_process(
+    make_repo: Callable[..., Path],
+    remote: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    import os
+
+    from skillsync import planning
+
+    pids = tmp_path / "pids"
+    real = planning.load_projected
+
+    def recording(*args: Any) -> Any:
+        with pids.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return real(*args)
+
+    monkeypatch.setattr(planning, "APART_MIN_FILES", 2)
+    monkeypatch.setattr(planning, "APART_CHUNK", 1)  # several messages through the pipe
+    monkeypatch.setattr(planning, "load_projected", recording)
+    root = make_repo({**FOLDER, "skills/a.yaml": skill_yaml("a"), "skills/b.yaml": skill_yaml("b")})
+    plan = plan_json(root)
+    assert [(c["action"], c["name"]) for c in plan["changes"]] == [
+        ("create", "a"),
+        ("create", "b"),
+        ("create", "pdf-notes"),
+    ]
+    loaders = [int(p) for p in pids.read_text().split()]
+    assert loaders and os.getpid() not in loaders  # loaded in a child process
+    assert apply(root).exit_code == 0
+    assert sorted(state(remote)) == ["a", "b", "pdf-notes"]
+    assert plan_json(root)["changes"] == []
+    (root / "skills/b.yaml").write_text("name: b\n")
+    result = run_cli("-C", str(root), "plan")
+    assert result.exit_code == 1
+    assert "skills/b.yaml:1:1: missing required field 'description'" in result.stderr
+    assert "hint: fix them (skillsync validate lists them all)" in result.stderr

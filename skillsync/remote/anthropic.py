@@ -34,6 +34,7 @@ Upload = list[tuple[str, tuple[str, bytes, str]]]
 class AnthropicRemote(Remote):
     dialect = "anthropic"
     finish_on_caller = True  # unzipping and hashing on ten I/O threads mostly waits for the GIL
+    heavy_projection = True  # rendering and hashing every skill's files
 
     def __init__(
         self,

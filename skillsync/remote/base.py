@@ -26,6 +26,8 @@ class Remote(ABC):
     dialect = ""
     finish_on_caller = False
     """Whether ``finish_full`` is CPU work best done on the calling thread."""
+    heavy_projection = False
+    """Whether ``project`` is CPU work worth a second process for a large repository."""
 
     def __init__(self, http: ApiHttp) -> None:
         self.http = http

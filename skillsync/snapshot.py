@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from skillsync.model import RemoteSkill, Skill, Tree
+from skillsync.model import RemoteSkill, Skill
 from skillsync.remote.base import Remote
 from skillsync.render.read_progress import ReadProgress
 
@@ -131,15 +131,4 @@ def _share(remote: RemoteSkill, mine: Skill | None) -> RemoteSkill:
         instructions=mine.instructions
         if remote.instructions == mine.instructions
         else remote.instructions,
-        files=_share_files(remote.files, mine.files),
-    )
-
-
-def _share_files(remote: Tree | None, mine: Tree | None) -> Tree | None:
-    if remote is None or mine is None:
-        return remote
-    by_path = {entry.path: entry for entry in mine}
-    return tuple(
-        by_path[e.path] if e.path in by_path and by_path[e.path].digest == e.digest else e
-        for e in remote
     )

@@ -13,6 +13,7 @@ save work: whatever it cannot vouch for is read again.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import sqlite3
@@ -30,6 +31,15 @@ def cache_dir() -> Path:
         return Path(explicit)
     xdg = os.environ.get("XDG_CACHE_HOME")
     return (Path(xdg) if xdg else Path.home() / ".cache") / "skillsync"
+
+
+def row_checksum(*parts: str | bytes) -> str:
+    """The digest a cache row carries of its key and content, checked when it is read."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def _remove(path: Path) -> None:

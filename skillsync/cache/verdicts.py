@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from skillsync import __version__
-from skillsync.cache import cache_dir, open_db
+from skillsync.cache import cache_dir, open_db, row_checksum
 from skillsync.loader import HIDDEN_FOLDERS, SKILL_MD, SkillFile
 from skillsync.model import Location, Problem, Skill
 
@@ -95,10 +95,6 @@ def _content_digest(path: str) -> str | None:
             return hashlib.sha256(handle.read()).hexdigest()
     except OSError:
         return None
-
-
-def _checksum(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 # -- SkillFile <-> JSON ---------------------------------------------------------------------
@@ -191,7 +187,10 @@ class VerdictCache:
         if row is None:
             return None
         stat, written, digest, depends, payload, checksum = row
-        if _checksum(self._root, display, self._salt, stat, digest, depends, payload) != checksum:
+        if (
+            row_checksum(self._root, display, self._salt, stat, digest, depends, payload)
+            != checksum
+        ):
             return None
         now_stat = stat_signature(path)
         if now_stat == "-":
@@ -223,7 +222,7 @@ class VerdictCache:
             depends = _depends_signature(skill_file, path)
             payload = encode(skill_file)
             display = skill_file.path
-            checksum = _checksum(self._root, display, self._salt, stat, digest, depends, payload)
+            checksum = row_checksum(self._root, display, self._salt, stat, digest, depends, payload)
             rows.append(
                 (self._root, display, self._salt, stat, now, digest, depends, payload, checksum)
             )

@@ -23,7 +23,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from skillsync.cache import cache_dir, open_db
+from skillsync.cache import cache_dir, open_db, row_checksum
 from skillsync.model import FileEntry, Tree
 
 log = logging.getLogger("skillsync.cache")
@@ -65,45 +65,17 @@ def scope_of(endpoint: str, workspace_id: str | None, api_key: str) -> str:
     return hashlib.sha256(f"{endpoint}\0{workspace_id or ''}\0{key_digest}".encode()).hexdigest()
 
 
-def _checksum(*parts: str | bytes) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode() if isinstance(part, str) else part)
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
 class VersionCache:
     def __init__(self, db: sqlite3.Connection, scope: str) -> None:
         self._db = db
         self._scope = scope
         self._lock = threading.Lock()
         self._pending: list[tuple[str, VersionRecord]] = []
-        self.hits = 0
-        self.misses = 0
 
     @classmethod
     def open(cls, scope: str, directory: Path | None = None) -> VersionCache | None:
         db = open_db((directory or cache_dir()) / FILE_NAME, SCHEMA, FORMAT)
         return None if db is None else cls(db, scope)
-
-    def get(self, version_id: str) -> VersionRecord | None:
-        try:
-            with self._lock:
-                row = self._db.execute(
-                    "SELECT payload, checksum FROM versions WHERE scope = ? AND version_id = ?",
-                    (self._scope, version_id),
-                ).fetchone()
-            record = None if row is None else self._decode(version_id, row[0], row[1])
-        except sqlite3.DatabaseError as exc:
-            self._broken(exc)
-            record = None
-        with self._lock:
-            if record is None:
-                self.misses += 1
-            else:
-                self.hits += 1
-        return record
 
     def get_many(self, version_ids: list[str]) -> dict[str, VersionRecord]:
         """The records of those of ``version_ids`` the cache knows (one query per 500)."""
@@ -124,13 +96,10 @@ class VersionCache:
                         found[version_id] = record
         except sqlite3.DatabaseError as exc:
             self._broken(exc)
-        with self._lock:
-            self.hits += len(found)
-            self.misses += len(version_ids) - len(found)
         return found
 
     def _decode(self, version_id: str, payload: str, checksum: str) -> VersionRecord | None:
-        if _checksum(self._scope, version_id, payload) != checksum:
+        if row_checksum(self._scope, version_id, payload) != checksum:
             log.warning("cache entry for %s does not match its checksum; reading it", version_id)
             return None
         try:
@@ -159,7 +128,7 @@ class VersionCache:
             return out
         wanted = set(paths)
         for path, blob, checksum in rows:
-            if path in wanted and _checksum(self._scope, version_id, path, blob) == checksum:
+            if path in wanted and row_checksum(self._scope, version_id, path, blob) == checksum:
                 out[path] = zlib.decompress(blob).decode("utf-8")
         return out
 
@@ -203,12 +172,12 @@ class VersionCache:
         verb = "INSERT OR IGNORE" if record.files is None else "INSERT OR REPLACE"
         self._db.execute(
             f"{verb} INTO versions VALUES (?, ?, ?, ?)",
-            (self._scope, version_id, payload, _checksum(self._scope, version_id, payload)),
+            (self._scope, version_id, payload, row_checksum(self._scope, version_id, payload)),
         )
         for entry in record.files or ():
             if entry.text is not None:
                 blob = zlib.compress(entry.text.encode("utf-8"), 6)
-                checksum = _checksum(self._scope, version_id, entry.path, blob)
+                checksum = row_checksum(self._scope, version_id, entry.path, blob)
                 self._db.execute(
                     "INSERT OR REPLACE INTO texts VALUES (?, ?, ?, ?, ?)",
                     (self._scope, version_id, entry.path, blob, checksum),

@@ -153,11 +153,7 @@ class EmulatorApp:
 
     def too_large(self) -> Response:
         """The 413 the server gives before reading a body over ``max_body_bytes``."""
-        request_id = "req_" + secrets.token_hex(12)
-        failure = ApiFailure(413, "request_too_large", self.front.too_large)
-        response = self._failure(failure, request_id)
-        response.headers["request-id"] = request_id
-        return response
+        return self.error_response(413, "request_too_large", self.front.too_large)
 
     def error_response(self, status: int, error_type: str, message: str) -> Response:
         """An error answer given outside ``handle`` (the server refusing a request early)."""

@@ -145,8 +145,7 @@ class AnthropicRemote(Remote):
     def fetch_full(self, skill: RemoteSkill) -> tuple[RemoteSkill, bytes]:
         if not skill.name or not skill.description:
             skill = self.read_name(skill)  # what gets cached must be what the API says
-        path = f"/v1/skills/{skill.id}/versions/{skill.version_id}/content"
-        return skill, self.http.request("GET", path).content
+        return skill, self._content(skill)
 
     def finish_full(
         self, skill: RemoteSkill, fetched: Any, mine: Skill | None = None
@@ -186,9 +185,13 @@ class AnthropicRemote(Remote):
     def project(self, skill: Skill) -> Skill:
         return with_tree(skill)
 
-    def _download(self, skill: RemoteSkill) -> list[tuple[str, bytes]]:
+    def _content(self, skill: RemoteSkill) -> bytes:
+        """The zip of the skill's latest version as listed."""
         path = f"/v1/skills/{skill.id}/versions/{skill.version_id}/content"
-        return unzip(skill.name, self.http.request("GET", path).content)
+        return self.http.request("GET", path).content
+
+    def _download(self, skill: RemoteSkill) -> list[tuple[str, bytes]]:
+        return unzip(skill.name, self._content(skill))
 
     def export_paths(self, name: str, directory: str) -> tuple[str, ...]:
         return (f"{directory}/{name}/SKILL.md", f"{directory}/{name}")

@@ -67,8 +67,66 @@ def _text(rng: random.Random, size: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+_PREFIXES = [
+    "pdf",
+    "csv",
+    "sql",
+    "log",
+    "api",
+    "doc",
+    "img",
+    "git",
+    "ci",
+    "k8s",
+    "s3",
+    "dns",
+    "tls",
+    "jwt",
+    "cron",
+    "etl",
+    "crm",
+    "erp",
+    "hr",
+    "pr",
+]
+_SUFFIXES = [
+    "report",
+    "audit",
+    "parser",
+    "review",
+    "planner",
+    "sync",
+    "guard",
+    "mapper",
+    "digest",
+    "linter",
+    "triage",
+    "budget",
+    "lookup",
+    "export",
+    "import",
+    "builder",
+    "monitor",
+    "tracker",
+    "cleaner",
+    "checker",
+]
+TERMS = [a + b for a in _PREFIXES for b in _SUFFIXES]
+"""Domain terms: real descriptions mix common words with the nouns of their task. Made of
+WORDS alone, every description would share every word pair with thousands of others (which
+no real repository does), and overlapping-descriptions would compare nearly every pair."""
+
+
+def _description(rng: random.Random) -> str:
+    size = rng.randint(100, 260)
+    words: list[str] = []
+    while sum(len(w) + 1 for w in words) < size:
+        words.append(rng.choice(WORDS) if rng.random() < 0.5 else rng.choice(TERMS))
+    return " ".join(words).capitalize() + ". Use when the user asks for it."
+
+
 def skill(rng: random.Random, index: int, bodies: list[str]) -> dict[str, str]:
-    description = _text(rng, rng.randint(100, 300)).replace("\n", " ").strip()[:300]
+    description = _description(rng)
     if bodies and index % 10 == 0:
         instructions = bodies[index // 10 % len(bodies)]
     else:
@@ -81,9 +139,18 @@ def skill(rng: random.Random, index: int, bodies: list[str]) -> dict[str, str]:
     }
 
 
-def write_repo(root: Path, skills: list[dict[str, str]], url: str = "", api: str = "seed") -> None:
+EVERY_RULE = "lint:\n  rules: {missing-version: warning}\n"
+"""Every rule of ``skillsync rules`` on (missing-version is the one off by default)."""
+
+
+def write_repo(
+    root: Path, skills: list[dict[str, str]], url: str = "", api: str = "seed", layout: str = "yaml"
+) -> None:
+    """A repository of YAML skill files, or (``folders``) of SKILL.md folders found by the
+    default ``**`` globs, each with a reference file and a script that SKILL.md names."""
     (root / "skills").mkdir(parents=True, exist_ok=True)
-    config = 'version: 1\nskills: ["skills/*.yaml"]\n'
+    config = 'version: 1\nskills: ["skills/*.yaml"]\n' if layout == "yaml" else "version: 1\n"
+    config += EVERY_RULE
     if url:
         config += (
             "default_target: bench\ntargets:\n  bench:\n"
@@ -91,6 +158,10 @@ def write_repo(root: Path, skills: list[dict[str, str]], url: str = "", api: str
             '    manage: ["*"]\nsafety:\n  max_delete_percent: 100\n'
         )
     (root / "skillsync.yaml").write_text(config)
+    if layout == "folders":
+        for s in skills:
+            write_folder(root / "skills" / s["name"], s)
+        return
     from skillsync.importer import dump_exact
 
     for index, s in enumerate(skills):
@@ -105,6 +176,24 @@ def write_repo(root: Path, skills: list[dict[str, str]], url: str = "", api: str
             text = head + f"instructions_file: {s['name']}.md\n"
             (root / "skills" / f"{s['name']}.md").write_bytes(s["instructions"].encode())
         (root / "skills" / f"{s['name']}.yaml").write_text(text)
+
+
+def write_folder(folder: Path, s: dict[str, str]) -> None:
+    (folder / "scripts").mkdir(parents=True, exist_ok=True)
+    (folder / "SKILL.md").write_text(
+        f"---\nname: {s['name']}\ndescription: {json.dumps(s['description'])}\n"
+        f"metadata:\n  version: {s['version']}\n---\nRead [the reference](reference.md) and "
+        f"run `scripts/run.py`.\n\n{s['instructions']}"
+    )
+    (folder / "reference.md").write_text(f"# {s['name']}\n\nDetails, one level deep.\n")
+    (folder / "scripts" / "run.py").write_text("print('ok')\n")
+    from skillsync.lint.markdown import relative_target, scan
+
+    for link in scan(s["instructions"])[0]:  # a corpus body's own reference files
+        target = relative_target(link.text)
+        if target and not (folder / target).exists():
+            (folder / target).parent.mkdir(parents=True, exist_ok=True)
+            (folder / target).write_text("Reference.\n")
 
 
 # -- processes -------------------------------------------------------------------------------
@@ -176,27 +265,37 @@ def skillsync(*args: str) -> list[str]:
 
 
 # -- validate --------------------------------------------------------------------------------
-def bench_validate(work: Path, skills: list[dict[str, str]], runs: int) -> dict[str, Any]:
-    """A cold validate (no cache), and validate after one file changed (warm cache)."""
-    repo = work / f"validate-{len(skills)}"
-    write_repo(repo, skills)
+def bench_validate(
+    work: Path, skills: list[dict[str, str]], runs: int, layout: str = "yaml"
+) -> dict[str, Any]:
+    """With every rule on: a cold validate (no cache), validate after one file changed
+    (warm cache), and after one skill's description changed (which the cross-skill rule
+    overlapping-descriptions sees)."""
+    repo = work / f"validate-{layout}-{len(skills)}"
+    write_repo(repo, skills, layout=layout)
     cold = measure(runs, lambda: timed(skillsync("-C", str(repo), "validate", "--no-cache"))[0])
-    cache = work / f"validate-cache-{len(skills)}"
+    cache = work / f"validate-cache-{layout}-{len(skills)}"
     env = user_env(cache)
     timed(skillsync("-C", str(repo), "validate"), env)  # fills the cache
     # Files just written are too new for their stat to be trusted (the racy window):
     # once past it, one more run records that, as for files committed a while ago.
     time.sleep(2.1)
     timed(skillsync("-C", str(repo), "validate"), env)
-    edits = iter(range(runs))
+    edits = iter(range(2 * runs))
 
-    def after_one_change() -> float:
-        index = next(edits)
-        path = repo / "skills" / f"{skills[index]['name']}.yaml"
-        path.write_text(path.read_text().replace("version: ", "version: 9", 1))
-        return timed(skillsync("-C", str(repo), "validate"), env)[0]
+    def edit(old: str, new: str) -> float:
+        name = skills[next(edits)]["name"]
+        path = repo / "skills" / (f"{name}.yaml" if layout == "yaml" else f"{name}/SKILL.md")
+        path.write_text(path.read_text().replace(old, new, 1))
+        seconds, code, _ = timed(skillsync("-C", str(repo), "validate"), env)
+        assert code == 0, "the benchmark's skills are valid"
+        return seconds
 
-    return {"cold": cold, "one_change": measure(runs, after_one_change)}
+    return {
+        "cold": cold,
+        "one_change": measure(runs, lambda: edit("version: ", "version: 9")),
+        "one_description": measure(runs, lambda: edit('description: "', 'description: "New. ')),
+    }
 
 
 # -- plan and apply --------------------------------------------------------------------------
@@ -303,9 +402,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="skillsync-bench-") as temp:
         work = Path(temp)
         if args.only in (None, "validate"):
-            for n in (small, large):
-                print(f"validate {n} ...", flush=True)
-                results[f"validate_{n}"] = bench_validate(work, skills[:n], runs)
+            for layout in ("yaml", "folders"):
+                for n in (small, large):
+                    print(f"validate {n} ({layout}) ...", flush=True)
+                    key = f"validate_{layout}_{n}"
+                    results[key] = bench_validate(work, skills[:n], runs, layout)
         for api in ("seed", "anthropic"):
             if args.only not in (None, api):
                 continue
@@ -340,16 +441,20 @@ def _requests(label: str, reqs: dict[str, int], bar: str) -> str:
 def table(r: dict[str, Any], sizes: dict[str, int]) -> list[str]:
     small, large, apply_n = sizes["small"], sizes["large"], sizes["apply"]
     lines = ["| measurement | median | spread | bar (SPEC 8) |", "| --- | ---: | ---: | --- |"]
-    if f"validate_{large}" in r:
-        lines.append(_row(f"validate {small:,} files", r[f"validate_{small}"]["cold"]))
-        lines.append(_row(f"validate {large:,} files", r[f"validate_{large}"]["cold"], "< 2 s"))
-        lines.append(
+    for layout, what in (("yaml", "YAML files"), ("folders", "SKILL.md folders")):
+        if f"validate_{layout}_{large}" not in r:
+            continue
+        v = r[f"validate_{layout}_{large}"]
+        lines += [
+            _row(f"validate {small:,} {what}", r[f"validate_{layout}_{small}"]["cold"]),
+            _row(f"validate {large:,} {what}", v["cold"], "< 2 s"),
             _row(
-                f"validate {large:,} files, one changed since the last run",
-                r[f"validate_{large}"]["one_change"],
+                f"validate {large:,} {what}, one changed since the last run",
+                v["one_change"],
                 "< 0.5 s",
-            )
-        )
+            ),
+            _row(f"validate {large:,} {what}, one description changed", v["one_description"]),
+        ]
     for api in ("seed", "anthropic"):
         if f"{api}_plan_{large}" not in r:
             continue

@@ -112,6 +112,18 @@ def _command(
     return decorate
 
 
+def _format_option(*choices: str, help: str | None = None) -> Callable[..., Any]:
+    """``--format``, text by default, as every command that prints takes it."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default="text",
+        show_default=True,
+        help=help,
+    )
+
+
 @click.group(context_settings=CONTEXT)
 @_global_options
 @click.version_option(__version__, prog_name="skillsync")
@@ -133,13 +145,12 @@ def cli(
 
 @_command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="github prints workflow annotations.",
+@_format_option(
+    "text",
+    "json",
+    "github",
+    "sarif",
+    help="github prints workflow annotations; sarif is for GitHub code scanning.",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option(
@@ -152,14 +163,15 @@ def validate(
 ) -> int:
     """Check skillsync.yaml and skill files offline (no network).
 
-    Reports every problem at once as path:line:col: message. With FILE
-    arguments only those files' problems are reported (the cross-file rules
-    still see the whole repository).
+    Reports every problem at once as path:line:col: severity: message [rule]
+    (skillsync rules lists the rules). With FILE arguments only those files'
+    problems are reported (the cross-file rules still see the whole repository).
 
     \b
     Examples:
       skillsync validate
       skillsync validate --format github --strict
+      skillsync validate --format sarif > skillsync.sarif
     """
     from skillsync.commands import validate as command
 
@@ -171,6 +183,24 @@ def validate(
         color=g.color,
         use_cache=not no_cache,
     )
+
+
+@_command()
+@_format_option("text", "json")
+def rules(g: Globals, output_format: str) -> int:
+    """List validate's checks: name, default level, what each checks and why.
+
+    Set a rule's level in skillsync.yaml under lint.rules (off, warning,
+    error); skip rules for some files under lint.per_file_ignores.
+
+    \b
+    Examples:
+      skillsync rules
+      skillsync rules --format json
+    """
+    from skillsync.commands import rules as command
+
+    return command.run(output_format=output_format)
 
 
 @_command()
@@ -328,13 +358,7 @@ def _client_options(function: Callable[..., Any]) -> Callable[..., Any]:
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan (JSON) for apply."
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-)
+@_format_option("text", "json", "markdown")
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
@@ -388,14 +412,7 @@ def plan(
 )
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Accept an unsafe plan (thresholds, protect).")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json prints each change's outcome.",
-)
+@_format_option("text", "json", help="json prints each change's outcome.")
 def apply(
     g: Globals,
     target_name: str | None,
@@ -466,7 +483,7 @@ def import_(
     \b
     Examples:
       skillsync import --all
-      skillsync import code-reviewer sql-helper --dir skills/imported
+      skillsync import code-reviewer sql-queries --dir skills/imported
     """
     from skillsync.commands import import_ as command
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from skillsync import schemas
 from skillsync.errors import ConfigError, TargetError
+from skillsync.lint.settings import LintSettings
 from skillsync.model import Location, Problem
 from skillsync.yamlread import YAMLProblem, parse, read_source
 
@@ -47,6 +48,7 @@ class Config:
     max_delete_percent: float = 30
     min_managed: int = 10
     version_bump: str = "warn"
+    lint: LintSettings = field(default_factory=LintSettings)
 
     @property
     def path(self) -> Path:
@@ -108,10 +110,12 @@ def load(directory: Path | None) -> tuple[Config, list[Problem]]:
     try:
         doc = parse(read_source(root / CONFIG_NAME))
     except YAMLProblem as exc:
-        return Config(root=root), [Problem(Location(CONFIG_NAME, exc.line, exc.col), exc.message)]
+        where = Location(CONFIG_NAME, exc.line, exc.col)
+        return Config(root=root), [Problem(where, exc.message, rule="yaml")]
     if not isinstance(doc.value, dict):
         what = "empty" if doc.value is None else "not a mapping"
-        return Config(root=root), [Problem(Location(CONFIG_NAME), f"{CONFIG_NAME} is {what}")]
+        problem = Problem(Location(CONFIG_NAME), f"{CONFIG_NAME} is {what}", rule="yaml")
+        return Config(root=root), [problem]
     problems = schemas.check(doc, "config.schema.json", CONFIG_NAME)
     data: dict[str, Any] = doc.value
     if problems:
@@ -156,9 +160,23 @@ def load(directory: Path | None) -> tuple[Config, list[Problem]]:
         targets=targets,
         max_delete_percent=safety.get("max_delete_percent", 30),
         min_managed=safety.get("min_managed", 10),
-        version_bump=data.get("policy", {}).get("version_bump", "warn"),
+        version_bump=_off(data.get("policy", {}).get("version_bump", "warn")),
+        lint=LintSettings(
+            rules=tuple(
+                (name, _off(level)) for name, level in data.get("lint", {}).get("rules", {}).items()
+            ),
+            per_file_ignores=tuple(
+                (glob, tuple(names))
+                for glob, names in data.get("lint", {}).get("per_file_ignores", {}).items()
+            ),
+        ),
     )
     return config, problems
+
+
+def _off(level: Any) -> Any:
+    """YAML 1.1 reads an unquoted ``off`` as false: both mean off."""
+    return "off" if level is False else level
 
 
 def load_or_fail(directory: Path | None) -> Config:

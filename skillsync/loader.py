@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from skillsync import schemas
 from skillsync.config import leaves_repository
+from skillsync.lint.skill_rules import SkillText
 from skillsync.model import Asset, Location, Problem, Skill
 from skillsync.yamlread import Document, YAMLProblem, parse, read_source
 
@@ -36,6 +37,9 @@ class SkillFile:
     """A SKILL.md folder: the bytes of every file it uploads (YAML skills: see Skill)."""
     depends: list[str] = field(default_factory=list)
     """Other files its verdict depends on (an instructions_file), as resolved paths."""
+    description_at: Location | None = None
+    text: SkillText | None = None
+    """A valid skill as the lint rules read it (validation runs them, then drops it)."""
 
 
 class Inside:
@@ -107,7 +111,7 @@ def load_file(root: Path, path: Path, inside: Inside | None = None) -> SkillFile
     inside = inside or Inside(root)
     if not inside.holds(inside.resolve(path)):
         message = "resolves outside the repository (symlink); keep skill files inside it"
-        result.problems.append(Problem(Location(display), message))
+        result.problems.append(Problem(Location(display), message, rule="outside-repository"))
         return result
     try:
         if path.name == SKILL_MD:
@@ -117,22 +121,32 @@ def load_file(root: Path, path: Path, inside: Inside | None = None) -> SkillFile
     except IsADirectoryError:
         result.not_a_file = True
     except FileNotFoundError:
-        result.problems.append(Problem(Location(display), "cannot be read (a broken symlink?)"))
+        result.problems.append(
+            Problem(Location(display), "cannot be read (a broken symlink?)", rule="unreadable")
+        )
     except YAMLProblem as exc:
-        result.problems.append(Problem(Location(display, exc.line, exc.col), exc.message))
+        result.problems.append(
+            Problem(Location(display, exc.line, exc.col), exc.message, rule="yaml")
+        )
     return result
 
 
 def _mapping(doc: Document, result: SkillFile, what: str) -> bool:
     where = Location(result.path, *doc.values.get((), (1, 1)))
     if doc.value is None:
-        result.problems.append(Problem(where, f"{what} is empty; it needs {_NEEDS}"))
+        result.problems.append(Problem(where, f"{what} is empty; it needs {_NEEDS}", rule="yaml"))
     elif isinstance(doc.value, list):
         result.problems.append(
-            Problem(where, f"{what} holds a list; one skill per file, as a mapping of {_NEEDS}")
+            Problem(
+                where,
+                f"{what} holds a list; one skill per file, as a mapping of {_NEEDS}",
+                rule="yaml",
+            )
         )
     elif not isinstance(doc.value, dict):
-        result.problems.append(Problem(where, f"{what} is not a mapping; it needs {_NEEDS}"))
+        result.problems.append(
+            Problem(where, f"{what} is not a mapping; it needs {_NEEDS}", rule="yaml")
+        )
     else:
         return True
     return False
@@ -142,6 +156,8 @@ _NEEDS = "name, description, version and instructions"
 
 
 def _note_names(doc: Document, result: SkillFile) -> None:
+    if "description" in doc.value:
+        result.description_at = doc.locate(result.path, ("description",))
     name = doc.value.get("name")
     if isinstance(name, str):
         result.name = name
@@ -153,13 +169,33 @@ def _note_names(doc: Document, result: SkillFile) -> None:
                 result.renamed_at[old] = doc.locate(result.path, ("renamed_from", index))
 
 
+def _partial_text(doc: Document, result: SkillFile) -> SkillText | None:
+    """What the lint rules can read of a skill file whose name and description are text,
+    valid or not (the name rules speak even when the schema refused the description)."""
+    name, description = doc.value.get("name"), doc.value.get("description")
+    if not isinstance(name, str) or not isinstance(description, str):
+        return None
+    return SkillText(
+        path=result.path,
+        name=name,
+        name_at=result.name_at or Location(result.path),
+        description=description,
+        description_at=result.description_at or Location(result.path),
+        body="",
+        body_line=1,
+        body_path=result.path,
+    )
+
+
 def _load_yaml(root: Path, path: Path, result: SkillFile, inside: Inside) -> None:
-    doc = parse(read_source(path))
+    source = read_source(path)
+    doc = parse(source)
     if not _mapping(doc, result, "the file"):
         return
     _note_names(doc, result)
     result.problems.extend(schemas.check(doc, "skill.schema.json", result.path))
     if result.problems:
+        result.text = _partial_text(doc, result)
         return
     data = doc.value
     instructions = data.get("instructions")
@@ -169,6 +205,12 @@ def _load_yaml(root: Path, path: Path, result: SkillFile, inside: Inside) -> Non
         )
         if instructions is None:
             return
+        body_path, body_line = rel(root, Path(os.path.normpath(result.depends[-1]))), 1
+    else:
+        body_path, body_line = result.path, _block_start(source, doc.where(("instructions",)))
+    partial = _partial_text(doc, result)
+    assert partial is not None  # the schema holds: name and description are strings
+    result.text = replace(partial, body=instructions, body_line=body_line, body_path=body_path)
     result.skill = Skill(
         name=data["name"],
         description=data["description"],
@@ -180,12 +222,20 @@ def _load_yaml(root: Path, path: Path, result: SkillFile, inside: Inside) -> Non
     )
 
 
+def _block_start(source: str, at: tuple[int, int]) -> int:
+    """The line on which a YAML value's text starts: the next one for a block scalar."""
+    line, col = at
+    lines = source.split("\n", line)
+    here = lines[line - 1] if line <= len(lines) else ""
+    return line + 1 if here[col - 1 : col] in ("|", ">") else line
+
+
 def _read_instructions_file(
     root: Path, path: Path, value: str, doc: Document, result: SkillFile, inside: Inside
 ) -> str | None:
-    def fail(message: str) -> None:
+    def fail(message: str, rule: str = "schema") -> None:
         where = doc.locate(result.path, ("instructions_file",))
-        result.problems.append(Problem(where, f"instructions_file: {message}"))
+        result.problems.append(Problem(where, f"instructions_file: {message}", rule=rule))
 
     if os.path.isabs(value) or value.startswith(("/", "\\")):
         fail(f"{value!r} is an absolute path; give a path relative to {path.name}")
@@ -194,16 +244,21 @@ def _read_instructions_file(
     resolved = inside.resolve(target)
     result.depends.append(os.path.normpath(target))
     if not inside.holds(resolved):
-        fail(f"{value!r} resolves outside the repository; keep it inside")
+        fail(f"{value!r} resolves outside the repository; keep it inside", "outside-repository")
         return None
     try:
         text = read_source(Path(resolved))
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        fail(f"{value!r} not found (looked at {rel(root, Path(os.path.normpath(target)))})")
+        fail(
+            f"{value!r} not found (looked at {rel(root, Path(os.path.normpath(target)))})",
+            "unreadable",
+        )
         return None
     except YAMLProblem as exc:
         shown = rel(Path(inside.root), Path(resolved))
-        result.problems.append(Problem(Location(shown, exc.line, exc.col), exc.message))
+        result.problems.append(
+            Problem(Location(shown, exc.line, exc.col), exc.message, rule="yaml")
+        )
         return None
     if not text:
         fail(f"{value!r} is empty")
@@ -257,13 +312,15 @@ def folder_assets(folder: str, inside: Inside, result: SkillFile) -> tuple[Asset
                 message = (
                     "resolves outside the repository (symlink); keep a skill's files inside it"
                 )
-                result.problems.append(Problem(Location(shown), message))
+                result.problems.append(Problem(Location(shown), message, rule="outside-repository"))
                 continue
             try:
                 stat = os.stat(real)
             except OSError:
                 result.problems.append(
-                    Problem(Location(shown), "cannot be read (a broken symlink?)")
+                    Problem(
+                        Location(shown), "cannot be read (a broken symlink?)", rule="unreadable"
+                    )
                 )
                 continue
             if os.path.isfile(real):
@@ -280,13 +337,16 @@ def _load_skill_md(root: Path, path: Path, result: SkillFile, inside: Inside) ->
                 Location(result.path),
                 "SKILL.md must start with YAML front matter between '---' lines "
                 "(name, description)",
+                rule="yaml",
             )
         )
         return
     front, body, body_line = parts
     if body_line < 0:
         result.problems.append(
-            Problem(Location(result.path), "front matter is not closed by a '---' line")
+            Problem(
+                Location(result.path), "front matter is not closed by a '---' line", rule="yaml"
+            )
         )
         return
     doc = parse(front, line_offset=1)
@@ -312,19 +372,23 @@ def _load_skill_md(root: Path, path: Path, result: SkillFile, inside: Inside) ->
         )
     assets = folder_assets(str(path.parent), inside, result)
     result.upload_bytes = len(text.encode("utf-8")) + sum(a.size for a in assets)
+    metadata = doc.value.get("metadata")
+    version = metadata.get("version") if isinstance(metadata, dict) else None
+    partial = _partial_text(doc, result)
+    if partial is not None:
+        result.text = replace(
+            partial,
+            body=body,
+            body_line=body_line,
+            folder=str(path.parent),
+            folder_shown=rel(root, path.parent),
+            uploads=frozenset((SKILL_MD, *(a.path for a in assets))),
+            documents={a.path: a.real for a in assets if a.path.lower().endswith(".md")},
+            root=inside.root,
+            versioned=version is not None,
+        )
     if result.problems:
         return
-    metadata = doc.value.get("metadata") or {}
-    version = metadata.get("version")
-    if version is None:
-        result.problems.append(
-            Problem(
-                doc.locate(result.path, ("metadata",) if "metadata" in doc.value else ()),
-                f"no metadata.version; the version defaults to {DEFAULT_SKILL_MD_VERSION} "
-                "(add metadata: {version: ...} to track changes)",
-                "warning",
-            )
-        )
     result.skill = Skill(
         name=doc.value["name"],
         description=doc.value["description"],
@@ -333,4 +397,5 @@ def _load_skill_md(root: Path, path: Path, result: SkillFile, inside: Inside) ->
         source=result.path,
         skill_md=text,
         assets=assets,
+        versioned=version is not None,
     )

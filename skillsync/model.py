@@ -36,10 +36,11 @@ class Problem:
     location: Location
     message: str
     severity: Severity = "error"
+    rule: str = "schema"
+    """The check that found it (``skillsync rules`` lists them)."""
 
     def __str__(self) -> str:
-        prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.location}: {prefix}{self.message}"
+        return f"{self.location}: {self.severity}: {self.message} [{self.rule}]"
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ class Skill:
     skill_md: str | None = None
     assets: tuple[Asset, ...] = ()
     files: Tree | None = None
+    versioned: bool = True
+    """False for a SKILL.md without metadata.version (``version`` is then the default)."""
 
     def content(self) -> dict[str, Any]:
         """What the API holds of this skill, as plans compare it."""

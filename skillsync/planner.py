@@ -228,7 +228,7 @@ def _check_display_name(skill: Skill, current: RemoteSkill, warnings: list[str])
 def _check_version_bump(
     skill: Skill, changed: tuple[str, ...], policy: str, warnings: list[str], errors: list[str]
 ) -> None:
-    if policy == "off" or "version" in changed:
+    if policy == "off" or "version" in changed or not skill.versioned:
         return
     fields = " and ".join(f for f in changed if f != "version")
     message = (

@@ -162,7 +162,11 @@ def _problems(error: Any, doc: Document, file: str) -> Iterator[Problem]:
     elif kind in ("Constant", "Enum"):
         allowed_values = [details["expected_value"]] if kind == "Constant" else details["options"]
         choices = ", ".join(json.dumps(v) for v in allowed_values)
-        yield Problem(here, f"{field}: must be {choices} (got {_short(instance)})")
+        if len(path) >= 2 and path[:2] == ("lint", "per_file_ignores"):
+            choices = f"a rule name: {', '.join(allowed_values)}"
+            yield Problem(here, f"{field}: unknown rule {_short(instance)}; must be {choices}")
+        else:
+            yield Problem(here, f"{field}: must be {choices} (got {_short(instance)})")
     elif kind in ("Minimum", "Maximum"):
         bound = "at least" if kind == "Minimum" else "at most"
         yield Problem(here, f"{field}: must be {bound} {details['limit']}")
@@ -171,11 +175,14 @@ def _problems(error: Any, doc: Document, file: str) -> Iterator[Problem]:
     elif kind == "UniqueItems":
         yield Problem(here, f"{field}: lists the same name more than once")
     elif kind == "PropertyNames":
-        name = details["error"].instance
-        yield Problem(
-            doc.locate(file, (*path, name), key=True),
-            f"{field}: name {_short(name)} may only use letters, digits, '.', '_' and '-'",
-        )
+        inner = details["error"]
+        name = inner.instance
+        if type(inner.kind).__name__ == "Enum":  # lint.rules: the rule names skillsync knows
+            known = ", ".join(inner.kind.as_dict()["options"])
+            message = f"{field}: unknown rule {_short(name)}; known rules: {known}"
+        else:
+            message = f"{field}: name {_short(name)} may only use letters, digits, '.', '_' and '-'"
+        yield Problem(doc.locate(file, (*path, name), key=True), message)
     elif kind in ("OneOfNotValid", "OneOfMultipleValid"):
         yield Problem(here, f"{field}: must be a string or a list of strings")
     else:  # a keyword the schemas do not use: the validator's own words, still located

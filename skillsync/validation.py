@@ -10,11 +10,17 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from skillsync.config import CONFIG_NAME, Config
-from skillsync.limits import MAX_SEED_BODY_BYTES, MAX_UPLOAD_BYTES
+from skillsync.lint.overlap import Described, digest_of, overlapping
+from skillsync.lint.skill_rules import check_skill
+from skillsync.lint.upload_limits import upload_limits
 from skillsync.loader import Inside, SkillFile, discover, load_file, rel
 from skillsync.model import Location, Problem, Skill
+
+if TYPE_CHECKING:
+    from skillsync.cache.verdicts import VerdictCache
 
 log = logging.getLogger("skillsync.validate")
 
@@ -64,26 +70,42 @@ def validate_repository(
             path = given if given.is_absolute() else Path.cwd() / given
             display = rel(root, path.absolute())
             if not path.resolve().is_relative_to(root.resolve()):
-                problems.append(Problem(Location(display), "is outside the repository"))
+                problems.append(
+                    Problem(
+                        Location(display), "is outside the repository", rule="outside-repository"
+                    )
+                )
             elif not path.is_file():
-                problems.append(Problem(Location(display), "file not found"))
+                problems.append(Problem(Location(display), "file not found", rule="unreadable"))
             else:
                 selected.add(display)
                 if path.absolute() not in paths:
                     paths.append(path.absolute())
     dialects = config.dialects()
-    if keep_instructions:
-        files = _load(root, paths, dialects)
-    elif use_cache:
-        files = _load_with_cache(root, paths, dialects)
-    else:
-        files = _load_for_report(root, paths, dialects)
-    files = [f for f in files if not f.not_a_file]
-    for skill_file in files:
-        problems.extend(skill_file.problems)
-    problems.extend(_cross_file(files))
+    cache = _open_cache(root, dialects) if use_cache and not keep_instructions else None
+    try:
+        if keep_instructions:
+            files = _load(root, paths, dialects)
+        elif cache is not None:
+            files = _load_with_cache(cache, root, paths, dialects)
+        else:
+            files = _load_for_report(root, paths, dialects)
+        files = [f for f in files if not f.not_a_file]
+        for skill_file in files:
+            problems.extend(skill_file.problems)
+        problems.extend(_cross_file(files))
+        problems.extend(_overlaps(files, cache))
+    finally:
+        if cache is not None:
+            cache.close()
+    problems = config.lint.apply(problems)
     if selected is not None:
-        problems = [p for p in problems if p.location.path in selected]
+        folders = tuple(s.removesuffix("SKILL.md") for s in selected if s.endswith("/SKILL.md"))
+        problems = [
+            p
+            for p in problems
+            if p.location.path in selected or p.location.path.startswith(folders)
+        ]
     result = ValidationResult(config, files, sorted(set(problems)))
     _drop_invalid(result)
     return result
@@ -97,43 +119,11 @@ def _load(root: Path, paths: list[Path], dialects: frozenset[str]) -> list[Skill
     inside = Inside(root)  # shared, so each folder is resolved and listed once
     files = [load_file(root, path, inside) for path in paths]
     for skill_file in files:
-        skill_file.problems.extend(_size_problems(skill_file, dialects))
+        skill_file.problems.extend(upload_limits(skill_file, dialects))
+        if skill_file.text is not None:
+            skill_file.problems.extend(check_skill(replace(skill_file.text, dialects=dialects)))
+            skill_file.text = None  # read by the rules; too large to carry further
     return files
-
-
-def _size_problems(skill_file: SkillFile, dialects: frozenset[str]) -> list[Problem]:
-    """What the API would refuse as too large: an upload over 8 MiB (anthropic; only a
-    SKILL.md folder can be), a JSON body over 1 MiB (seed)."""
-    problems = []
-    where = Location(skill_file.path)
-    uploads = skill_file.upload_bytes
-    if "anthropic" in dialects and uploads is not None and uploads > MAX_UPLOAD_BYTES:
-        problems.append(
-            Problem(
-                where,
-                f"the skill's folder uploads {uploads:,} bytes, over the API's limit of "
-                f"{MAX_UPLOAD_BYTES:,} (8 MiB); move large files out of the folder",
-            )
-        )
-    skill = skill_file.skill
-    if "seed" in dialects and skill is not None:
-        rough = 6 * (len(skill.instructions) + len(skill.description)) + 256
-        if rough > MAX_SEED_BODY_BYTES:  # only then is measuring worth it
-            size = len(json_body(skill.content()))
-            if size > MAX_SEED_BODY_BYTES:
-                problems.append(
-                    Problem(
-                        where,
-                        f"the seed API's JSON body for this skill is {size:,} bytes, over its "
-                        f"limit of {MAX_SEED_BODY_BYTES:,} (1 MiB); shorten the instructions",
-                    )
-                )
-    return problems
-
-
-def json_body(content: dict[str, str]) -> bytes:
-    """The JSON body the seed dialect sends for a create, as httpx encodes it."""
-    return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _load_stripped(root: Path, paths: list[Path], dialects: frozenset[str]) -> list[SkillFile]:
@@ -164,15 +154,18 @@ def _load_for_report(root: Path, paths: list[Path], dialects: frozenset[str]) ->
     return [*mine, *(f for chunk in rest for f in chunk)]
 
 
-def _load_with_cache(root: Path, paths: list[Path], dialects: frozenset[str]) -> list[SkillFile]:
-    """Verdicts only, taken from the verdict cache for the files that did not change."""
+def _open_cache(root: Path, dialects: frozenset[str]) -> VerdictCache | None:
     from skillsync.cache.verdicts import VerdictCache, salt
     from skillsync.schemas import SCHEMA_FILES, load_schema
 
     texts = [json.dumps(load_schema(name), sort_keys=True) for name in SCHEMA_FILES]
-    cache = VerdictCache.open(root, salt(texts, dialects))
-    if cache is None:
-        return _load_for_report(root, paths, dialects)
+    return VerdictCache.open(root, salt(texts, dialects))
+
+
+def _load_with_cache(
+    cache: VerdictCache, root: Path, paths: list[Path], dialects: frozenset[str]
+) -> list[SkillFile]:
+    """Verdicts only, taken from the verdict cache for the files that did not change."""
     found: list[SkillFile | None] = [cache.lookup(rel(root, p), str(p)) for p in paths]
     misses = [index for index, hit in enumerate(found) if hit is None]
     loaded = _load_for_report(root, [paths[i] for i in misses], dialects)
@@ -182,7 +175,6 @@ def _load_with_cache(root: Path, paths: list[Path], dialects: frozenset[str]) ->
         [(str(paths[i]), loaded_file) for i, loaded_file in zip(misses, loaded, strict=True)]
         + cache.refresh
     )
-    cache.close()
     log.info(
         "verdict cache: %d of %d files unchanged, %d validated", cache.hits, len(paths), len(misses)
     )
@@ -204,19 +196,27 @@ def _cross_file(files: list[SkillFile]) -> list[Problem]:
                     other.name_at,
                     f"name: skill '{name}' is already defined in {first.name_at}; "
                     "each name may be defined once",
+                    rule="duplicate-name",
                 )
             )
     claimed: dict[str, Location] = {}
     for skill_file in files:
         for old, where in skill_file.renamed_at.items():
             if old == skill_file.name:
-                problems.append(Problem(where, f"renamed_from: '{old}' is this skill's own name"))
+                problems.append(
+                    Problem(
+                        where,
+                        f"renamed_from: '{old}' is this skill's own name",
+                        rule="renamed-from",
+                    )
+                )
             elif old in by_name:
                 problems.append(
                     Problem(
                         where,
                         f"renamed_from: '{old}' is still defined in {by_name[old][0].name_at}; "
                         "remove that file or this entry",
+                        rule="renamed-from",
                     )
                 )
             elif old in claimed:
@@ -225,11 +225,30 @@ def _cross_file(files: list[SkillFile]) -> list[Problem]:
                         where,
                         f"renamed_from: '{old}' is also claimed at {claimed[old]}; "
                         "one skill can take over an old name",
+                        rule="renamed-from",
                     )
                 )
             else:
                 claimed[old] = where
     return problems
+
+
+def _overlaps(files: list[SkillFile], cache: VerdictCache | None) -> list[Problem]:
+    """Rule overlapping-descriptions; with the verdict cache, recomputed only when a
+    description (or a skill's name or place) changed since the last run."""
+    described = [
+        Described(f.skill.name, f.skill.description, f.description_at)
+        for f in files
+        if f.skill is not None and f.description_at is not None
+    ]
+    if cache is None:
+        return overlapping(described)
+    key = digest_of(described)
+    found = cache.overlaps(key)
+    if found is None:
+        found = overlapping(described)
+        cache.store_overlaps(key, found)
+    return found
 
 
 def _drop_invalid(result: ValidationResult) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -67,13 +68,19 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
+def fine_description(name: str) -> str:
+    """A description no lint rule objects to, distinct for each name."""
+    return f"Handles {name} for the tests. Use when testing {name}."
+
+
 def skill_yaml(
     name: str,
     *,
-    description: str = "A fine skill.",
+    description: str | None = None,
     version: str = "1.0.0",
     instructions: str = "Do it well.\n",
 ) -> str:
+    description = description or fine_description(name)
     body = "".join(f"  {line}\n" if line else "\n" for line in instructions.splitlines())
     return f"name: {name}\ndescription: {description}\nversion: {version}\ninstructions: |\n{body}"
 
@@ -86,11 +93,23 @@ def repo(tmp_path: Path) -> Iterator[Callable[..., Path]]:
     yield make
 
 
-@pytest.fixture
-def corpus() -> Path:
+CORPUS_LAYOUT = Path(__file__).parent / "data" / "corpus-layout.txt"
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real skills of shared/corpus, laid out as in their public repository: the
+    corpus keeps only SKILL.md, so the other files (tests/data/corpus-layout.txt) are
+    placeholders, and the links and paths of the real SKILL.md files meet the real layout."""
     if not CORPUS.is_dir():
         pytest.skip("shared/corpus is not beside this checkout")
-    return CORPUS
+    copy = tmp_path_factory.mktemp("corpus") / "agent-skills"
+    shutil.copytree(CORPUS, copy)
+    for line in CORPUS_LAYOUT.read_text().splitlines():
+        if line and not line.startswith("#"):
+            (copy / line).parent.mkdir(parents=True, exist_ok=True)
+            (copy / line).write_text(f"Placeholder for {line} of the public repository.\n")
+    return copy
 
 
 @dataclass
@@ -188,11 +207,11 @@ def content(
     name: str,
     version: str = "1.0.0",
     instructions: str = "Do it well.\n",
-    description: str = "A fine skill.",
+    description: str | None = None,
 ) -> dict[str, str]:
     return {
         "name": name,
-        "description": description,
+        "description": description or fine_description(name),
         "instructions": instructions,
         "version": version,
     }

@@ -20,6 +20,7 @@ from tests.conftest import (
     KEY_ENV,
     Emulator,
     content,
+    fine_description,
     run_cli,
     seed,
     skill_yaml,
@@ -95,7 +96,7 @@ def test_every_action_and_exact_remote_state(http_repo, emulator: Emulator, tmp_
     assert sorted(state) == ["edit", "fresh", "keep", "new-name"]
     assert state["edit"] == {
         "id": ids[1],
-        "description": "A fine skill.",
+        "description": fine_description("edit"),
         "instructions": "New.\n",
         "version": "1.1.0",
     }

@@ -320,9 +320,14 @@ def test_apply_and_validate_commands(
     env = action_env(tmp_path, repo, github, command="validate")
     assert github_action.run(env) == 1
     assert outputs(tmp_path)["exitcode"] == "1"
-    assert "::error file=skills/bad.yaml,line=1,col=7::name: must be 1-64" in (
+    assert "::error file=skills/bad.yaml,line=1,col=7,title=schema::name: must be 1-64" in (
         capfd.readouterr().out
     )
+    env["SKILLSYNC_SARIF"] = str(tmp_path / "skillsync.sarif")
+    assert github_action.run(env) == 1
+    sarif = json.loads((tmp_path / "skillsync.sarif").read_text())
+    found = [(r["ruleId"], r["level"]) for r in sarif["runs"][0]["results"]]
+    assert ("schema", "error") in found
     env["SKILLSYNC_COMMAND"] = "destroy"
     assert github_action.run(env) == 1
 

@@ -31,8 +31,9 @@ def test_import_all_then_plan_is_empty(http_repo, emulator: Emulator, corpus: Pa
         .read_text()
         .startswith("name: internal-comms\ndescription: A set of resources")
     )
-    validated = run_cli("-C", str(source), "validate", "--strict")
+    validated = run_cli("-C", str(source), "validate")  # the corpus's own warnings remain
     assert validated.exit_code == 0, validated.stdout
+    assert validated.stdout.endswith("11 skill files valid (5 warnings).\n")
     plan = run_cli("-C", str(source), "plan", "--detailed-exitcode")
     assert plan.exit_code == 0, plan.stdout
 
@@ -47,7 +48,8 @@ def test_named_import_and_missing_name(http_repo, emulator: Emulator) -> None:
     assert result.stderr == "Error: no remote skill named nope\n"
     assert sorted(p.name for p in (root / "skills").iterdir()) == ["a.yaml"]
     assert (root / "skills/a.yaml").read_text() == (
-        "name: a\ndescription: A fine skill.\nversion: 1.0.0\ninstructions: |\n  Do it well.\n"
+        "name: a\ndescription: Handles a for the tests. Use when testing a.\nversion: 1.0.0\n"
+        "instructions: |\n  Do it well.\n"
     )
 
 
@@ -132,7 +134,7 @@ def test_any_instructions_round_trip(tmp_path: Path, instructions: str, descript
         (root / relative).write_bytes(text.encode("utf-8"))
     config, problems = config_mod.load(root)
     result = validate_repository(config, problems)
-    assert result.problems == []
+    assert result.errors == []
     [skill] = result.skills
     assert skill.instructions == instructions and skill.description == description
     plan = make_plan(result.skills, [remote], Rules(manage=("*",)), target="t", base_url="x")

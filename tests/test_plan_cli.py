@@ -123,8 +123,9 @@ def test_invalid_skill_files_stop_the_plan(http_repo, emulator: Emulator) -> Non
     root = http_repo({"skills/a.yaml": "name: A\n"})
     result = run_cli("-C", str(root), "plan")
     assert result.exit_code == 1
-    assert "the skill files have 4 error(s):\n  skills/a.yaml:1:1: missing required field" in (
-        result.stderr
+    assert (
+        "the skill files have 4 error(s):\n  skills/a.yaml:1:1: error: missing required field"
+        in (result.stderr)
     )
     # the list is read while the files load; no skill is read in full, none written
     assert set(emulator.app.stats) <= {"GET /v1/skills"}

@@ -27,3 +27,8 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_validate_output_shown_is_real() -> None:
     result = run_cli("-C", str(EXAMPLE_REPO), "validate")
     assert f"$ skillsync -C example-repo validate\n{result.stdout}" in README
+
+
+def test_rules_output_shown_is_real() -> None:
+    result = run_cli("rules")
+    assert f"$ skillsync rules\n{result.stdout}```" in README

@@ -36,7 +36,9 @@ def make_repo(
     return make
 
 
-def folder_md(name: str, description: str = "A folder skill.", version: str = "1.0.0") -> str:
+def folder_md(
+    name: str, description: str = "A folder skill. Use when testing.", version: str = "1.0.0"
+) -> str:
     return (
         f"---\nname: {name}\ndescription: {description}\nmetadata:\n  version: {version}\n---\n"
         "Use the script.\n"
@@ -190,7 +192,10 @@ def test_drift_from_a_version_uploaded_behind_our_back(
     result = run_cli("-C", str(root), "plan", "--detailed-exitcode")
     assert result.exit_code == 2
     assert "~ update skill 'a'" in result.stdout
-    assert '~ description: "A folder skill." -> "A fine skill."' in result.stdout
+    assert (
+        '~ description: "A folder skill. Use when testing." -> '
+        '"Handles a for the tests. Use when testing a."' in result.stdout
+    )
     assert apply(root).exit_code == 0
     assert state(remote)["a"]["versions"] == 3
     assert run_cli("-C", str(root), "plan", "--detailed-exitcode").exit_code == 0
@@ -291,30 +296,34 @@ def test_import_writes_folders_byte_for_byte_and_the_next_plan_is_clean(
     make_repo: Callable[..., Path], remote: Emulator
 ) -> None:
     files = [
-        ("tools/SKILL.md", folder_md("tools").replace("\n", "\r\n").encode()),
-        ("tools/bin/data.bin", bytes(range(256)) * 3),
-        ("tools/notes.txt", b"no final newline"),
+        ("toolbox/SKILL.md", folder_md("toolbox").replace("\n", "\r\n").encode()),
+        ("toolbox/bin/data.bin", bytes(range(256)) * 3),
+        ("toolbox/notes.txt", b"no final newline"),
     ]
     upload(remote, files)
-    upload(remote, [("yaml-made/SKILL.md", folder_md("yaml-made").encode())])
+    upload(
+        remote,
+        [("yaml-made/SKILL.md", folder_md("yaml-made", "Made in YAML. Use if asked.").encode())],
+    )
     root = make_repo({})
     result = run_cli("-C", str(root), "import", "--all")
     assert result.exit_code == 0, result.output
-    assert "wrote skills/tools/SKILL.md (+ skills/tools/bin/data.bin, skills/tools/notes.txt)" in (
-        result.stdout
+    assert (
+        "wrote skills/toolbox/SKILL.md (+ skills/toolbox/bin/data.bin, skills/toolbox/notes.txt)"
+        in (result.stdout)
     )
     for path, data in files:
         assert (root / "skills" / path).read_bytes() == data
     assert run_cli("-C", str(root), "validate", "--strict").exit_code == 0
     assert run_cli("-C", str(root), "plan", "--detailed-exitcode").exit_code == 0
-    again = run_cli("-C", str(root), "import", "tools")
-    assert "skipped tools: already defined in skills/tools/SKILL.md" in again.stdout
+    again = run_cli("-C", str(root), "import", "toolbox")
+    assert "skipped toolbox: already defined in skills/toolbox/SKILL.md" in again.stdout
     # --overwrite makes the folder exactly the remote skill again: extra files go.
-    (root / "skills/tools/extra.txt").write_text("local only\n")
-    (root / "skills/tools/.keep").write_text("hidden: never uploaded, kept\n")
-    assert run_cli("-C", str(root), "import", "tools", "--overwrite").exit_code == 0
-    assert not (root / "skills/tools/extra.txt").exists()
-    assert (root / "skills/tools/.keep").exists()
+    (root / "skills/toolbox/extra.txt").write_text("local only\n")
+    (root / "skills/toolbox/.keep").write_text("hidden: never uploaded, kept\n")
+    assert run_cli("-C", str(root), "import", "toolbox", "--overwrite").exit_code == 0
+    assert not (root / "skills/toolbox/extra.txt").exists()
+    assert (root / "skills/toolbox/.keep").exists()
     assert run_cli("-C", str(root), "plan", "--detailed-exitcode").exit_code == 0
 
 
@@ -334,10 +343,11 @@ def test_validate_reports_oversized_uploads_and_escaping_files(
     result = run_cli("-C", str(root), "validate")
     assert result.exit_code == 1
     assert result.stdout.splitlines()[:2] == [
-        "skills/big/SKILL.md:1:1: the skill's folder uploads 8,388,698 bytes, over the API's "
-        "limit of 8,388,608 (8 MiB); move large files out of the folder",
-        "skills/leaky/link.txt:1:1: resolves outside the repository (symlink); keep a skill's "
-        "files inside it",
+        "skills/big/SKILL.md:1:1: error: the skill's folder uploads 8,388,716 bytes, over the "
+        "Anthropic API's limit of 8,388,608 (8 MB); move large files out of the folder "
+        "[upload-limits]",
+        "skills/leaky/link.txt:1:1: error: resolves outside the repository (symlink); keep a "
+        "skill's files inside it [outside-repository]",
     ]
 
 
@@ -346,7 +356,7 @@ def test_validate_reports_a_seed_json_body_over_1_mib(repo: Callable[..., Path])
     root = repo(
         {
             "skills/big.yaml": (
-                "name: big\ndescription: d\nversion: 1.0.0\ninstructions_file: big.md\n"
+                "name: big\ndescription: Use for d.\nversion: 1.0.0\ninstructions_file: big.md\n"
             ),
             "skills/big.md": '"' * 600_000 + "\n",
         },
@@ -355,8 +365,8 @@ def test_validate_reports_a_seed_json_body_over_1_mib(repo: Callable[..., Path])
     result = run_cli("-C", str(root), "validate")
     assert result.exit_code == 1
     assert result.stdout.splitlines()[0] == (
-        "skills/big.yaml:1:1: the seed API's JSON body for this skill is 1,200,070 bytes, over "
-        "its limit of 1,048,576 (1 MiB); shorten the instructions"
+        "skills/big.yaml:1:1: error: the seed API's JSON body for this skill is 1,200,079 bytes, "
+        "over its limit of 1,048,576 (1 MiB); shorten the instructions [upload-limits]"
     )
     # The same repository aimed at the anthropic dialect uploads 600 KB: fine.
     (root / "skillsync.yaml").write_text(config.replace("seed", "anthropic"))
@@ -418,5 +428,5 @@ def test_a_large_repository_loads_in_a_second_process(
     (root / "skills/b.yaml").write_text("name: b\n")
     result = run_cli("-C", str(root), "plan")
     assert result.exit_code == 1
-    assert "skills/b.yaml:1:1: missing required field 'description'" in result.stderr
+    assert "skills/b.yaml:1:1: error: missing required field 'description'" in result.stderr
     assert "hint: fix them (skillsync validate lists them all)" in result.stderr

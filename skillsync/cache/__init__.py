@@ -49,6 +49,10 @@ def _remove(path: Path) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+class _OtherFormat(sqlite3.DatabaseError):
+    """The cache was written by a skillsync version with another format."""
+
+
 def open_db(path: Path, schema: str, format_version: int) -> sqlite3.Connection | None:
     """The cache database at ``path``, created or repaired as needed; None if the
     cache cannot be used at all (then everything is read from its source)."""
@@ -62,7 +66,7 @@ def open_db(path: Path, schema: str, format_version: int) -> sqlite3.Connection 
                 found = db.execute("PRAGMA user_version").fetchone()[0]
                 tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
                 if tables and found != format_version:
-                    raise sqlite3.DatabaseError(f"format {found}, not {format_version}")
+                    raise _OtherFormat(f"format {found}, not {format_version}")
                 db.executescript(schema)
                 db.execute(f"PRAGMA user_version = {int(format_version)}")
                 return db
@@ -80,7 +84,9 @@ def open_db(path: Path, schema: str, format_version: int) -> sqlite3.Connection 
         except sqlite3.DatabaseError as exc:
             if attempt:
                 break
-            log.warning("cache %s is unusable (%s); starting it afresh", path, exc)
+            # another skillsync version's format is expected after an upgrade: no warning
+            level = logging.INFO if isinstance(exc, _OtherFormat) else logging.WARNING
+            log.log(level, "cache %s is unusable (%s); starting it afresh", path, exc)
             _remove(path)
         except OSError as exc:
             log.warning("cache %s cannot be opened (%s); reading everything", path, exc)

@@ -13,6 +13,11 @@ file was not modified in the last seconds before it was recorded (a write in
 the same clock tick could go unseen), its content is the recorded one.
 Otherwise the content is read and hashed, and the entry is used only if the
 digest matches. The cross-file rules always run on every file.
+
+A verdict holds every finding of the lint rules at its rule's default level;
+the repository's ``lint`` settings (levels, per-file ignores) are applied to
+cached and fresh verdicts alike on every run, so a changed setting can never
+show a stale verdict and costs no re-validation.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from skillsync.model import Location, Problem, Skill
 log = logging.getLogger("skillsync.cache")
 
 FILE_NAME = "verdicts.db"
-FORMAT = 1
+FORMAT = 3
 RACY_SECONDS = 2.0
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS verdicts (
@@ -49,6 +54,11 @@ CREATE TABLE IF NOT EXISTS verdicts (
     payload   TEXT NOT NULL,
     checksum  TEXT NOT NULL,
     PRIMARY KEY (root, path)
+);
+CREATE TABLE IF NOT EXISTS overlaps (
+    root      TEXT PRIMARY KEY,
+    key       TEXT NOT NULL,
+    payload   TEXT NOT NULL
 );
 """
 
@@ -111,11 +121,12 @@ def encode(skill_file: SkillFile) -> str:
     return json.dumps(
         {
             "problems": [
-                [p.location.path, p.location.line, p.location.col, p.message, p.severity]
+                [p.location.path, p.location.line, p.location.col, p.message, p.severity, p.rule]
                 for p in skill_file.problems
             ],
             "name": skill_file.name,
             "name_at": _location(skill_file.name_at),
+            "description_at": _location(skill_file.description_at),
             "renamed_at": {k: _location(v) for k, v in skill_file.renamed_at.items()},
             "not_a_file": skill_file.not_a_file,
             "upload_bytes": skill_file.upload_bytes,
@@ -129,6 +140,7 @@ def encode(skill_file: SkillFile) -> str:
                 skill.source,
                 list(skill.renamed_from),
                 skill.display_name,
+                skill.versioned,
             ],
         },
         ensure_ascii=False,
@@ -143,10 +155,20 @@ def decode(path: str, payload: str) -> SkillFile:
         path=path,
         skill=None
         if skill is None
-        else Skill(skill[0], skill[1], "", skill[2], skill[3], tuple(skill[4]), skill[5]),
-        problems=[Problem(Location(p[0], p[1], p[2]), p[3], p[4]) for p in data["problems"]],
+        else Skill(
+            skill[0],
+            skill[1],
+            "",
+            skill[2],
+            skill[3],
+            tuple(skill[4]),
+            skill[5],
+            versioned=skill[6],
+        ),
+        problems=[Problem(Location(p[0], p[1], p[2]), p[3], p[4], p[5]) for p in data["problems"]],
         name=data["name"],
         name_at=_from_location(data["name_at"]),
+        description_at=_from_location(data["description_at"]),
         renamed_at={k: Location(*v) for k, v in data["renamed_at"].items()},
         not_a_file=data["not_a_file"],
         upload_bytes=data["upload_bytes"],
@@ -237,6 +259,33 @@ class VerdictCache:
         except sqlite3.DatabaseError as exc:
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
+            log.warning("verdict cache could not be written (%s)", exc)
+
+    def overlaps(self, key: str) -> list[Problem] | None:
+        """The overlapping-descriptions findings recorded for the same descriptions."""
+        try:
+            row = self._db.execute(
+                "SELECT key, payload FROM overlaps WHERE root = ?", (self._root,)
+            ).fetchone()
+            if row is None or row[0] != f"{self._salt}:{key}":
+                return None
+            return [Problem(Location(*p[:3]), p[3], p[4], p[5]) for p in json.loads(row[1])]
+        except (sqlite3.DatabaseError, ValueError, TypeError, IndexError):
+            return None
+
+    def store_overlaps(self, key: str, problems: list[Problem]) -> None:
+        payload = json.dumps(
+            [
+                [p.location.path, p.location.line, p.location.col, p.message, p.severity, p.rule]
+                for p in problems
+            ]
+        )
+        try:  # autocommit: one statement, one transaction
+            self._db.execute(
+                "INSERT OR REPLACE INTO overlaps VALUES (?, ?, ?)",
+                (self._root, f"{self._salt}:{key}", payload),
+            )
+        except sqlite3.DatabaseError as exc:
             log.warning("verdict cache could not be written (%s)", exc)
 
     def close(self) -> None:

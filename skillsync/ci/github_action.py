@@ -94,6 +94,14 @@ def run(env: Mapping[str, str]) -> int:
 
     if command == "validate":
         code = _skillsync([*base, "validate", "--format", "github"], child_env)
+        sarif = env.get("SKILLSYNC_SARIF", "").strip()
+        if sarif:  # the verdict cache makes the second run cheap
+            with open(sarif, "w", encoding="utf-8") as out:
+                subprocess.run(
+                    [sys.executable, "-m", "skillsync", *base, "validate", "--format", "sarif"],
+                    env=child_env,
+                    stdout=out,
+                )
         set_output(env, "exitcode", str(code))
         set_output(env, "has-changes", "false")
         set_output(env, "summary", "valid" if code == 0 else "invalid")

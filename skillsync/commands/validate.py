@@ -20,7 +20,7 @@ def run(
     color: bool = False,
     use_cache: bool = True,
 ) -> int:
-    if output_format == "json":
+    if output_format in ("json", "sarif"):
         json_output.expect(sys.stdout)
     config, config_problems = config_mod.load(directory)
     result = validate_repository(

@@ -9,6 +9,7 @@ import click
 
 from skillsync.model import Problem
 from skillsync.render import json_output
+from skillsync.render.sarif import repository_prefix, sarif_log
 from skillsync.validation import ValidationResult
 
 
@@ -28,8 +29,10 @@ def summary(result: ValidationResult) -> str:
 def text(result: ValidationResult, out: TextIO, color: bool) -> None:
     for problem in result.problems:
         where = click.style(str(problem.location), bold=True)
-        label = click.style("warning: ", fg="yellow") if problem.severity == "warning" else ""
-        click.echo(f"{where}: {label}{problem.message}", file=out, color=color)
+        hue = "yellow" if problem.severity == "warning" else "red"
+        label = click.style(f"{problem.severity}:", fg=hue)
+        rule = click.style(f"[{problem.rule}]", dim=True)
+        click.echo(f"{where}: {label} {problem.message} {rule}", file=out, color=color)
     ok = not result.errors
     click.echo(click.style(summary(result), fg="green" if ok else "red"), file=out, color=color)
 
@@ -47,6 +50,7 @@ def as_json(result: ValidationResult, out: TextIO, color: bool) -> None:
                 "line": p.location.line,
                 "col": p.location.col,
                 "severity": p.severity,
+                "rule": p.rule,
                 "message": p.message,
             }
             for p in result.problems
@@ -69,7 +73,7 @@ def annotation(problem: Problem) -> str:
     where = problem.location
     return (
         f"::{problem.severity} file={escape_property(where.path)},line={where.line},"
-        f"col={where.col}::{escape_data(problem.message)}"
+        f"col={where.col},title={escape_property(problem.rule)}::{escape_data(problem.message)}"
     )
 
 
@@ -79,8 +83,14 @@ def github(result: ValidationResult, out: TextIO, color: bool) -> None:
     out.write(summary(result) + "\n")
 
 
+def sarif(result: ValidationResult, out: TextIO, color: bool) -> None:
+    prefix = repository_prefix(result.config.root)
+    json_output.emit(sarif_log(result.problems, prefix), out)
+
+
 FORMATS: dict[str, Callable[[ValidationResult, TextIO, bool], None]] = {
     "text": text,
     "json": as_json,
     "github": github,
+    "sarif": sarif,
 }

@@ -1,0 +1,95 @@
+"""What the lint rules read of markdown: link targets and code spans, with positions.
+
+Not a markdown parser: a line scanner that knows the two things that hide
+links (fenced code blocks, and inline code spans, which may hold anything) and
+finds inline links ``[text](target)``, images ``![alt](target)`` and
+reference definitions ``[label]: target``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+
+@dataclass(frozen=True)
+class Span:
+    """A link target or a code span's text, at a 1-based line and column."""
+
+    text: str
+    line: int
+    col: int
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
+_INLINE_LINK = re.compile(
+    r"!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
+    r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)"
+)
+_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*(<[^<>\n]*>|\S+)")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _closes(fence: str, marker: str, rest: str) -> bool:
+    return marker[0] == fence[0] and len(marker) >= len(fence) and not rest.strip()
+
+
+def _prose_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) of every line outside fenced code blocks."""
+    fence = ""
+    for number, line in enumerate(text.split("\n"), start=1):
+        opening = _FENCE.match(line)
+        if fence:
+            if opening and _closes(fence, opening.group(1), line[opening.end() :]):
+                fence = ""
+            continue
+        if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end() :]):
+            fence = opening.group(1)
+            continue
+        yield number, line.rstrip("\r")
+
+
+def _blank_code(line: str) -> tuple[str, list[Span]]:
+    """The line with its code spans blanked (same columns), and the spans."""
+    spans: list[Span] = []
+
+    def blank(match: re.Match[str]) -> str:
+        inner = match.group(2)
+        if inner.strip():
+            spans.append(Span(inner.strip(), 0, match.start(2) + 1))
+        return " " * len(match.group(0))
+
+    return _CODE_SPAN.sub(blank, line), spans
+
+
+def scan(text: str, first_line: int = 1) -> tuple[list[Span], list[Span]]:
+    """(link targets, code spans) of a markdown text whose first line is ``first_line``."""
+    links: list[Span] = []
+    code: list[Span] = []
+    for number, line in _prose_lines(text):
+        at = number + first_line - 1
+        if "`" in line:
+            line, spans = _blank_code(line)
+            code.extend(Span(s.text, at, s.col) for s in spans)
+        if "]" not in line:
+            continue
+        for match in _INLINE_LINK.finditer(line):
+            links.append(Span(match.group(1), at, match.start(1) + 1))
+        definition = _DEFINITION.match(line)
+        if definition:
+            links.append(Span(definition.group(1), at, definition.start(1) + 1))
+    return links, code
+
+
+def relative_target(target: str) -> str | None:
+    """The path a link target names inside the skill, or None when it names no such path
+    (a URL or other scheme, an absolute path, only an #anchor, empty)."""
+    if target.startswith("<") and target.endswith(">"):
+        target = target[1:-1]
+    target = target.split("#", 1)[0].split("?", 1)[0]
+    if not target or target.startswith(("/", "\\")) or _SCHEME.match(target):
+        return None
+    return unquote(target)

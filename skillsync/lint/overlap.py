@@ -1,0 +1,97 @@
+"""Rule ``overlapping-descriptions``: two skills the model could not tell apart.
+
+Similarity is the Jaccard index of the descriptions' word shingles (pairs of
+consecutive words, lower-cased). Comparing every pair of 10,000 skills would
+cost 50 million comparisons, so candidates come from an index (prefix
+filtering): with the shingles of each description ordered rarest first, two
+sets whose similarity reaches t must share a shingle among the first
+``n - ceil(t * n) + 1`` of either. Only skills sharing such a shingle are
+compared, which finds every pair over the threshold and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from skillsync.model import Location, Problem
+
+THRESHOLD = 0.8
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+@dataclass(frozen=True)
+class Described:
+    name: str
+    description: str
+    at: Location
+
+
+def digest_of(skills: list[Described]) -> str:
+    """What the rule's findings depend on, hashed (the verdict cache keeps them by it)."""
+    digest = hashlib.sha256()
+    for s in skills:
+        digest.update(f"{s.name}\0{s.description}\0{s.at}\0".encode())
+    return digest.hexdigest()
+
+
+def shingles(text: str) -> frozenset[int]:
+    """The description's word pairs (hashed: sets of ints compare fastest)."""
+    words = _WORD.findall(text.lower())
+    if len(words) < 2:
+        return frozenset(hash(w) for w in words)
+    return frozenset(map(hash, itertools.pairwise(words)))
+
+
+def similarity(a: frozenset[int], b: frozenset[int]) -> float:
+    if not a or not b:
+        return 0.0
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)
+
+
+def overlapping(skills: list[Described], threshold: float = THRESHOLD) -> list[Problem]:
+    """One finding per pair over the threshold, at the later skill's description."""
+    sets = [shingles(s.description) for s in skills]
+    frequency = Counter(itertools.chain.from_iterable(sets))
+    # One total order of all shingles, rarest first (ties by value), as prefix filtering needs.
+    rank = {g: r for r, g in enumerate(sorted(frequency, key=lambda g: (frequency[g], g)))}
+    rarity = rank.__getitem__
+    index: dict[int, list[int]] = defaultdict(list)
+    problems = []
+    for i, current in enumerate(sets):
+        size = len(current)
+        if not size:
+            continue
+        prefix = sorted(current, key=rarity)[: size - math.ceil(threshold * size) + 1]
+        candidates: set[int] = set()
+        for g in prefix:
+            postings = index.get(g)
+            if postings is not None:
+                candidates.update(postings)
+                postings.append(i)
+            else:
+                index[g] = [i]
+        smallest, largest = threshold * size, size / threshold
+        for j in sorted(candidates):
+            other = sets[j]
+            if not smallest <= len(other) <= largest:
+                continue  # sizes too far apart to reach the threshold
+            score = similarity(current, other)
+            if score >= threshold:
+                first, second = skills[j], skills[i]
+                problems.append(
+                    Problem(
+                        second.at,
+                        f"description: {score:.0%} like the description of '{first.name}' "
+                        f"({first.at}); the model cannot tell the two apart: say what "
+                        "sets each one apart, or merge them",
+                        "warning",
+                        "overlapping-descriptions",
+                    )
+                )
+    return problems

@@ -1,0 +1,153 @@
+"""The catalogue of validate's checks: every rule's name, default severity, what and why.
+
+Two kinds of rule. The fixed ones (``yaml``, ``schema`` and the cross-file ones)
+say what skillsync cannot plan at all: always errors, never configured. The
+lint rules say what the API would refuse or the model would trip on; a
+repository sets each to off, warning or error in ``skillsync.yaml`` (``lint``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Level = Literal["off", "warning", "error"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    default: Level
+    what: str
+    why: str
+    configurable: bool = True
+
+
+_FIXED = (
+    Rule(
+        "yaml",
+        "error",
+        "a file that is not the YAML skillsync reads",
+        "nothing can be planned from it",
+        False,
+    ),
+    Rule(
+        "schema",
+        "error",
+        "a field missing, unknown or out of its range (the JSON Schemas)",
+        "the API would refuse the skill",
+        False,
+    ),
+    Rule(
+        "duplicate-name",
+        "error",
+        "two files define one skill name",
+        "a plan could not tell which one to send",
+        False,
+    ),
+    Rule(
+        "renamed-from",
+        "error",
+        "a renamed_from entry that clashes with a skill or another entry",
+        "the replace would be ambiguous",
+        False,
+    ),
+    Rule(
+        "outside-repository",
+        "error",
+        "a skill file or a file it reads leads outside the repository",
+        "what ships must be what the repository holds",
+        False,
+    ),
+    Rule(
+        "unreadable",
+        "error",
+        "a file that cannot be read",
+        "its skill cannot be checked or sent",
+        False,
+    ),
+)
+
+_LINT = (
+    Rule(
+        "reserved-name",
+        "error",
+        "a skill name holding 'anthropic' or 'claude' (anthropic targets)",
+        "the Anthropic API refuses such a name at upload",
+    ),
+    Rule(
+        "broken-link",
+        "error",
+        "a markdown link in a skill folder's .md file to a relative "
+        "path that nothing uploaded holds",
+        "the skill loads, then cannot find its own file",
+    ),
+    Rule(
+        "missing-file",
+        "warning",
+        "a backticked path in SKILL.md under one of the skill's folders that matches no file",
+        "Claude is told to use a file that is not there",
+    ),
+    Rule(
+        "nested-reference",
+        "warning",
+        "a .md file linked from SKILL.md that links to another .md file of the skill",
+        "Claude reads references one level deep; deeper ones may be read only in part",
+    ),
+    Rule(
+        "body-too-long",
+        "warning",
+        "instructions (a SKILL.md body) over 500 lines",
+        "long bodies cost context on every use; move detail into referenced files",
+    ),
+    Rule(
+        "description-person",
+        "warning",
+        "a description in the first or second person (I can, you can...)",
+        "descriptions are injected into the system prompt and read best in the third person",
+    ),
+    Rule(
+        "description-no-trigger",
+        "warning",
+        "a description that says what the skill does but not when to use it",
+        "the model chooses a skill by its description's 'when'",
+    ),
+    Rule(
+        "overlapping-descriptions",
+        "warning",
+        "two skills whose descriptions are nearly the "
+        "same (word-shingle similarity of 0.8 or more)",
+        "the model cannot tell them apart",
+    ),
+    Rule(
+        "vague-name",
+        "warning",
+        "a name that is only a generic word (helper, utils, data...) or ends in -helper/-utils",
+        "a name should say what the skill is for",
+    ),
+    Rule(
+        "windows-path",
+        "warning",
+        "a link or backticked path with a backslash",
+        "skills run on Unix-like systems, where a backslash is no separator",
+    ),
+    Rule(
+        "upload-limits",
+        "error",
+        "what a target's API refuses by size or count (anthropic "
+        "8 MB in all; openai 500 files, 25 MB a file, 50 MB in all; seed 1 MiB of JSON)",
+        "the upload would be refused after merge",
+    ),
+    Rule(
+        "missing-version",
+        "off",
+        "a SKILL.md without metadata.version",
+        "skillsync then "
+        "sends version 1.0.0, and version bumps cannot be tracked (the Agent Skills format "
+        "does not require one)",
+    ),
+)
+
+RULES: dict[str, Rule] = {rule.name: rule for rule in (*_FIXED, *_LINT)}
+LINT_RULES: tuple[str, ...] = tuple(rule.name for rule in _LINT)
+"""The names a repository may configure (the config schema lists the same)."""

@@ -1,0 +1,326 @@
+"""The rules that judge one skill on its own (section "Skill checks" of the README).
+
+Each rule is a function from a ``SkillText`` to findings; ``check_skill`` runs
+them all. Findings carry the rule's name and its default severity; the
+repository's ``lint`` settings are applied later (``lint.settings``), so a
+verdict cached with its findings never goes stale when a severity changes.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import posixpath
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from skillsync.lint.markdown import Span, relative_target, scan
+from skillsync.lint.rules import RULES
+from skillsync.model import Location, Problem
+
+MAX_BODY_LINES = 500
+MAX_MD_BYTES = 1024 * 1024
+"""Larger .md files of a folder are not scanned for links (nothing real is that large)."""
+
+
+@dataclass(frozen=True)
+class SkillText:
+    """What the per-skill rules read of one skill file."""
+
+    path: str
+    name: str
+    name_at: Location
+    description: str
+    description_at: Location
+    body: str
+    body_line: int
+    """The line of the skill file on which ``body`` starts."""
+    body_path: str
+    """Where ``body`` lives (a YAML skill's instructions_file, else ``path``)."""
+    folder: str | None = None
+    """A SKILL.md folder's path on disk; None for a YAML skill (it uploads one file)."""
+    folder_shown: str = ""
+    uploads: frozenset[str] = frozenset()
+    """Every path the folder uploads, relative to it (SKILL.md included)."""
+    documents: dict[str, str] = field(default_factory=dict)
+    """The folder's other .md files it uploads: relative path -> real path on disk."""
+    root: str = ""
+    """The repository's resolved root (a link into another skill folder must stay in it)."""
+    versioned: bool = True
+    dialects: frozenset[str] = frozenset()
+
+
+def _finding(rule: str, where: Location, message: str) -> Problem:
+    severity = RULES[rule].default
+    return Problem(where, message, "warning" if severity == "off" else severity, rule)
+
+
+# -- names and descriptions ------------------------------------------------------------------
+_RESERVED = ("anthropic", "claude")
+_VAGUE = frozenset({"helper", "utils", "tools", "misc", "stuff", "documents", "data", "files"})
+
+
+def reserved_name(skill: SkillText) -> Iterator[Problem]:
+    if "anthropic" not in skill.dialects:
+        return
+    for word in _RESERVED:
+        if word in skill.name:
+            yield _finding(
+                "reserved-name",
+                skill.name_at,
+                f"name '{skill.name}' holds the reserved word '{word}', which the Anthropic "
+                "API refuses; choose another name",
+            )
+            return
+
+
+def vague_name(skill: SkillText) -> Iterator[Problem]:
+    if skill.name in _VAGUE or skill.name.endswith(("-helper", "-utils")):
+        yield _finding(
+            "vague-name",
+            skill.name_at,
+            f"name '{skill.name}' says nothing of what the skill is for; name its task "
+            "(e.g. 'pdf-form-filling')",
+        )
+
+
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
+_FIRST_PERSON = re.compile(r"(?<![\w/'-])(?:I|I'm|I'll|I've|[Mm]y|[Mm]e|[Ww]e|[Oo]ur)(?![\w/'-])")
+_SECOND_PERSON = re.compile(r"(?<![\w/'-])(?:[Yy]ou|[Yy]our|[Yy]ou're|[Yy]ourself)(?![\w/'-])")
+
+
+def description_person(skill: SkillText) -> Iterator[Problem]:
+    text = _QUOTED.sub(" ", skill.description)  # a quoted request ("make me a GIF") is fine
+    for pattern, person in ((_FIRST_PERSON, "first"), (_SECOND_PERSON, "second")):
+        found = pattern.search(text)
+        if found:
+            yield _finding(
+                "description-person",
+                skill.description_at,
+                f"description: written in the {person} person ('{found.group(0)}'); "
+                "descriptions join the system prompt, so write in the third person "
+                "('Extracts text from PDFs. Use when...')",
+            )
+            return
+
+
+_TRIGGER = re.compile(
+    r"\b(?:when|whenever|while|trigger(?:s|ed)?|if (?:the )?(?:user|asked|you)|use (?:it |this "
+    r"(?:skill )?)?(?:for|if|to|on|with|in)|used (?:for|to|in)|for (?:tasks|requests|use)|"
+    r"before|after)\b",
+    re.IGNORECASE,
+)
+
+
+def description_no_trigger(skill: SkillText) -> Iterator[Problem]:
+    if not _TRIGGER.search(skill.description):
+        yield _finding(
+            "description-no-trigger",
+            skill.description_at,
+            "description: says what the skill does but not when to use it; add a sentence "
+            "such as 'Use when the user asks to ...'",
+        )
+
+
+def body_too_long(skill: SkillText) -> Iterator[Problem]:
+    lines = skill.body.count("\n") + (0 if skill.body.endswith("\n") else 1)
+    if lines > MAX_BODY_LINES:
+        yield _finding(
+            "body-too-long",
+            Location(skill.body_path, skill.body_line + MAX_BODY_LINES, 1),
+            f"the instructions run to {lines} lines, over {MAX_BODY_LINES}; move detail into "
+            "files the skill links to (Claude reads them only when needed)",
+        )
+
+
+def missing_version(skill: SkillText) -> Iterator[Problem]:
+    if not skill.versioned:
+        yield _finding(
+            "missing-version",
+            skill.name_at,
+            "no metadata.version; skillsync sends 1.0.0 (add metadata: {version: ...} to "
+            "track changes)",
+        )
+
+
+# -- links and paths of a SKILL.md folder ----------------------------------------------------
+def _is_hidden(relative: str) -> bool:
+    return any(part.startswith(".") or part == "__pycache__" for part in relative.split("/"))
+
+
+class _Folder:
+    """The uploaded paths of one skill folder, and the markdown of its .md files."""
+
+    def __init__(self, skill: SkillText) -> None:
+        self.skill = skill
+        self.uploads = skill.uploads
+        self.folders = frozenset(
+            "/".join(parts[:i])
+            for parts in (p.split("/") for p in skill.uploads)
+            for i in range(1, len(parts))
+        )
+        self._scans: dict[str, tuple[list[Span], list[Span]]] = {}
+
+    def holds(self, relative: str) -> bool:
+        return relative in self.uploads or relative in self.folders
+
+    def scan(self, document: str) -> tuple[list[Span], list[Span]]:
+        """(links, code spans) of SKILL.md's body or of one of the folder's .md files."""
+        found = self._scans.get(document)
+        if found is None:
+            if document == "SKILL.md":
+                found = scan(self.skill.body, self.skill.body_line)
+            else:
+                found = ([], [])
+                real = self.skill.documents[document]
+                try:
+                    if os.path.getsize(real) <= MAX_MD_BYTES:
+                        with open(real, encoding="utf-8", errors="replace") as handle:
+                            found = scan(handle.read())
+                except OSError:
+                    pass
+            self._scans[document] = found
+        return found
+
+    def shown(self, document: str) -> str:
+        if document == "SKILL.md":
+            return self.skill.body_path
+        return f"{self.skill.folder_shown}/{document}"
+
+    def resolve(self, document: str, target: str) -> tuple[str, bool]:
+        """A link's target as a path in the folder, and whether anything uploaded is there
+        (a file or folder of this skill, or of another skill folder of the repository)."""
+        base = posixpath.dirname(document)
+        relative = posixpath.normpath(posixpath.join(base, target.replace("\\", "/")))
+        if relative == ".":
+            return relative, True
+        if not relative.startswith("../"):
+            return relative, self.holds(relative) and not _is_hidden(relative)
+        return relative, self._in_other_skill(relative)
+
+    def _in_other_skill(self, relative: str) -> bool:
+        assert self.skill.folder is not None
+        target = os.path.normpath(os.path.join(self.skill.folder, relative))
+        root = self.skill.root
+        if not root or not target.startswith(root + os.sep) or not os.path.exists(target):
+            return False
+        probe = os.path.dirname(target) if os.path.isfile(target) else target
+        while probe.startswith(root + os.sep):
+            if os.path.isfile(os.path.join(probe, "SKILL.md")):
+                inside = os.path.relpath(target, probe).replace(os.sep, "/")
+                return inside == "." or not _is_hidden(inside)
+            probe = os.path.dirname(probe)
+        return False
+
+
+def _documents(folder: _Folder) -> list[str]:
+    return ["SKILL.md", *sorted(folder.skill.documents)]
+
+
+def broken_link(skill: SkillText, folder: _Folder) -> Iterator[Problem]:
+    for document in _documents(folder):
+        for link in folder.scan(document)[0]:
+            target = relative_target(link.text)
+            if target is None or "\\" in target:
+                continue  # windows-path speaks for backslashes
+            relative, found = folder.resolve(document, target)
+            if not found:
+                why = "a hidden file, not uploaded" if _is_hidden(relative) else "no such file"
+                yield _finding(
+                    "broken-link",
+                    Location(folder.shown(document), link.line, link.col),
+                    f"link to '{target}': {why} in the skill's folder "
+                    f"({folder.skill.folder_shown}/); add the file or fix the link",
+                )
+
+
+_PATHLIKE = re.compile(r"[\w.*?\[\]-]+(?:/[\w.*?\[\]-]+)*/?")
+
+
+def missing_file(skill: SkillText, folder: _Folder) -> Iterator[Problem]:
+    for span in folder.scan("SKILL.md")[1]:
+        text = span.text.removeprefix("./")
+        if "/" not in text or not _PATHLIKE.fullmatch(text) or ".." in text.split("/"):
+            continue
+        first = text.split("/", 1)[0]
+        if first not in skill.uploads and first not in folder.folders:
+            continue  # not under one of the skill's folders: an output, a URL path...
+        wanted = text.rstrip("/")
+        if any(c in wanted for c in "*?["):
+            if any(fnmatch.fnmatchcase(p, wanted) for p in (*skill.uploads, *folder.folders)):
+                continue
+        elif folder.holds(wanted):
+            continue
+        yield _finding(
+            "missing-file",
+            Location(skill.body_path, span.line, span.col),
+            f"'{span.text}' names no file of the skill ({first}/ holds no such path); "
+            "add it or fix the path",
+        )
+
+
+def nested_reference(skill: SkillText, folder: _Folder) -> Iterator[Problem]:
+    linked: list[str] = []
+    for link in folder.scan("SKILL.md")[0]:
+        target = relative_target(link.text)
+        if target is not None and target.endswith(".md"):
+            relative, found = folder.resolve("SKILL.md", target)
+            if found and relative in skill.documents and relative not in linked:
+                linked.append(relative)
+    for document in linked:
+        for link in folder.scan(document)[0]:
+            target = relative_target(link.text)
+            if target is None or not target.endswith(".md"):
+                continue
+            relative, found = folder.resolve(document, target)
+            if found and relative in skill.documents and relative != document:
+                yield _finding(
+                    "nested-reference",
+                    Location(folder.shown(document), link.line, link.col),
+                    f"'{document}' (linked from SKILL.md) links on to '{relative}'; keep "
+                    "references one level deep: link it from SKILL.md instead",
+                )
+
+
+_WINDOWS_PATH = re.compile(r"[\w.-]+(?:\\[\w.-]+)+\\?")
+
+
+def windows_path(skill: SkillText, folder: _Folder) -> Iterator[Problem]:
+    for document in _documents(folder):
+        links, code = folder.scan(document)
+        spans = [s for s in links if "\\" in s.text and relative_target(s.text) is not None]
+        if document == "SKILL.md":
+            spans += [s for s in code if _WINDOWS_PATH.fullmatch(s.text)]
+        for span in spans:
+            yield _finding(
+                "windows-path",
+                Location(folder.shown(document), span.line, span.col),
+                f"'{span.text}' uses backslashes; write paths with '/' "
+                f"('{span.text.replace(chr(92), '/')}')",
+            )
+
+
+_TEXT_RULES: tuple[Callable[[SkillText], Iterator[Problem]], ...] = (
+    reserved_name,
+    vague_name,
+    description_person,
+    description_no_trigger,
+    body_too_long,
+    missing_version,
+)
+_FOLDER_RULES: tuple[Callable[[SkillText, _Folder], Iterator[Problem]], ...] = (
+    broken_link,
+    missing_file,
+    nested_reference,
+    windows_path,
+)
+
+
+def check_skill(skill: SkillText) -> list[Problem]:
+    """Every finding of the per-skill rules, at their default severities."""
+    problems = [p for rule in _TEXT_RULES for p in rule(skill)]
+    if skill.folder is not None:
+        folder = _Folder(skill)
+        problems += [p for rule in _FOLDER_RULES for p in rule(skill, folder)]
+    return problems

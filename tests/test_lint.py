@@ -1,0 +1,471 @@
+"""validate's named rules (README "Skill checks"): each fires where it should, at the
+offending place, and stays quiet on a close look-alike."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from skillsync.lint.markdown import scan
+from skillsync.lint.overlap import Described, overlapping, shingles, similarity
+from skillsync.lint.rules import LINT_RULES, RULES
+from skillsync.lint.settings import LintSettings, path_matches
+from skillsync.lint.skill_rules import SkillText, check_skill
+from skillsync.model import Location, Problem
+from tests.conftest import ROOT, run_cli, skill_yaml
+
+GOOD = "Extracts tables from PDF files. Use when the user shares a PDF."
+
+
+def folder(name: str, body: str = "Do it.\n", description: str = GOOD, extra: str = "") -> str:
+    return f"---\nname: {name}\ndescription: {description}\n{extra}---\n{body}"  # body on line 5+
+
+
+def findings(root: Path, *args: str) -> tuple[int, list[dict[str, Any]]]:
+    result = run_cli("-C", str(root), "validate", "--format", "json", *args)
+    assert "Traceback" not in result.output
+    return result.exit_code, json.loads(result.stdout)["problems"]
+
+
+def where(problems: list[dict[str, Any]], rule: str) -> list[tuple[str, int, int, str]]:
+    return [(p["path"], p["line"], p["col"], p["severity"]) for p in problems if p["rule"] == rule]
+
+
+# -- one case that fires, one close look-alike that does not, per rule ----------------------
+CASES: list[tuple[str, dict[str, str], list[tuple[str, int, int, str]], int]] = [
+    (
+        "reserved-name",
+        {
+            "skills/claude-pdf/SKILL.md": folder("claude-pdf"),
+            "skills/clause/SKILL.md": folder(
+                "clause", description="Reads clauses of contracts. Use when a contract is shared."
+            ),
+        },
+        [("skills/claude-pdf/SKILL.md", 2, 7, "error")],
+        1,
+    ),
+    (
+        "broken-link",
+        {
+            "skills/pdf/SKILL.md": folder(
+                "pdf",
+                "See [forms](reference/forms.md) and [ok](reference/ok.md#part).\n"
+                "![chart](img/chart.png) [web](https://example.com) [top](#intro)\n"
+                "`[code](nowhere.md)`\n```\n[fenced](nowhere.md)\n```\n"
+                "[hidden](.secret.md) [other](../other/SKILL.md) [dir](reference/)\n",
+            ),
+            "skills/pdf/reference/ok.md": "ok\n",
+            "skills/pdf/img/chart.png": "png",
+            "skills/pdf/.secret.md": "never uploaded\n",
+            "skills/other/SKILL.md": folder(
+                "other", description="Other things done well. Use when other things come up."
+            ),
+        },
+        [
+            ("skills/pdf/SKILL.md", 5, 13, "error"),
+            ("skills/pdf/SKILL.md", 11, 10, "error"),
+        ],
+        1,
+    ),
+    (
+        "missing-file",
+        {
+            "skills/pdf/SKILL.md": folder(
+                "pdf",
+                "Run `scripts/fill.py`, then `scripts/check.py` or `scripts/*.sh`.\n"
+                "Write `output/result.json` and `scripts/` is there; `python x.py` too.\n",
+            ),
+            "skills/pdf/scripts/check.py": "print()\n",
+            "skills/pdf/scripts/run.sh": "true\n",
+        },
+        [("skills/pdf/SKILL.md", 5, 6, "warning")],
+        0,
+    ),
+    (
+        "nested-reference",
+        {
+            "skills/pdf/SKILL.md": folder("pdf", "Read [a](ref/a.md) and [b](ref/b.md).\n"),
+            "skills/pdf/ref/a.md": "Then [c](c.md), and [back](../SKILL.md).\n",
+            "skills/pdf/ref/b.md": "Nothing further; see [site](https://example.com).\n",
+            "skills/pdf/ref/c.md": "deep\n",
+        },
+        [("skills/pdf/ref/a.md", 1, 10, "warning")],
+        0,
+    ),
+    (
+        "body-too-long",
+        {
+            "skills/long/SKILL.md": folder("long", "line\n" * 501),
+            "skills/fits/SKILL.md": folder(
+                "fits", "line\n" * 500, description="Fits in the limit. Use when it fits."
+            ),
+        },
+        [("skills/long/SKILL.md", 505, 1, "warning")],
+        0,
+    ),
+    (
+        "description-person",
+        {
+            "skills/a.yaml": skill_yaml("a", description="I can fill forms. Use when asked."),
+            "skills/b.yaml": skill_yaml("b", description="You can use this for forms, always."),
+            "skills/c.yaml": skill_yaml(
+                "c", description='Makes GIFs. Use for requests like "make me a GIF".'
+            ),
+            "skills/d.yaml": skill_yaml("d", description="Handles I/O of files. Use when asked."),
+        },
+        [("skills/a.yaml", 2, 14, "warning"), ("skills/b.yaml", 2, 14, "warning")],
+        0,
+    ),
+    (
+        "description-no-trigger",
+        {
+            "skills/a.yaml": skill_yaml("a", description="Extracts tables from PDF files."),
+            "skills/b.yaml": skill_yaml("b", description="Extracts tables. Triggers on PDFs."),
+        },
+        [("skills/a.yaml", 2, 14, "warning")],
+        0,
+    ),
+    (
+        "vague-name",
+        {
+            "skills/helper.yaml": skill_yaml("helper"),
+            "skills/pdf-utils.yaml": skill_yaml("pdf-utils"),
+            "skills/helpers-guide.yaml": skill_yaml("helpers-guide"),
+            "skills/data-cleaning.yaml": skill_yaml("data-cleaning"),
+        },
+        [("skills/helper.yaml", 1, 7, "warning"), ("skills/pdf-utils.yaml", 1, 7, "warning")],
+        0,
+    ),
+    (
+        "windows-path",
+        {
+            "skills/pdf/SKILL.md": folder(
+                "pdf", "Run `scripts\\fill.py` or [s](scripts\\fill.py); `\\d+` is a regex.\n"
+            ),
+            "skills/pdf/scripts/fill.py": "print()\n",
+        },
+        [("skills/pdf/SKILL.md", 5, 6, "warning"), ("skills/pdf/SKILL.md", 5, 30, "warning")],
+        0,
+    ),
+    (
+        "missing-version",
+        {"skills/pdf/SKILL.md": folder("pdf")},
+        [],  # off by default
+        0,
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "files", "expected", "code"), CASES, ids=[c[0] for c in CASES])
+def test_each_rule_fires_at_its_place_and_nowhere_else(
+    repo: Callable[..., Path],
+    rule: str,
+    files: dict[str, str],
+    expected: list[tuple[str, int, int, str]],
+    code: int,
+) -> None:
+    root = repo(files)
+    exit_code, problems = findings(root)
+    assert where(problems, rule) == expected
+    assert exit_code == code
+    others = [p for p in problems if p["rule"] != rule]
+    assert others == [], others
+    text = run_cli("-C", str(root), "validate").stdout.splitlines()
+    for path, line, col, severity in expected:
+        assert any(t.startswith(f"{path}:{line}:{col}: {severity}: ") for t in text), text
+        assert any(t.endswith(f" [{rule}]") for t in text), text
+
+
+def test_every_lint_rule_has_a_case() -> None:
+    assert {c[0] for c in CASES} == set(LINT_RULES) - {"overlapping-descriptions", "upload-limits"}
+
+
+def test_reserved_names_matter_only_to_anthropic_targets(repo: Callable[..., Path]) -> None:
+    files = {"skills/claude-pdf/SKILL.md": folder("claude-pdf")}
+    seed = "version: 1\ntargets:\n  t:\n    base_url: https://example.com\n    api: seed\n"
+    assert findings(repo(files, config=seed)) == (0, [])
+
+
+def test_a_link_into_another_skill_folder_must_find_an_uploaded_file(
+    repo: Callable[..., Path],
+) -> None:
+    root = repo(
+        {
+            "skills/a/SKILL.md": folder(
+                "a", "[ok](../b/ref.md) [no](../b/none.md) [cache](../b/__pycache__/x.md)\n"
+            ),
+            "skills/b/SKILL.md": folder("b", description="B things, done. Use when b."),
+            "skills/b/ref.md": "ref\n",
+            "skills/b/__pycache__/x.md": "cache\n",
+            "notes/n.md": "not a skill\n",
+        }
+    )
+    assert where(findings(root)[1], "broken-link") == [
+        ("skills/a/SKILL.md", 5, 24, "error"),
+        ("skills/a/SKILL.md", 5, 46, "error"),
+    ]
+
+
+def test_broken_links_in_other_markdown_files_are_located_there(
+    repo: Callable[..., Path],
+) -> None:
+    root = repo(
+        {
+            "skills/pdf/SKILL.md": folder("pdf"),
+            "skills/pdf/docs/guide.md": "# Guide\n\nSee [forms](forms.md).\n",
+        }
+    )
+    exit_code, problems = findings(root)
+    assert (exit_code, where(problems, "broken-link")) == (
+        1,
+        [("skills/pdf/docs/guide.md", 3, 13, "error")],
+    )
+    # validate FILE reports the problems of the skill's folder too
+    only = run_cli("-C", str(root), "validate", str(root / "skills/pdf/SKILL.md"))
+    assert "skills/pdf/docs/guide.md:3:13: error: link to 'forms.md'" in only.stdout
+
+
+def test_overlapping_descriptions_name_both_files(repo: Callable[..., Path]) -> None:
+    text = "Extracts tables and forms from PDF files and saves them. Use when a PDF is shared."
+    root = repo(
+        {
+            "skills/a.yaml": skill_yaml("a", description=text),
+            "skills/b/SKILL.md": folder("b", description=text.replace("shared", "given")),
+            "skills/c.yaml": skill_yaml("c", description="Something else entirely. Use if asked."),
+        }
+    )
+    exit_code, problems = findings(root)
+    assert exit_code == 0
+    [problem] = [p for p in problems if p["rule"] == "overlapping-descriptions"]
+    assert (problem["path"], problem["line"], problem["col"]) == ("skills/b/SKILL.md", 3, 14)
+    assert "'a' (skills/a.yaml:2:14)" in problem["message"]
+
+
+def test_the_overlap_index_finds_exactly_the_pairs_all_pairs_would() -> None:
+    words = [f"w{i}" for i in range(12)]
+
+    @given(st.lists(st.lists(st.sampled_from(words), min_size=0, max_size=9), max_size=40))
+    @settings(max_examples=150, deadline=None)
+    def check(texts: list[list[str]]) -> None:
+        skills = [Described(f"s{i}", " ".join(t), Location(f"f{i}")) for i, t in enumerate(texts)]
+        sets = [shingles(s.description) for s in skills]
+        brute = {
+            (skills[j].at.path, skills[i].name)
+            for j in range(len(skills))
+            for i in range(j)
+            if similarity(sets[i], sets[j]) >= 0.8
+        }
+        fast = {(p.location.path, p.message.split("'")[1]) for p in overlapping(skills)}
+        assert fast == brute
+
+    check()
+
+
+def test_upload_limits_of_each_dialect(repo: Callable[..., Path]) -> None:
+    from skillsync.lint.upload_limits import upload_limits
+    from skillsync.loader import SkillFile
+    from skillsync.model import Asset, Skill
+
+    many = tuple(Asset(f"f{i}.txt", "/dev/null", 1) for i in range(500))
+    big = (Asset("big.bin", "/dev/null", 26 * 1024 * 1024),)
+    skill = Skill("a", "d", "i", "1.0.0", skill_md="---\n", assets=many + big)
+    found = upload_limits(SkillFile("skills/a/SKILL.md", skill, upload_bytes=60 << 20), {"openai"})
+    assert [(p.location.path, p.rule, p.message.split(",")[0]) for p in found] == [
+        ("skills/a/SKILL.md", "upload-limits", "the skill's folder uploads 502 files"),
+        ("skills/a/big.bin", "upload-limits", "27"),
+        ("skills/a/SKILL.md", "upload-limits", "the skill's folder uploads 62"),
+    ]
+    assert upload_limits(SkillFile("x", skill, upload_bytes=60 << 20), {"seed"}) == []
+    fits = Skill("a", "d", "i", "1.0.0", skill_md="---\n", assets=many[:499])
+    assert upload_limits(SkillFile("x", fits, upload_bytes=1 << 20), {"openai", "anthropic"}) == []
+
+
+# -- configuration ---------------------------------------------------------------------------
+LINT_CONFIG = """version: 1
+lint:
+  rules: {vague-name: error, description-no-trigger: off, missing-version: warning}
+  per_file_ignores:
+    "skills/legacy/**": [vague-name]
+    "SKILL.md": [body-too-long]
+"""
+
+
+def test_levels_and_per_file_ignores(repo: Callable[..., Path]) -> None:
+    root = repo(
+        {
+            "skills/helper.yaml": skill_yaml("helper", description="No trigger here."),
+            "skills/legacy/utils.yaml": skill_yaml("utils"),
+            "skills/long/SKILL.md": folder("long", "x\n" * 600),
+        },
+        config=LINT_CONFIG,
+    )
+    exit_code, problems = findings(root)
+    assert exit_code == 1
+    assert [(p["path"], p["rule"], p["severity"]) for p in problems] == [
+        ("skills/helper.yaml", "vague-name", "error"),
+        ("skills/long/SKILL.md", "missing-version", "warning"),
+    ]
+
+
+def test_unquoted_off_is_off(repo: Callable[..., Path]) -> None:
+    root = repo(
+        {"skills/a.yaml": skill_yaml("a", description="No trigger.")},
+        config="version: 1\nlint:\n  rules: {description-no-trigger: off}\npolicy:\n"
+        "  version_bump: off\n",
+    )
+    assert findings(root) == (0, [])
+
+
+def test_unknown_rule_names_are_errors_listing_the_known_ones(repo: Callable[..., Path]) -> None:
+    root = repo(
+        {},
+        config="version: 1\nlint:\n  rules: {vague-nam: error, body-too-long: loud}\n"
+        "  per_file_ignores: {'a/**': [schema]}\n",
+    )
+    result = run_cli("-C", str(root), "validate")
+    assert result.exit_code == 1
+    known = ", ".join(LINT_RULES)
+    assert result.stdout.splitlines() == [
+        f"skillsync.yaml:3:11: error: lint.rules: unknown rule 'vague-nam'; known rules: {known} "
+        "[schema]",
+        'skillsync.yaml:3:44: error: lint.rules.body-too-long: must be "off", "warning", '
+        "\"error\", false (got 'loud') [schema]",
+        f"skillsync.yaml:4:31: error: lint.per_file_ignores.a/**[0]: unknown rule 'schema'; must "
+        f"be a rule name: {known} [schema]",
+        "3 errors, 0 warnings in 0 skill files.",
+    ]
+
+
+def test_the_config_schema_knows_every_rule() -> None:
+    schema = json.loads((ROOT / "schemas/config.schema.json").read_text())
+    rules = schema["properties"]["lint"]["properties"]["rules"]
+    assert rules["propertyNames"]["enum"] == list(LINT_RULES)
+    assert list(rules["properties"]) == list(LINT_RULES)
+
+
+def test_a_changed_level_never_shows_a_stale_cached_verdict(repo: Callable[..., Path]) -> None:
+    root = repo({"skills/helper.yaml": skill_yaml("helper"), "skills/b.yaml": skill_yaml("b")})
+    cold = run_cli("-C", str(root), "validate")
+    assert cold.exit_code == 0 and "[vague-name]" in cold.stdout
+    (root / "skillsync.yaml").write_text("version: 1\nlint:\n  rules: {vague-name: error}\n")
+    hot = run_cli("-C", str(root), "-v", "validate")
+    assert hot.exit_code == 1 and "error: name 'helper'" in hot.stdout
+    assert "verdict cache: 2 of 2 files unchanged" in hot.stderr
+    (root / "skillsync.yaml").write_text("version: 1\nlint:\n  rules: {vague-name: off}\n")
+    assert run_cli("-C", str(root), "validate").stdout == "2 skill files valid.\n"
+
+
+def test_path_globs() -> None:
+    assert path_matches("skills/legacy/a/b.yaml", "skills/legacy/**")
+    assert path_matches("skills/a.yaml", "skills/*.yaml")
+    assert not path_matches("skills/x/a.yaml", "skills/*.yaml")
+    assert path_matches("skills/x/a.yaml", "skills/**/*.yaml")
+    assert path_matches("skills/a.yaml", "skills/**/*.yaml")
+    assert path_matches("deep/down/SKILL.md", "SKILL.md")
+    assert path_matches("skills/a.yaml", "./skills/?.yaml")
+
+
+def test_fixed_rules_ignore_the_settings() -> None:
+    settings = LintSettings(per_file_ignores=(("**", ("vague-name",)),))
+    problem = Problem(Location("a.yaml"), "bad", "error", "schema")
+    assert settings.apply([problem]) == [problem]
+    assert all(RULES[r].configurable for r in LINT_RULES)
+
+
+# -- formats ---------------------------------------------------------------------------------
+def test_sarif_is_valid_sarif_2_1_0(repo: Callable[..., Path]) -> None:
+    import jsonschema
+
+    schema = json.loads((ROOT / "tests/data/sarif/sarif-2.1.0-rtm.5.json").read_text())
+    root = repo({"skills/helper.yaml": skill_yaml("helper"), "skills/bad.yaml": "name: Bad\n"})
+    (root / ".git").mkdir()
+    (root / "sub").mkdir()
+    result = run_cli("-C", str(root), "validate", "--format", "sarif")
+    assert result.exit_code == 1
+    log = json.loads(result.stdout)
+    jsonschema.Draft4Validator(schema).validate(log)
+    [run] = log["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == list(RULES)
+    assert all(r["help"]["text"] and r["shortDescription"]["text"] for r in rules)
+    vague = next(r for r in run["results"] if r["ruleId"] == "vague-name")
+    assert rules[vague["ruleIndex"]]["id"] == "vague-name"
+    assert vague["level"] == "warning"
+    assert vague["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "skills/helper.yaml", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 1, "startColumn": 7},
+    }
+
+
+def test_sarif_paths_start_at_the_git_top_folder(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    root = tmp_path / "platform" / "skills-repo"
+    (root / "skills").mkdir(parents=True)
+    (root / "skillsync.yaml").write_text("version: 1\n")
+    (root / "skills/helper.yaml").write_text(skill_yaml("helper"))
+    log = json.loads(run_cli("-C", str(root), "validate", "--format", "sarif").stdout)
+    [result] = log["runs"][0]["results"]
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "platform/skills-repo/skills/helper.yaml"
+
+
+def test_rules_command_lists_every_rule() -> None:
+    result = run_cli("rules")
+    assert result.exit_code == 0
+    for name, rule in RULES.items():
+        level = rule.default if rule.configurable else "error (always)"
+        assert any(line.split() == [name, *level.split()] for line in result.stdout.splitlines()), (
+            name
+        )
+    listed = json.loads(run_cli("rules", "--format", "json").stdout)
+    assert [r["name"] for r in listed] == list(RULES)
+
+
+# -- version_bump and metadata.version ---------------------------------------------------------
+def test_version_bump_spares_skills_without_a_version(repo: Callable[..., Path]) -> None:
+    from skillsync.model import RemoteSkill, Skill
+    from skillsync.planner import Rules, make_plan
+
+    remote = [RemoteSkill("s1", "a", GOOD, "Old.\n", "1.0.0")]
+    unversioned = Skill("a", GOOD, "New.\n", "1.0.0", versioned=False)
+    versioned = Skill("a", GOOD, "New.\n", "1.0.0")
+    quiet = make_plan([unversioned], remote, Rules(), target="t", base_url="u")
+    loud = make_plan([versioned], remote, Rules(), target="t", base_url="u")
+    assert quiet.warnings == ()
+    assert len(loud.warnings) == 1 and "version" in loud.warnings[0]
+
+
+# -- robustness ------------------------------------------------------------------------------
+@given(
+    body=st.text(max_size=400),
+    description=st.text(min_size=1, max_size=200),
+    name=st.from_regex(r"[a-z0-9]{1,10}(-[a-z0-9]{1,10}){0,2}", fullmatch=True),
+)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_no_rule_raises_on_arbitrary_text(body: str, description: str, name: str) -> None:
+    text = SkillText(
+        path="skills/x/SKILL.md",
+        name=name,
+        name_at=Location("skills/x/SKILL.md", 2, 7),
+        description=description,
+        description_at=Location("skills/x/SKILL.md", 3, 14),
+        body=body,
+        body_line=5,
+        body_path="skills/x/SKILL.md",
+        folder="/nonexistent/skills/x",
+        folder_shown="skills/x",
+        uploads=frozenset({"SKILL.md", "ref/a.md", "scripts/run.py"}),
+        documents={"ref/a.md": "/nonexistent/skills/x/ref/a.md"},
+        root="/nonexistent",
+        dialects=frozenset({"anthropic", "openai", "seed"}),
+    )
+    for problem in check_skill(text):
+        assert problem.rule in RULES and problem.location.line >= 1
+    links, code = scan(body)
+    assert all(s.line >= 1 and s.col >= 1 for s in (*links, *code))

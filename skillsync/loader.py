@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from skillsync import schemas
 from skillsync.config import leaves_repository
@@ -169,8 +170,8 @@ def _note_names(doc: Document, result: SkillFile) -> None:
                 result.renamed_at[old] = doc.locate(result.path, ("renamed_from", index))
 
 
-def _partial_text(doc: Document, result: SkillFile) -> SkillText | None:
-    """What the lint rules can read of a skill file whose name and description are text,
+def _lint_text(doc: Document, result: SkillFile, **more: Any) -> SkillText | None:
+    """What the lint rules read of a skill file whose name and description are text,
     valid or not (the name rules speak even when the schema refused the description)."""
     name, description = doc.value.get("name"), doc.value.get("description")
     if not isinstance(name, str) or not isinstance(description, str):
@@ -181,9 +182,7 @@ def _partial_text(doc: Document, result: SkillFile) -> SkillText | None:
         name_at=result.name_at or Location(result.path),
         description=description,
         description_at=result.description_at or Location(result.path),
-        body="",
-        body_line=1,
-        body_path=result.path,
+        **more,
     )
 
 
@@ -195,7 +194,7 @@ def _load_yaml(root: Path, path: Path, result: SkillFile, inside: Inside) -> Non
     _note_names(doc, result)
     result.problems.extend(schemas.check(doc, "skill.schema.json", result.path))
     if result.problems:
-        result.text = _partial_text(doc, result)
+        result.text = _lint_text(doc, result)
         return
     data = doc.value
     instructions = data.get("instructions")
@@ -208,9 +207,9 @@ def _load_yaml(root: Path, path: Path, result: SkillFile, inside: Inside) -> Non
         body_path, body_line = rel(root, Path(os.path.normpath(result.depends[-1]))), 1
     else:
         body_path, body_line = result.path, _block_start(source, doc.where(("instructions",)))
-    partial = _partial_text(doc, result)
-    assert partial is not None  # the schema holds: name and description are strings
-    result.text = replace(partial, body=instructions, body_line=body_line, body_path=body_path)
+    result.text = _lint_text(
+        doc, result, body=instructions, body_line=body_line, body_path=body_path
+    )
     result.skill = Skill(
         name=data["name"],
         description=data["description"],
@@ -374,19 +373,19 @@ def _load_skill_md(root: Path, path: Path, result: SkillFile, inside: Inside) ->
     result.upload_bytes = len(text.encode("utf-8")) + sum(a.size for a in assets)
     metadata = doc.value.get("metadata")
     version = metadata.get("version") if isinstance(metadata, dict) else None
-    partial = _partial_text(doc, result)
-    if partial is not None:
-        result.text = replace(
-            partial,
-            body=body,
-            body_line=body_line,
-            folder=str(path.parent),
-            folder_shown=rel(root, path.parent),
-            uploads=frozenset((SKILL_MD, *(a.path for a in assets))),
-            documents={a.path: a.real for a in assets if a.path.lower().endswith(".md")},
-            root=inside.root,
-            versioned=version is not None,
-        )
+    result.text = _lint_text(
+        doc,
+        result,
+        body=body,
+        body_line=body_line,
+        body_path=result.path,
+        folder=str(path.parent),
+        folder_shown=rel(root, path.parent),
+        uploads=frozenset((SKILL_MD, *(a.path for a in assets))),
+        documents={a.path: a.real for a in assets if a.path.lower().endswith(".md")},
+        root=inside.root,
+        versioned=version is not None,
+    )
     if result.problems:
         return
     result.skill = Skill(

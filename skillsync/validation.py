@@ -121,7 +121,7 @@ def _load(root: Path, paths: list[Path], dialects: frozenset[str]) -> list[Skill
     for skill_file in files:
         skill_file.problems.extend(upload_limits(skill_file, dialects))
         if skill_file.text is not None:
-            skill_file.problems.extend(check_skill(replace(skill_file.text, dialects=dialects)))
+            skill_file.problems.extend(check_skill(skill_file.text, dialects))
             skill_file.text = None  # read by the rules; too large to carry further
     return files
 

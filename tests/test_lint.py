@@ -463,9 +463,8 @@ def test_no_rule_raises_on_arbitrary_text(body: str, description: str, name: str
         uploads=frozenset({"SKILL.md", "ref/a.md", "scripts/run.py"}),
         documents={"ref/a.md": "/nonexistent/skills/x/ref/a.md"},
         root="/nonexistent",
-        dialects=frozenset({"anthropic", "openai", "seed"}),
     )
-    for problem in check_skill(text):
+    for problem in check_skill(text, frozenset({"anthropic", "openai", "seed"})):
         assert problem.rule in RULES and problem.location.line >= 1
     links, code = scan(body)
     assert all(s.line >= 1 and s.col >= 1 for s in (*links, *code))

@@ -9,7 +9,6 @@ reference definitions ``[label]: target``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -37,21 +36,6 @@ def _closes(fence: str, marker: str, rest: str) -> bool:
     return marker[0] == fence[0] and len(marker) >= len(fence) and not rest.strip()
 
 
-def _prose_lines(text: str) -> Iterator[tuple[int, str]]:
-    """(line number, line) of every line outside fenced code blocks."""
-    fence = ""
-    for number, line in enumerate(text.split("\n"), start=1):
-        opening = _FENCE.match(line)
-        if fence:
-            if opening and _closes(fence, opening.group(1), line[opening.end() :]):
-                fence = ""
-            continue
-        if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end() :]):
-            fence = opening.group(1)
-            continue
-        yield number, line.rstrip("\r")
-
-
 def _blank_code(line: str) -> tuple[str, list[Span]]:
     """The line with its code spans blanked (same columns), and the spans."""
     spans: list[Span] = []
@@ -66,11 +50,23 @@ def _blank_code(line: str) -> tuple[str, list[Span]]:
 
 
 def scan(text: str, first_line: int = 1) -> tuple[list[Span], list[Span]]:
-    """(link targets, code spans) of a markdown text whose first line is ``first_line``."""
+    """(link targets, code spans) of a markdown text whose first line is ``first_line``,
+    outside fenced code blocks."""
     links: list[Span] = []
     code: list[Span] = []
-    for number, line in _prose_lines(text):
-        at = number + first_line - 1
+    fence = ""
+    for at, line in enumerate(text.split("\n"), start=first_line):
+        if "`" not in line and "~" not in line and "]" not in line:
+            continue  # most lines: no fence, no code span, no link
+        opening = _FENCE.match(line)
+        if fence:
+            if opening and _closes(fence, opening.group(1), line[opening.end() :]):
+                fence = ""
+            continue
+        if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end() :]):
+            fence = opening.group(1)
+            continue
+        line = line.rstrip("\r")
         if "`" in line:
             line, spans = _blank_code(line)
             code.extend(Span(s.text, at, s.col) for s in spans)

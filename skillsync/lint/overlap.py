@@ -17,6 +17,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from operator import itemgetter
 
 from skillsync.model import Location, Problem
 
@@ -59,7 +60,8 @@ def overlapping(skills: list[Described], threshold: float = THRESHOLD) -> list[P
     sets = [shingles(s.description) for s in skills]
     frequency = Counter(itertools.chain.from_iterable(sets))
     # One total order of all shingles, rarest first (ties by value), as prefix filtering needs.
-    rank = {g: r for r, g in enumerate(sorted(frequency, key=lambda g: (frequency[g], g)))}
+    order = sorted(frequency.items(), key=itemgetter(1, 0))
+    rank = {g: r for r, (g, _) in enumerate(order)}
     rarity = rank.__getitem__
     index: dict[int, list[int]] = defaultdict(list)
     problems = []
@@ -67,7 +69,8 @@ def overlapping(skills: list[Described], threshold: float = THRESHOLD) -> list[P
         size = len(current)
         if not size:
             continue
-        prefix = sorted(current, key=rarity)[: size - math.ceil(threshold * size) + 1]
+        # the ranks of the rarest shingles (ranks sort as ints, faster than by a key)
+        prefix = sorted(map(rarity, current))[: size - math.ceil(threshold * size) + 1]
         candidates: set[int] = set()
         for g in prefix:
             postings = index.get(g)
@@ -77,7 +80,7 @@ def overlapping(skills: list[Described], threshold: float = THRESHOLD) -> list[P
             else:
                 index[g] = [i]
         smallest, largest = threshold * size, size / threshold
-        for j in sorted(candidates):
+        for j in candidates:
             other = sets[j]
             if not smallest <= len(other) <= largest:
                 continue  # sizes too far apart to reach the threshold

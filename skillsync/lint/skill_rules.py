@@ -33,10 +33,10 @@ class SkillText:
     name_at: Location
     description: str
     description_at: Location
-    body: str
-    body_line: int
+    body: str = ""
+    body_line: int = 1
     """The line of the skill file on which ``body`` starts."""
-    body_path: str
+    body_path: str = ""
     """Where ``body`` lives (a YAML skill's instructions_file, else ``path``)."""
     folder: str | None = None
     """A SKILL.md folder's path on disk; None for a YAML skill (it uploads one file)."""
@@ -48,7 +48,6 @@ class SkillText:
     root: str = ""
     """The repository's resolved root (a link into another skill folder must stay in it)."""
     versioned: bool = True
-    dialects: frozenset[str] = frozenset()
 
 
 def _finding(rule: str, where: Location, message: str) -> Problem:
@@ -61,8 +60,8 @@ _RESERVED = ("anthropic", "claude")
 _VAGUE = frozenset({"helper", "utils", "tools", "misc", "stuff", "documents", "data", "files"})
 
 
-def reserved_name(skill: SkillText) -> Iterator[Problem]:
-    if "anthropic" not in skill.dialects:
+def reserved_name(skill: SkillText, dialects: frozenset[str]) -> Iterator[Problem]:
+    if "anthropic" not in dialects:
         return
     for word in _RESERVED:
         if word in skill.name:
@@ -75,7 +74,7 @@ def reserved_name(skill: SkillText) -> Iterator[Problem]:
             return
 
 
-def vague_name(skill: SkillText) -> Iterator[Problem]:
+def vague_name(skill: SkillText, dialects: frozenset[str]) -> Iterator[Problem]:
     if skill.name in _VAGUE or skill.name.endswith(("-helper", "-utils")):
         yield _finding(
             "vague-name",
@@ -86,19 +85,25 @@ def vague_name(skill: SkillText) -> Iterator[Problem]:
 
 
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
-_FIRST_PERSON = re.compile(r"(?<![\w/'-])(?:I|I'm|I'll|I've|[Mm]y|[Mm]e|[Ww]e|[Oo]ur)(?![\w/'-])")
-_SECOND_PERSON = re.compile(r"(?<![\w/'-])(?:[Yy]ou|[Yy]our|[Yy]ou're|[Yy]ourself)(?![\w/'-])")
+_TOKEN = re.compile(r"[\w'/-]+")
+_FIRST_PERSON = frozenset(
+    {"I", "I'm", "I'll", "I've", "I'd", "my", "My", "me", "Me", "we", "We", "our", "Our"}
+)
+_SECOND_PERSON = frozenset({"you", "You", "your", "Your", "you're", "You're", "yourself"})
 
 
-def description_person(skill: SkillText) -> Iterator[Problem]:
-    text = _QUOTED.sub(" ", skill.description)  # a quoted request ("make me a GIF") is fine
-    for pattern, person in ((_FIRST_PERSON, "first"), (_SECOND_PERSON, "second")):
-        found = pattern.search(text)
+def description_person(skill: SkillText, dialects: frozenset[str]) -> Iterator[Problem]:
+    text = skill.description
+    if '"' in text or "“" in text:
+        text = _QUOTED.sub(" ", text)  # a quoted request ("make me a GIF") is fine
+    words = set(_TOKEN.findall(text))
+    for person, pronouns in (("first", _FIRST_PERSON), ("second", _SECOND_PERSON)):
+        found = words & pronouns
         if found:
             yield _finding(
                 "description-person",
                 skill.description_at,
-                f"description: written in the {person} person ('{found.group(0)}'); "
+                f"description: written in the {person} person ('{min(found)}'); "
                 "descriptions join the system prompt, so write in the third person "
                 "('Extracts text from PDFs. Use when...')",
             )
@@ -108,22 +113,26 @@ def description_person(skill: SkillText) -> Iterator[Problem]:
 _TRIGGER = re.compile(
     r"\b(?:when|whenever|while|trigger(?:s|ed)?|if (?:the )?(?:user|asked|you)|use (?:it |this "
     r"(?:skill )?)?(?:for|if|to|on|with|in)|used (?:for|to|in)|for (?:tasks|requests|use)|"
-    r"before|after)\b",
-    re.IGNORECASE,
+    r"before|after)\b"
 )
+_TRIGGER_HINTS = ("when", "while", "trigger", "if ", "use", "for ", "before", "after")
 
 
-def description_no_trigger(skill: SkillText) -> Iterator[Problem]:
-    if not _TRIGGER.search(skill.description):
-        yield _finding(
-            "description-no-trigger",
-            skill.description_at,
-            "description: says what the skill does but not when to use it; add a sentence "
-            "such as 'Use when the user asks to ...'",
-        )
+def description_no_trigger(skill: SkillText, dialects: frozenset[str]) -> Iterator[Problem]:
+    text = skill.description.lower()
+    if any(h in text for h in _TRIGGER_HINTS) and _TRIGGER.search(text):
+        return
+    yield _finding(
+        "description-no-trigger",
+        skill.description_at,
+        "description: says what the skill does but not when to use it; add a sentence "
+        "such as 'Use when the user asks to ...'",
+    )
 
 
-def body_too_long(skill: SkillText) -> Iterator[Problem]:
+def body_too_long(skill: SkillText, dialects: frozenset[str]) -> Iterator[Problem]:
+    if len(skill.body) <= MAX_BODY_LINES:
+        return  # too short to hold that many lines
     lines = skill.body.count("\n") + (0 if skill.body.endswith("\n") else 1)
     if lines > MAX_BODY_LINES:
         yield _finding(
@@ -134,7 +143,7 @@ def body_too_long(skill: SkillText) -> Iterator[Problem]:
         )
 
 
-def missing_version(skill: SkillText) -> Iterator[Problem]:
+def missing_version(skill: SkillText, dialects: frozenset[str]) -> Iterator[Problem]:
     if not skill.versioned:
         yield _finding(
             "missing-version",
@@ -301,7 +310,7 @@ def windows_path(skill: SkillText, folder: _Folder) -> Iterator[Problem]:
             )
 
 
-_TEXT_RULES: tuple[Callable[[SkillText], Iterator[Problem]], ...] = (
+_TEXT_RULES: tuple[Callable[[SkillText, frozenset[str]], Iterator[Problem]], ...] = (
     reserved_name,
     vague_name,
     description_person,
@@ -317,9 +326,10 @@ _FOLDER_RULES: tuple[Callable[[SkillText, _Folder], Iterator[Problem]], ...] = (
 )
 
 
-def check_skill(skill: SkillText) -> list[Problem]:
-    """Every finding of the per-skill rules, at their default severities."""
-    problems = [p for rule in _TEXT_RULES for p in rule(skill)]
+def check_skill(skill: SkillText, dialects: frozenset[str]) -> list[Problem]:
+    """Every finding of the per-skill rules for targets of ``dialects``, at the rules'
+    default severities."""
+    problems = [p for rule in _TEXT_RULES for p in rule(skill, dialects)]
     if skill.folder is not None:
         folder = _Folder(skill)
         problems += [p for rule in _FOLDER_RULES for p in rule(skill, folder)]

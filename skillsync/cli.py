@@ -113,12 +113,12 @@ def _command(
 
 
 def _format_option(*choices: str, help: str | None = None) -> Callable[..., Any]:
-    """``--format``, text by default, as every command that prints takes it."""
+    """``--format``, its first choice by default, as every command that prints takes it."""
     return click.option(
         "--format",
         "output_format",
         type=click.Choice(choices),
-        default="text",
+        default=choices[0],
         show_default=True,
         help=help,
     )
@@ -286,8 +286,33 @@ def emulator(
     )
 
 
-def _client_options(function: Callable[..., Any]) -> Callable[..., Any]:
+def _many_targets(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--target`` repeated or ``--all-targets`` (plan and apply): handed over as
+    ``target_names``, in the order given; empty means the default target."""
+
+    @functools.wraps(function)
+    def command(*args: Any, target_name: tuple[str, ...], all_targets: bool, **kw: Any) -> Any:
+        if all_targets and target_name:
+            raise click.UsageError("--all-targets and --target exclude each other")
+        return function(*args, target_names=target_name, all_targets=all_targets, **kw)
+
+    command = click.option(
+        "--all-targets", is_flag=True, help="Every target of skillsync.yaml, in its order."
+    )(command)
+    return click.option(
+        "--target",
+        "target_name",
+        multiple=True,
+        help="Target in skillsync.yaml (default: default_target); repeat for several.",
+    )(command)
+
+
+def _client_options(
+    function: Callable[..., Any] | None = None, *, many_targets: bool = False
+) -> Callable[..., Any]:
     """Options of the commands that talk to the API, handed over as one ``options``."""
+    if function is None:
+        return functools.partial(_client_options, many_targets=many_targets)
 
     @functools.wraps(function)
     def command(
@@ -305,13 +330,20 @@ def _client_options(function: Callable[..., Any]) -> Callable[..., Any]:
         )
         return function(*args, options=options, **kwargs)
 
-    for option in reversed(
-        [
+    targets = (
+        [_many_targets]
+        if many_targets
+        else [
             click.option(
                 "--target",
                 "target_name",
                 help="Target in skillsync.yaml (default: default_target).",
-            ),
+            )
+        ]
+    )
+    for option in reversed(
+        [
+            *targets,
             click.option("--base-url", help="Override the endpoint (also $SKILLSYNC_BASE_URL)."),
             click.option(
                 "--parallelism",
@@ -351,7 +383,7 @@ def _client_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @_command()
-@_client_options
+@_client_options(many_targets=True)
 @click.option(
     "--skill", "skills", multiple=True, metavar="NAME", help="Plan only this skill (repeatable)."
 )
@@ -367,7 +399,8 @@ def _client_options(function: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--force", is_flag=True, help="Accept an unsafe plan (thresholds, protect).")
 def plan(
     g: Globals,
-    target_name: str | None,
+    target_names: tuple[str, ...],
+    all_targets: bool,
     options: ClientOptions,
     skills: tuple[str, ...],
     out: Path | None,
@@ -378,18 +411,21 @@ def plan(
     """Show what apply would change in the target's workspace.
 
     Validates the repository, reads the remote skills and prints the plan.
+    With several targets, plans them in parallel, one section each.
 
     \b
     Examples:
       skillsync plan
       skillsync plan --target prod --out plan.json
       skillsync plan --detailed-exitcode      # 0 no changes, 2 changes (drift check)
+      skillsync plan --target staging --target production --out plan.json
     """
     from skillsync.commands import plan as command
 
     return command.run(
         g.directory,
-        target_name=target_name,
+        target_names=target_names,
+        all_targets=all_targets,
         only=skills,
         out=out,
         output_format=output_format,
@@ -401,7 +437,7 @@ def plan(
 
 
 @_command()
-@_client_options
+@_client_options(many_targets=True)
 @click.argument("plan_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--skill",
@@ -413,39 +449,101 @@ def plan(
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Accept an unsafe plan (thresholds, protect).")
 @_format_option("text", "json", help="json prints each change's outcome.")
+@click.option(
+    "--output",
+    "output_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="After the apply (also a partial one), write the deployed skills' ids and versions "
+    "(the json document of skillsync output) to this file.",
+)
 def apply(
     g: Globals,
-    target_name: str | None,
+    target_names: tuple[str, ...],
+    all_targets: bool,
     options: ClientOptions,
     plan_file: Path | None,
     skills: tuple[str, ...],
     auto_approve: bool,
     force: bool,
     output_format: str,
+    output_file: Path | None,
 ) -> int:
     """Apply the changes of a plan to the target's workspace.
 
     Without PLAN_FILE: plan, show it, ask for 'yes', apply. With PLAN_FILE
-    (from plan --out): check it still holds, then apply exactly it.
+    (from plan --out): check it still holds, then apply exactly it. With
+    several targets: every plan is checked (and shown) first, then the targets
+    are applied in the order given, stopping before the next one when one fails.
 
     \b
     Examples:
       skillsync apply
       skillsync apply --auto-approve          # CI
       skillsync plan --out plan.json && skillsync apply plan.json
+      skillsync apply --target staging --target production --auto-approve
     """
     from skillsync.commands import apply as command
 
     return command.run(
         g.directory,
         plan_file,
-        target_name=target_name,
+        target_names=target_names,
+        all_targets=all_targets,
+        output_file=output_file,
         only=skills,
         auto_approve=auto_approve,
         force=force,
         output_format=output_format,
         options=options,
         color=g.color,
+    )
+
+
+@_command()
+@_client_options
+@_format_option(
+    "json",
+    "env",
+    "anthropic-container",
+    "openai-skills",
+    help="json: the document; env: SKILLSYNC_<NAME>_ID/_VERSION lines; the last two: the "
+    "fragment an application pastes into its request.",
+)
+@click.option("--pin", is_flag=True, help="Fragments name the exact versions, not 'latest'.")
+@click.option(
+    "--allow-missing",
+    is_flag=True,
+    help="Exit 0 when skills of the repository are not on the remote yet (id null).",
+)
+def output(
+    g: Globals,
+    target_name: str | None,
+    options: ClientOptions,
+    output_format: str,
+    pin: bool,
+    allow_missing: bool,
+) -> int:
+    """Print the deployed skills' ids and versions, for the applications that use them.
+
+    For every skill the repository defines: name, id, latest version, file and
+    whether the remote matches the repository. Costs a warm plan (the list
+    requests only, once the version cache knows the versions).
+
+    \b
+    Examples:
+      skillsync output --target prod
+      skillsync output --format env >> "$GITHUB_ENV"
+      skillsync output --format anthropic-container --pin
+    """
+    from skillsync.commands import output as command
+
+    return command.run(
+        g.directory,
+        target_name=target_name,
+        output_format=output_format,
+        pin=pin,
+        allow_missing=allow_missing,
+        options=options,
     )
 
 

@@ -79,6 +79,20 @@ class Config:
             )
         return by_name[chosen]
 
+    def chosen(self, names: tuple[str, ...], all_targets: bool = False) -> list[TargetConfig]:
+        """The targets of ``--target`` (repeatable, in the order given; none: the default
+        target) or of ``--all-targets`` (every target, in the config's order)."""
+        if all_targets:
+            if not self.targets:
+                raise TargetError(
+                    f"--all-targets: {CONFIG_NAME} defines no targets",
+                    hint="add targets to skillsync.yaml, or drop --all-targets",
+                )
+            return list(self.targets)
+        if not names:
+            return [self.target(None)]
+        return [self.target(name) for name in dict.fromkeys(names)]
+
 
 def leaves_repository(pattern: str) -> bool:
     """A skills glob that is absolute or climbs out with '..'."""

@@ -14,6 +14,7 @@ says otherwise). Anything else that escapes is a bug and exits 3.
     ├── ApplyIncomplete        some changes failed; the others were applied
     ├── Cancelled              confirmation refused
     ├── ImportRefused          import would overwrite files without --overwrite
+    ├── SkillsMissing          output: skills of the repository not on the remote yet
     └── ApiError               the Skills API answered with an error, or not at all
         ├── TransportError     connection refused, DNS, TLS, timeout (no answer)
         └── HTTPStatusError    an error envelope; carries status, type, message,
@@ -77,6 +78,10 @@ class Cancelled(SkillsyncError):
 
 
 class ImportRefused(SkillsyncError):
+    pass
+
+
+class SkillsMissing(SkillsyncError):
     pass
 
 

@@ -7,11 +7,12 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from skillsync.config import Config, TargetConfig
 from skillsync.errors import ConfigError, SkillsyncError, UnsafePlan, ValidationFailed
 from skillsync.loader import discover
-from skillsync.model import Skill
+from skillsync.model import RemoteSkill, Skill
 from skillsync.plan import Plan
 from skillsync.planner import Rules, make_plan
 from skillsync.remote.base import Remote
@@ -20,10 +21,11 @@ from skillsync.snapshot import name_all, read_remote
 from skillsync.validation import validate_repository
 
 
-def load_desired(config: Config) -> list[Skill]:
-    """Every skill of the repository; ValidationFailed (listing the errors) if any."""
+def load_desired(config: Config, *, quiet: bool = False) -> list[Skill]:
+    """Every skill of the repository; ValidationFailed (listing the errors) if any.
+    The warnings go to stderr unless ``quiet``."""
     result = validate_repository(config, [])
-    for warning in result.warnings:
+    for warning in [] if quiet else result.warnings:
         print(f"{warning}", file=sys.stderr)
     if result.errors:
         listing = "\n".join(f"  {problem}" for problem in result.errors[:20])
@@ -51,20 +53,35 @@ def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class Planned(NamedTuple):
+    """A plan, the desired skills it compared (as the remote's dialect compares them:
+    what apply uploads), and the remote skills as read."""
+
+    plan: Plan
+    skills: dict[str, Skill]
+    remote: list[RemoteSkill]
+
+
 def plan_target(
     config: Config,
     target: TargetConfig,
     remote: Remote,
     *,
     only: tuple[str, ...] = (),
-) -> tuple[Plan, dict[str, Skill]]:
-    """The plan, and the desired skills (as the remote's dialect compares them) that
-    apply uploads."""
+    alone: bool = True,
+    quiet: bool = False,
+) -> Planned:
+    """Plan one target. ``alone``: no other target is planned at the same time, so the
+    repository may be loaded in a forked process and progress drawn on the terminal."""
     # Loading the files is CPU work and reading the remote's list (and, in the
     # anthropic dialect, its skills' names) is mostly waiting: both at once hide
     # much of one behind the other.
-    progress = ReadProgress.on_terminal(sys.stderr)
-    load = start_loading(config, remote)
+    progress = ReadProgress.on_terminal(sys.stderr) if alone else None
+    load = (
+        start_loading(config, remote)
+        if alone and not quiet
+        else (lambda: load_projected(config, remote, quiet=quiet))
+    )
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load") as background:
         loading = background.submit(load)
         listed = name_all(remote, remote.list_skills(), progress)
@@ -90,7 +107,7 @@ def plan_target(
             f"warning: --skill {', '.join(unknown)}: no such skill in the repository or remote",
             file=sys.stderr,
         )
-    return plan, by_name
+    return Planned(plan, by_name, current)
 
 
 APART_CHUNK = 200
@@ -147,9 +164,9 @@ def start_loading(config: Config, remote: Remote) -> Callable[[], list[Skill]]:
     return receive
 
 
-def load_projected(config: Config, remote: Remote) -> list[Skill]:
+def load_projected(config: Config, remote: Remote, *, quiet: bool = False) -> list[Skill]:
     """The desired skills as the remote's dialect compares them (anthropic: with trees)."""
-    return [remote.project(skill) for skill in load_desired(config)]
+    return [remote.project(skill) for skill in load_desired(config, quiet=quiet)]
 
 
 def refuse_if_unsafe(plan: Plan, force: bool) -> None:

@@ -154,6 +154,7 @@ REFUSALS = [
     ([("pdf-notes/SKILL.md", b"---\nname: [unclosed\n---\nx\n")], "front matter is not YAML"),
     ([("Bad_Name/SKILL.md", skill_md("Bad_Name"))], "name must be 1-64 characters"),
     ([("pdf-notes/SKILL.md", skill_md("other"))], "differs from its folder"),
+    ([("claude-notes/SKILL.md", skill_md("claude-notes"))], "holds the reserved word 'claude'"),
     ([("pdf-notes/SKILL.md", skill_md("pdf-notes", "a <b> c"))], "must not contain < or >"),
     ([("pdf-notes/SKILL.md", skill_md("pdf-notes", "x" * 1025))], "description must be 1-1024"),
     ([("pdf-notes/SKILL.md", SKILL_MD), ("/etc/passwd", b"x")], "is an absolute path"),

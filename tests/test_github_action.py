@@ -163,11 +163,21 @@ def action_env(
 
 
 def outputs(tmp_path: Path) -> dict[str, str]:
-    text = (tmp_path / "output").read_text()
+    """$GITHUB_OUTPUT as GitHub reads it: name=value lines and name<<DELIMITER blocks."""
+    lines = iter((tmp_path / "output").read_text().splitlines())
     result = {}
-    for line in text.splitlines():
-        name, _, value = line.partition("=")
-        result[name] = value
+    for line in lines:
+        if "<<" in line and "=" not in line.split("<<")[0]:
+            name, delimiter = line.split("<<", 1)
+            block = []
+            for inner in lines:
+                if inner == delimiter:
+                    break
+                block.append(inner)
+            result[name] = "\n".join(block)
+        else:
+            name, _, value = line.partition("=")
+            result[name] = value
     return result
 
 
@@ -195,6 +205,10 @@ def repo(tmp_path: Path, emulator: Emulator) -> Path:
     [
         ("vendor.github-actions", ROOT / "action.yml"),
         ("vendor.github-workflows", ROOT / "example-repo/.github/workflows/skillsync.yml"),
+        (
+            "vendor.github-workflows",
+            ROOT / "example-repo/.github/workflows/staging-then-production.yml",
+        ),
     ],
 )
 def test_action_and_workflow_match_github_schemas(schema: str, path: Path) -> None:
@@ -338,3 +352,51 @@ def test_github_token_is_refused_over_plain_http_to_a_remote_host() -> None:
 
     with pytest.raises(SkillsyncError, match="plain http"):
         GitHubComments("http://github.example.com", TOKEN, REPO)
+
+
+def test_apply_exposes_the_deployed_skills_and_what_it_changed(
+    tmp_path: Path, repo: Path, github: FakeGitHub, emulator: Emulator
+) -> None:
+    env = action_env(tmp_path, repo, github, command="apply")
+    assert github_action.run(env) == 0
+    out = outputs(tmp_path)
+    assert out["has-changes"] == "true"
+    skills = json.loads(out["skills"])
+    ids = sorted(s["id"] for s in skills["skills"])
+    store = emulator.store
+    rows = (
+        store.list("default", 100)[0] if emulator.api == "seed" else store.page("default", 100)[0]
+    )
+    assert sorted(row["id"] for row in rows) == ids
+    assert [s["in_sync"] for s in skills["skills"]] == [True, True]
+    (tmp_path / "output").write_text("")
+    assert github_action.run(env) == 0  # nothing left to do
+    assert outputs(tmp_path)["has-changes"] == "false"
+
+
+def test_a_plan_of_two_targets_keeps_one_comment(
+    tmp_path: Path,
+    repo: Path,
+    github: FakeGitHub,
+    emulator: Emulator,
+    emulator_factory: Callable[..., Emulator],
+) -> None:
+    other = emulator_factory(api="anthropic" if emulator.api == "seed" else "seed")
+    config = (repo / "skillsync.yaml").read_text()
+    (repo / "skillsync.yaml").write_text(
+        config
+        + f"  other:\n    base_url: {other.url}\n    api: {other.api}\n"
+        + f"    api_key_env: {KEY_ENV}\n"
+    )
+    env = action_env(tmp_path, repo, github)
+    env["SKILLSYNC_TARGET"] = "test, other"
+    assert github_action.run(env) == 0
+    assert outputs(tmp_path)["summary"] == (
+        "test: Plan: 2 to add, 0 to change, 0 to destroy.; "
+        "other: Plan: 2 to add, 0 to change, 0 to destroy."
+    )
+    [comment] = github.comments
+    body = comment["body"]
+    assert body.index("plan for `test`") < body.index("plan for `other`")
+    assert github_action.run(env) == 0
+    assert len(github.comments) == 1  # updated, not added

@@ -1,10 +1,13 @@
 """The logic of action.yml: run validate/plan/apply, report to GitHub.
 
 Inputs arrive as environment variables (never interpolated into a script):
-SKILLSYNC_COMMAND, SKILLSYNC_WORKDIR, SKILLSYNC_TARGET, SKILLSYNC_API_KEY,
-SKILLSYNC_COMMENT, GITHUB_TOKEN, plus GitHub's own GITHUB_* variables.
-Outputs: exitcode, has-changes, summary ($GITHUB_OUTPUT); the markdown plan
-goes to $GITHUB_STEP_SUMMARY and, on pull requests, to one comment.
+SKILLSYNC_COMMAND, SKILLSYNC_WORKDIR, SKILLSYNC_TARGET (one target, or several
+separated by spaces or commas: planned together, applied in that order),
+SKILLSYNC_API_KEY, SKILLSYNC_COMMENT, SKILLSYNC_SARIF, GITHUB_TOKEN, plus
+GitHub's own GITHUB_* variables. Outputs: exitcode, has-changes, summary, and
+for apply skills (the deployed skills' document) in $GITHUB_OUTPUT; the markdown
+plan goes to $GITHUB_STEP_SUMMARY and, on pull requests, to one comment holding
+every target.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from typing import Any
 
 from skillsync import config as config_mod
 from skillsync.ci.github_comments import GitHubComments
+from skillsync.commands.apply import load_saved_plans
+from skillsync.commands.plan import render_markdown_many
 from skillsync.errors import SkillsyncError
 from skillsync.plan import Plan
-from skillsync.render.plan_markdown import render_markdown
 
 COMMANDS = ("validate", "plan", "apply")
 STEP_SUMMARY_LIMIT = 1024 * 1024
@@ -84,7 +88,7 @@ def run(env: Mapping[str, str]) -> int:
         set_output(env, "exitcode", "1")
         return 1
     workdir = Path(env.get("SKILLSYNC_WORKDIR") or ".")
-    target_name = env.get("SKILLSYNC_TARGET") or None
+    target_names = tuple(env.get("SKILLSYNC_TARGET", "").replace(",", " ").split())
     key = env.get("SKILLSYNC_API_KEY", "")
     if key:
         print(f"::add-mask::{key}", flush=True)
@@ -108,16 +112,19 @@ def run(env: Mapping[str, str]) -> int:
         return code
 
     config = config_mod.load_or_fail(workdir)
-    target = config.target(target_name)
-    needs_key = not config_mod.resolve_base_url(target, env.get("SKILLSYNC_BASE_URL")).startswith(
-        "local:"
-    )
+    targets = config.chosen(target_names)
     event = _event(env)
-    no_key = needs_key and not key and not env.get(target.api_key_env)
-    if no_key and is_fork_pull_request(env, event):
+    keyless = [
+        t.name
+        for t in targets
+        if not config_mod.resolve_base_url(t, env.get("SKILLSYNC_BASE_URL")).startswith("local:")
+        and not key
+        and not env.get(t.api_key_env)
+    ]
+    if keyless and is_fork_pull_request(env, event):
         message = (
             f"skillsync {command} skipped: a pull request from a fork gets no secrets, so "
-            f"there is no API key for target '{target.name}'"
+            f"there is no API key for target '{keyless[0]}'"
         )
         print(f"::notice::{message}")
         set_output(env, "exitcode", "0")
@@ -125,15 +132,12 @@ def run(env: Mapping[str, str]) -> int:
         set_output(env, "summary", message)
         return 0
     if key:
-        child_env[target.api_key_env] = key
-    selector = ["--target", target.name]
+        for target in targets:
+            child_env[target.api_key_env] = key
+    selector = [arg for target in targets for arg in ("--target", target.name)]
 
     if command == "apply":
-        code = _skillsync([*base, "apply", *selector, "--auto-approve"], child_env)
-        set_output(env, "exitcode", str(code))
-        set_output(env, "has-changes", "true" if code == 0 else "false")
-        set_output(env, "summary", "applied" if code == 0 else "apply failed")
-        return code
+        return _apply(env, child_env, base, selector)
 
     with tempfile.TemporaryDirectory(dir=env.get("RUNNER_TEMP")) as temp:
         plan_file = Path(temp) / "plan.json"
@@ -145,10 +149,10 @@ def run(env: Mapping[str, str]) -> int:
             set_output(env, "has-changes", "false")
             set_output(env, "summary", "plan failed")
             return 1
-        plan = Plan.from_dict(json.loads(plan_file.read_text(encoding="utf-8")))
-    set_output(env, "has-changes", "true" if plan.has_changes else "false")
-    set_output(env, "summary", plan.summary_line())
-    markdown = render_markdown(plan)
+        plans = load_saved_plans(plan_file)
+    set_output(env, "has-changes", "true" if any(p.has_changes for p in plans) else "false")
+    set_output(env, "summary", "; ".join(_summary(p, len(plans)) for p in plans))
+    markdown = render_markdown_many(plans)
     append_step_summary(env, markdown)
     pull = event.get("pull_request") or {}
     wants_comment = env.get("SKILLSYNC_COMMENT", "true").lower() == "true"
@@ -163,11 +167,51 @@ def run(env: Mapping[str, str]) -> int:
                 env["GITHUB_REPOSITORY"],
             )
             try:
-                how, comment_id = comments.upsert(int(pull["number"]), target.name, markdown)
+                key_of = ",".join(p.target for p in plans)  # one comment for these targets
+                how, comment_id = comments.upsert(int(pull["number"]), key_of, markdown)
             finally:
                 comments.close()
             print(f"{how} pull-request comment {comment_id}")
     return 1 if code == 1 else 0
+
+
+def _summary(plan: Plan, count: int) -> str:
+    return f"{plan.target}: {plan.summary_line()}" if count > 1 else plan.summary_line()
+
+
+def _apply(
+    env: Mapping[str, str], child_env: dict[str, str], base: list[str], selector: list[str]
+) -> int:
+    """Apply with the outcome as JSON (has-changes from what was done, not the exit
+    code) and the deployed skills' document as the output ``skills``."""
+    with tempfile.TemporaryDirectory(dir=env.get("RUNNER_TEMP")) as temp:
+        deployed = Path(temp) / "skills.json"
+        command = [*base, "apply", *selector, "--auto-approve", "--format", "json"]
+        process = subprocess.run(
+            [sys.executable, "-m", "skillsync", *command, "--output", str(deployed)],
+            env=child_env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        code = process.returncode
+        set_output(env, "exitcode", str(code))
+        set_output(env, "has-changes", "true" if _changed(process.stdout) else "false")
+        set_output(env, "summary", "applied" if code == 0 else "apply failed")
+        if deployed.is_file():
+            set_output(env, "skills", deployed.read_text(encoding="utf-8").strip())
+    return code
+
+
+def _changed(outcome: str) -> bool:
+    """Whether the apply's JSON outcome (one target's, or several) did anything."""
+    try:
+        document = json.loads(outcome)
+    except ValueError:
+        return False
+    results = document.get("targets", [document]) if isinstance(document, dict) else []
+    return any(
+        any(r.get("summary", {}).get(k) for k in ("added", "changed", "destroyed")) for r in results
+    )
 
 
 def main() -> int:

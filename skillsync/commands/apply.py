@@ -6,13 +6,17 @@ import json
 import sys
 import threading
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
 from skillsync import config as config_mod
-from skillsync.applier import apply_plan
+from skillsync.applier import ApplyResult, apply_plan
+from skillsync.atomic import write_atomically
+from skillsync.commands.output import collect
+from skillsync.commands.plan import open_remotes, plan_all, render_texts
 from skillsync.config import Config, TargetConfig
+from skillsync.deployed import document
 from skillsync.errors import (
     EXIT_INTERRUPTED,
     ApplyIncomplete,
@@ -22,12 +26,10 @@ from skillsync.errors import (
 )
 from skillsync.model import Skill
 from skillsync.options import ClientOptions
-from skillsync.plan import Plan
-from skillsync.planning import load_projected, plan_target, refuse_if_unsafe
-from skillsync.remote import open_remote
+from skillsync.plan import FORMAT_VERSION, Plan
+from skillsync.planning import load_projected, refuse_if_unsafe
 from skillsync.remote.base import Remote
 from skillsync.render import apply_output, json_output
-from skillsync.render.plan_text import render_text
 from skillsync.snapshot import read_remote
 
 STALE = "Saved plan is stale: the remote skills changed after the plan was made. Run plan again."
@@ -37,14 +39,19 @@ def stdin_is_tty() -> bool:
     return sys.stdin.isatty()
 
 
-def load_saved_plan(path: Path) -> Plan:
+def load_saved_plans(path: Path) -> list[Plan]:
+    """The plan (or the plans, one per target) that ``plan --out`` saved."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SkillsyncError(f"plan file {path} not found") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise StalePlan(f"plan file {path} is not a saved plan ({exc})") from None
-    return Plan.from_dict(data)
+    if isinstance(data, dict) and "plans" in data:
+        if data.get("format_version") != FORMAT_VERSION or not isinstance(data["plans"], list):
+            raise StalePlan(f"plan file {path} is not a saved plan skillsync knows")
+        return [Plan.from_dict(item) for item in data["plans"]]
+    return [Plan.from_dict(data)]
 
 
 def check_saved_plan(
@@ -103,35 +110,84 @@ def confirm(auto_approve: bool, err: bool = False) -> None:
         raise Cancelled("Apply cancelled.")
 
 
+def _targets_of(
+    config: Config, saved: list[Plan] | None, names: tuple[str, ...], all_targets: bool
+) -> list[TargetConfig]:
+    if saved is None:
+        return config.chosen(names, all_targets)
+    planned = [plan.target for plan in saved]
+    if (names and list(dict.fromkeys(names)) != planned) or all_targets:
+        raise StalePlan(
+            f"the saved plan is for target(s) {', '.join(planned)}",
+            hint="apply it without --target (or with the same targets), or plan again",
+        )
+    return [config.target(name) for name in planned]
+
+
 def _plan_now(
     config: Config,
-    target: TargetConfig,
-    remote: Remote,
+    targets: list[TargetConfig],
+    remotes: list[Remote],
     only: tuple[str, ...],
     force: bool,
     auto_approve: bool,
     color: bool,
     people: TextIO,
-) -> tuple[Plan, dict[str, Skill]]:
-    plan, skills = plan_target(config, target, remote, only=only)
-    render_text(plan, people, color)
-    refuse_if_unsafe(plan, force)
-    if plan.has_changes:
+) -> list[tuple[Plan, dict[str, Skill]]]:
+    planned = plan_all(config, targets, remotes, only)
+    render_texts([plan for plan, _, _ in planned], people, color)
+    for plan, _, _ in planned:
+        refuse_if_unsafe(plan, force)
+    if any(plan.has_changes for plan, _, _ in planned):
         confirm(auto_approve, err=people is sys.stderr)
-    return plan, skills
+    return [(plan, skills) for plan, skills, _ in planned]
+
+
+def _apply_one(
+    plan: Plan, remote: Remote, skills: dict[str, Skill], people: TextIO, color: bool
+) -> ApplyResult:
+    if not plan.has_changes:
+        return apply_plan(plan, remote)
+    click.echo(file=people)
+    progress = apply_output.Progress(people, len(plan.changes), tty=people.isatty(), color=color)
+    try:
+        return apply_plan(plan, remote, skills, on_outcome=progress, stop=threading.Event())
+    finally:
+        progress.close()
+
+
+def write_output(
+    path: Path, config: Config, targets: list[TargetConfig], remotes: list[Remote]
+) -> None:
+    """``--output``: the deployed skills of every target applied (or tried)."""
+    documents = [
+        document(target.name, target.api, collect(config, target, remote, quiet=True))
+        for target, remote in zip(targets, remotes, strict=True)
+    ]
+    content: Any = (
+        documents[0]
+        if len(documents) == 1
+        else {
+            "format_version": FORMAT_VERSION,
+            "targets": documents,
+        }
+    )
+    write_atomically(path, json_output.dumps(content))
 
 
 def run(
     directory: Path | None,
     plan_file: Path | None,
     *,
-    target_name: str | None,
+    target_names: tuple[str, ...],
+    all_targets: bool = False,
     only: tuple[str, ...],
     auto_approve: bool,
     force: bool,
     output_format: str,
     options: ClientOptions,
     color: bool,
+    output_file: Path | None = None,
 ) -> int:
     as_json = output_format == "json"
     people = sys.stderr if as_json else sys.stdout  # stdout holds only the JSON document
@@ -140,34 +196,61 @@ def run(
     if plan_file is not None and only:
         raise SkillsyncError("--skill cannot narrow a saved plan", hint="plan again with --skill")
     config = config_mod.load_or_fail(directory)
-    saved = load_saved_plan(plan_file) if plan_file is not None else None
-    target = config.target(target_name or (saved.target if saved else None))
-    with open_remote(config, target, options) as remote:
+    saved = load_saved_plans(plan_file) if plan_file is not None else None
+    targets = _targets_of(config, saved, target_names, all_targets)
+    results: list[tuple[str, ApplyResult]] = []
+    with open_remotes(config, targets, options) as remotes:
         if saved is not None:
-            skills = check_saved_plan(saved, config, target, remote)
-            refuse_if_unsafe(saved, force)
-            plan = saved
+            # every target's plan is checked before anything is sent to any of them
+            checked = [
+                check_saved_plan(plan, config, target, remote)
+                for plan, target, remote in zip(saved, targets, remotes, strict=True)
+            ]
+            for plan in saved:
+                refuse_if_unsafe(plan, force)
+            work = list(zip(saved, checked, strict=True))
         else:
-            plan, skills = _plan_now(
-                config, target, remote, only, force, auto_approve, color, people
-            )
+            work = _plan_now(config, targets, remotes, only, force, auto_approve, color, people)
+        try:
+            for (plan, skills), remote in zip(work, remotes, strict=True):
+                result = _apply_one(plan, remote, skills, people, color)
+                results.append((plan.target, result))
+                if not result.complete:
+                    break  # the next target waits for this one (staging, then production)
+        finally:
+            if output_file is not None and results:
+                tried = len(results)
+                write_output(output_file, config, targets[:tried], remotes[:tried])
+    not_started = [plan.target for plan, _ in work[len(results) :]]
+    if as_json:
+        if len(work) == 1:
+            apply_output.as_json(results[0][1], sys.stdout)
+        else:
+            apply_output.many_as_json(results, not_started, sys.stdout)
+    return _conclude(results, [plan for plan, _ in work], not_started, people, color)
+
+
+def _conclude(
+    results: list[tuple[str, ApplyResult]],
+    plans: list[Plan],
+    not_started: list[str],
+    people: TextIO,
+    color: bool,
+) -> int:
+    """The final line of each target that had changes; the exit code of the first that
+    did not complete (interrupted, or failures: the later targets were not started)."""
+    several = len(plans) > 1
+    for (name, result), plan in zip(results, plans, strict=False):
         if not plan.has_changes:
-            if output_format == "json":
-                apply_output.as_json(apply_plan(plan, remote), sys.stdout)
-            return 0
-        click.echo(file=people)
-        progress = apply_output.Progress(
-            people, len(plan.changes), tty=people.isatty(), color=color
-        )
-        result = apply_plan(plan, remote, skills, on_outcome=progress, stop=threading.Event())
-        progress.close()
-    if output_format == "json":
-        apply_output.as_json(result, sys.stdout)
-    line = apply_output.final_line(result)
-    if result.interrupted:
-        click.echo(line, err=True)
-        return EXIT_INTERRUPTED
-    if not result.complete:
-        raise ApplyIncomplete(line)
-    click.echo(click.style(line, fg="green", bold=True), color=color, file=people)
+            continue
+        line = apply_output.final_line(result)
+        line = f"{name}: {line}" if several else line
+        if result.interrupted:
+            click.echo(line, err=True)
+            return EXIT_INTERRUPTED
+        if not result.complete:
+            if not_started:
+                line += f" Not started: {', '.join(not_started)}."
+            raise ApplyIncomplete(line)
+        click.echo(click.style(line, fg="green", bold=True), color=color, file=people)
     return 0

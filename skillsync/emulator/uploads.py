@@ -20,7 +20,12 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from skillsync.emulator.answers import ApiFailure
 from skillsync.emulator.folder_store import VersionContent
-from skillsync.limits import MAX_DESCRIPTION, MAX_DISPLAY_NAME, MAX_UPLOAD_BYTES
+from skillsync.limits import (
+    MAX_DESCRIPTION,
+    MAX_DISPLAY_NAME,
+    MAX_UPLOAD_BYTES,
+    RESERVED_NAME_WORDS,
+)
 from skillsync.loader import split_front_matter
 from skillsync.schemas import is_valid_name
 
@@ -190,6 +195,9 @@ def check_upload(files: list[tuple[str, bytes]]) -> VersionContent:
         )
     if name != folder:
         raise UploadRefused(f"SKILL.md: name {name!r} differs from its folder {folder!r}")
+    reserved = next((word for word in RESERVED_NAME_WORDS if word in name), None)
+    if reserved is not None:
+        raise UploadRefused(f"SKILL.md: name {name!r} holds the reserved word {reserved!r}")
     if not 1 <= len(description) <= MAX_DESCRIPTION:
         raise UploadRefused(f"SKILL.md: description must be 1-{MAX_DESCRIPTION} characters")
     if "<" in description or ">" in description:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from skillsync.limits import RESERVED_NAME_WORDS
 from skillsync.lint.markdown import Span, relative_target, scan
 from skillsync.lint.rules import RULES
 from skillsync.model import Location, Problem
@@ -56,14 +57,13 @@ def _finding(rule: str, where: Location, message: str) -> Problem:
 
 
 # -- names and descriptions ------------------------------------------------------------------
-_RESERVED = ("anthropic", "claude")
 _VAGUE = frozenset({"helper", "utils", "tools", "misc", "stuff", "documents", "data", "files"})
 
 
 def reserved_name(skill: SkillText, dialects: frozenset[str]) -> Iterator[Problem]:
     if "anthropic" not in dialects:
         return
-    for word in _RESERVED:
+    for word in RESERVED_NAME_WORDS:
         if word in skill.name:
             yield _finding(
                 "reserved-name",

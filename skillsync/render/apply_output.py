@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
@@ -83,8 +83,24 @@ def final_line(result: ApplyResult) -> str:
 
 
 def as_json(result: ApplyResult, out: TextIO) -> None:
-    added, changed, destroyed = result.totals()
+    json_output.emit(result_document(result), out)
+
+
+def many_as_json(
+    results: list[tuple[str, ApplyResult]], not_started: list[str], out: TextIO
+) -> None:
+    """Several targets: each one applied, in order, and those not started after a failure."""
     document = {
+        "complete": not not_started and all(r.complete for _, r in results),
+        "targets": [{"target": name, **result_document(r)} for name, r in results],
+        "not_started": not_started,
+    }
+    json_output.emit(document, out)
+
+
+def result_document(result: ApplyResult) -> dict[str, Any]:
+    added, changed, destroyed = result.totals()
+    return {
         "complete": result.complete,
         "interrupted": result.interrupted,
         "summary": {
@@ -97,4 +113,3 @@ def as_json(result: ApplyResult, out: TextIO) -> None:
         },
         "outcomes": [o.to_dict() for o in result.outcomes],
     }
-    json_output.emit(document, out)

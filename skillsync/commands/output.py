@@ -1,0 +1,55 @@
+"""``skillsync output``: the deployed ids and versions, for the applications that use them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from skillsync import config as config_mod
+from skillsync.config import Config, TargetConfig
+from skillsync.deployed import Deployed, deployed_skills, document
+from skillsync.errors import SkillsMissing
+from skillsync.options import ClientOptions
+from skillsync.planning import plan_target
+from skillsync.remote import open_remote
+from skillsync.remote.base import Remote
+from skillsync.render import json_output
+from skillsync.render.deployed import FORMATS
+
+
+def collect(
+    config: Config, target: TargetConfig, remote: Remote, *, quiet: bool = False
+) -> list[Deployed]:
+    """The repository's skills as the target holds them (a plan's reads: warm, the list).
+    ``quiet``: the repository's warnings were shown already (apply --output)."""
+    plan, skills, current = plan_target(config, target, remote, alone=not quiet, quiet=quiet)
+    return deployed_skills(plan, skills, current)
+
+
+def run(
+    directory: Path | None,
+    *,
+    target_name: str | None,
+    output_format: str,
+    pin: bool,
+    allow_missing: bool,
+    options: ClientOptions,
+) -> int:
+    if output_format == "json":
+        json_output.expect(sys.stdout)
+    config = config_mod.load_or_fail(directory)
+    target = config.target(target_name)
+    with open_remote(config, target, options) as remote:
+        skills = collect(config, target, remote)
+    if output_format == "json":
+        json_output.emit(document(target.name, target.api, skills), sys.stdout)
+    else:
+        sys.stdout.write(FORMATS[output_format](target.name, target.api, skills, pin))
+    missing = [s.name for s in skills if s.id is None]
+    if missing and not allow_missing:
+        raise SkillsMissing(
+            f"{len(missing)} skill(s) of the repository are not on target '{target.name}': "
+            + ", ".join(missing),
+            hint="apply first, or pass --allow-missing to list them with id null",
+        )
+    return 0

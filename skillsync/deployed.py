@@ -1,0 +1,76 @@
+"""The deployed skills of a target, for the applications that use them (``skillsync output``).
+
+For every skill the repository defines: its id and latest version on the remote (and the
+default version where the dialect has one), its file in the repository, and whether the
+remote matches the repository. Taken from a plan: the remote as a plan reads it, so a
+warm version cache makes it cost the list requests only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from skillsync.model import RemoteSkill, Skill
+from skillsync.plan import Plan
+
+FORMAT_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Deployed:
+    name: str
+    id: str | None
+    version: str | None
+    """The latest version: a version id (anthropic), the version field (seed)."""
+    default_version: str | None
+    """The version the API serves by default, where it has such a pointer (openai)."""
+    path: str
+    in_sync: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "id": self.id,
+            "version": self.version,
+            "default_version": self.default_version,
+            "path": self.path,
+            "in_sync": self.in_sync,
+        }
+
+
+def deployed_skills(
+    plan: Plan, desired: dict[str, Skill], remote: list[RemoteSkill]
+) -> list[Deployed]:
+    """The repository's skills as deployed, by name. A name that two remote skills share
+    (a conflict the plan reports) has no id: it cannot be told which one is meant."""
+    by_name: dict[str, list[RemoteSkill]] = defaultdict(list)
+    for item in remote:
+        by_name[item.name].append(item)
+    pending = {c.name for c in plan.changes if c.action != "delete"}
+    out = []
+    for name in sorted(desired):
+        found = by_name.get(name, [])
+        one = found[0] if len(found) == 1 else None
+        out.append(
+            Deployed(
+                name=name,
+                id=one.id if one else None,
+                version=(one.version_id or one.version) if one else None,
+                default_version=None,  # no dialect skillsync speaks has a default pointer yet
+                path=desired[name].source,
+                in_sync=one is not None and name not in pending,
+            )
+        )
+    return out
+
+
+def document(target: str, api: str, skills: list[Deployed]) -> dict[str, Any]:
+    """The ``json`` document of ``skillsync output`` (and of ``apply --output``)."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "target": target,
+        "api": api,
+        "skills": [s.to_dict() for s in skills],
+    }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import sys
 import traceback
@@ -307,6 +308,12 @@ def _many_targets(function: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+def _finite_seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if not math.isfinite(value):
+        raise click.BadParameter("must be a finite number of seconds", ctx, param)
+    return value
+
+
 def _client_options(
     function: Callable[..., Any] | None = None, *, many_targets: bool = False
 ) -> Callable[..., Any]:
@@ -360,6 +367,7 @@ def _client_options(
             click.option(
                 "--timeout",
                 type=click.FloatRange(0.1),
+                callback=_finite_seconds,
                 default=60.0,
                 show_default=True,
                 help="Seconds to wait for an answer.",
@@ -367,6 +375,7 @@ def _client_options(
             click.option(
                 "--connect-timeout",
                 type=click.FloatRange(0.1),
+                callback=_finite_seconds,
                 default=10.0,
                 show_default=True,
                 help="Seconds to wait for a connection.",

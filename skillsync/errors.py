@@ -15,6 +15,8 @@ says otherwise). Anything else that escapes is a bug and exits 3.
     ├── Cancelled              confirmation refused
     ├── ImportRefused          import would overwrite files without --overwrite
     ├── SkillsMissing          output: skills of the repository not on the remote yet
+    ├── UnsafeRemoteContent    a remote skill skillsync will not read or write: an unsafe
+    │                          name or path, a zip bomb, content that is not a zip
     └── ApiError               the Skills API answered with an error, or not at all
         ├── TransportError     connection refused, DNS, TLS, timeout (no answer)
         └── HTTPStatusError    an error envelope; carries status, type, message,
@@ -82,6 +84,10 @@ class ImportRefused(SkillsyncError):
 
 
 class SkillsMissing(SkillsyncError):
+    pass
+
+
+class UnsafeRemoteContent(SkillsyncError):
     pass
 
 

@@ -20,8 +20,11 @@ from typing import Any
 
 import yaml
 
+from skillsync.errors import UnsafeRemoteContent
 from skillsync.loader import HIDDEN_FOLDERS
 from skillsync.model import RemoteSkill
+from skillsync.schemas import is_valid_name
+from skillsync.tree import safe_relative
 from skillsync.yamlread import parse
 
 INLINE_LIMIT = 8_000
@@ -72,6 +75,8 @@ class SkillFiles:
 
     main_path: str
     files: dict[str, str | bytes]
+    left_out: tuple[str, ...] = ()
+    """Files of the remote skill not written (hidden ones, ``__pycache__``)."""
 
 
 def stale_files(root: Path, rendered: SkillFiles) -> list[Path]:
@@ -91,22 +96,44 @@ def stale_files(root: Path, rendered: SkillFiles) -> list[Path]:
     return sorted(stale)
 
 
+def not_uploaded(path: str) -> bool:
+    """A path plan never uploads (hidden, or under ``__pycache__``): import never writes it."""
+    return any(part.startswith(".") or part in HIDDEN_FOLDERS for part in path.split("/"))
+
+
 def render_folder(name: str, files: list[tuple[str, bytes]], directory: str) -> SkillFiles:
-    """A SKILL.md folder ``<directory>/<name>/`` holding ``files`` byte for byte."""
+    """A SKILL.md folder ``<directory>/<name>/`` holding ``files`` byte for byte, except
+    the hidden ones and ``__pycache__`` (listed in ``SkillFiles.left_out``)."""
+    check_name(name)
     out: dict[str, str | bytes] = {}
+    left_out = []
     for path, data in files:
-        parts = path.split("/")
-        if path.startswith("/") or ".." in parts or "" in parts or "\\" in path:
-            raise ValueError(f"skill '{name}' holds a file with an unsafe path: {path!r}")
+        if not safe_relative(path):
+            raise UnsafeRemoteContent(
+                f"remote skill '{name}' holds a file with an unsafe path: {path!r}"
+            )
+        if not_uploaded(path):
+            left_out.append(path)
+            continue
         out[f"{directory}/{name}/{path}"] = data
     main = f"{directory}/{name}/SKILL.md"
     if main not in out:
-        raise ValueError(f"skill '{name}' has no SKILL.md")
-    return SkillFiles(main, out)
+        raise UnsafeRemoteContent(f"remote skill '{name}' has no SKILL.md")
+    return SkillFiles(main, out, tuple(sorted(left_out)))
+
+
+def check_name(name: str) -> None:
+    """A remote skill's name becomes a file name: it must be a valid skill name."""
+    if not is_valid_name(name):
+        raise UnsafeRemoteContent(
+            f"remote skill {name!r}: not a valid skill name (a-z, 0-9, single inner hyphens); "
+            "it is not written"
+        )
 
 
 def render_skill(skill: RemoteSkill, directory: str) -> SkillFiles:
     assert skill.instructions is not None and skill.version is not None
+    check_name(skill.name)
     yaml_path = f"{directory}/{skill.name}.yaml"
     document: dict[str, Any] = {
         "name": skill.name,
@@ -120,5 +147,5 @@ def render_skill(skill: RemoteSkill, directory: str) -> SkillFiles:
     md_name = f"{skill.name}.md"
     head = dump_exact({**document, "instructions_file": md_name})
     if head is None or skill.instructions.startswith("\ufeff"):
-        raise ValueError(f"cannot write skill '{skill.name}' as files exactly")
+        raise UnsafeRemoteContent(f"cannot write skill '{skill.name}' as files exactly")
     return SkillFiles(yaml_path, {yaml_path: head, f"{directory}/{md_name}": skill.instructions})

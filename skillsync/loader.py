@@ -245,6 +245,9 @@ def _read_instructions_file(
     if not inside.holds(resolved):
         fail(f"{value!r} resolves outside the repository; keep it inside", "outside-repository")
         return None
+    if ".git" in Path(os.path.relpath(resolved, inside.root)).parts:
+        fail(f"{value!r} is inside .git/; skillsync never reads git's own files")
+        return None
     try:
         text = read_source(Path(resolved))
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):

@@ -142,16 +142,9 @@ def make_plan(
             changes.append(Change("delete", name, id=current.id, before=current.content()))
 
     deletes = sum(1 for c in changes if c.action == "delete")
-    if (
-        managed >= rules.min_managed
-        and managed
-        and deletes * 100 > rules.max_delete_percent * managed
-    ):
-        unsafe.append(
-            f"the plan deletes {deletes} of {managed} managed skills "
-            f"({deletes * 100 / managed:.0f}%), over safety.max_delete_percent "
-            f"({rules.max_delete_percent:g}%)"
-        )
+    too_many = _too_many_deletes(deletes, managed, rules)
+    if too_many:
+        unsafe.append(too_many)
 
     names = desired_names | {old for s in wanted for old in s.renamed_from}
     scope = Scope(
@@ -236,3 +229,42 @@ def _check_version_bump(
         f"bump it in {skill.source or 'its file'}"
     )
     (errors if policy == "error" else warnings).append(message)
+
+
+def _too_many_deletes(deletes: int, managed: int, rules: Rules) -> str | None:
+    if (
+        managed >= rules.min_managed
+        and managed
+        and deletes * 100 > rules.max_delete_percent * managed
+    ):
+        return (
+            f"the plan deletes {deletes} of {managed} managed skills "
+            f"({deletes * 100 / managed:.0f}%), over safety.max_delete_percent "
+            f"({rules.max_delete_percent:g}%)"
+        )
+    return None
+
+
+def unsafe_now(
+    changes: Iterable[Change], remote: Iterable[RemoteSkill], rules: Rules
+) -> tuple[list[str], list[str]]:
+    """The safety rules of the current config, checked again on a saved plan at apply time:
+    a plan made before a ``protect`` was added (or edited by hand; its checksum proves no
+    author) must not delete what the repository now protects or no longer manages.
+    Returns (forbidden: never applied, unsafe: applied only with --force)."""
+    reasons = []
+    gone = [
+        c.from_name if c.action == "replace" else c.name
+        for c in changes
+        if c.action in ("delete", "replace")
+    ]
+    for name in gone:
+        assert name is not None
+        if matches(name, rules.protect):
+            reasons.append(f"'{name}' is protected by skillsync.yaml; the plan would delete it")
+        elif not matches(name, rules.manage):
+            reasons.append(f"'{name}' is not managed by this repository; the plan would delete it")
+    managed = sum(1 for skill in remote if matches(skill.name, rules.manage))
+    deletes = sum(1 for c in changes if c.action == "delete")
+    too_many = _too_many_deletes(deletes, managed, rules)
+    return reasons, [too_many] if too_many else []

@@ -79,6 +79,8 @@ _PATTERN_MESSAGES = {
     "base_url": "must be an https:// URL or local:<path>",
     "display_name": "must be a single line",
     "api_key_env": "must be the name of an environment variable (the key itself never goes here)",
+    "workspace_id": "must be printable ASCII without spaces (it is sent as an HTTP header)",
+    "anthropic_version": "must be printable ASCII without spaces (it is sent as an HTTP header)",
 }
 
 _JSON_TYPES = {

@@ -20,7 +20,8 @@ from typing import Any
 
 import yaml
 
-from skillsync.errors import SkillsyncError
+from skillsync.errors import SkillsyncError, UnsafeRemoteContent
+from skillsync.limits import MAX_UPLOAD_BYTES
 from skillsync.loader import DEFAULT_SKILL_MD_VERSION, SKILL_MD, split_front_matter
 from skillsync.model import FileEntry, Skill, Tree
 
@@ -113,18 +114,70 @@ def with_tree(skill: Skill) -> Skill:
     return replace(skill, files=(entry(SKILL_MD, text.encode("utf-8"), text),))
 
 
-def unzip(name: str, data: bytes) -> list[tuple[str, bytes]]:
-    """A content zip's files, their paths made relative to the skill's folder."""
+MAX_CONTENT_BYTES = 2 * MAX_UPLOAD_BYTES
+"""The most a content download or its files may hold: an upload is at most 8 MB of files,
+so anything larger is not a skill the API could hold (a zip bomb, a hostile server)."""
+
+
+def safe_relative(path: str) -> bool:
+    """A path that stays inside its folder: relative, no '..', no empty or '.' part, no
+    backslash, no control character."""
+    parts = path.split("/")
+    return (
+        bool(path)
+        and not path.startswith("/")
+        and "\\" not in path
+        and all(part not in ("", ".", "..") for part in parts)
+        and not any(ord(c) < 32 or c == "\x7f" for c in path)
+    )
+
+
+def unzip(name: str, data: bytes, limit: int = MAX_CONTENT_BYTES) -> list[tuple[str, bytes]]:
+    """A content zip's files, their paths made relative to the skill's folder ``name/``.
+
+    Refused (UnsafeRemoteContent) before anything is inflated past ``limit`` bytes in all:
+    content that is not a zip, a path outside ``name/`` or climbing out of it, files whose
+    sizes add up past the limit (the sizes the zip declares, and what it really inflates).
+    """
     prefix = f"{name}/"
+    if len(data) > limit:
+        raise UnsafeRemoteContent(
+            f"remote skill '{name}': its content is {len(data):,} bytes, over {limit:,}"
+        )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise UnsafeRemoteContent(
+            f"remote skill '{name}': its content is not a zip ({exc})"
+        ) from None
     files = []
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for info in archive.infolist():
-            if info.is_dir():
-                continue
-            path = info.filename
-            files.append(
-                (path[len(prefix) :] if path.startswith(prefix) else path, archive.read(info))
+    with archive:
+        infos = [info for info in archive.infolist() if not info.is_dir()]
+        declared = sum(info.file_size for info in infos)
+        if declared > limit:
+            raise UnsafeRemoteContent(
+                f"remote skill '{name}': its files inflate to {declared:,} bytes, over {limit:,}"
             )
+        budget = limit
+        for info in infos:
+            path = info.filename
+            if not path.startswith(prefix) or not safe_relative(path[len(prefix) :]):
+                raise UnsafeRemoteContent(
+                    f"remote skill '{name}': holds a file with an unsafe path {path!r}"
+                )
+            try:
+                with archive.open(info) as member:
+                    content = member.read(budget + 1)
+            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+                raise UnsafeRemoteContent(
+                    f"remote skill '{name}': {path!r} cannot be read from its zip ({exc})"
+                ) from None
+            budget -= len(content)
+            if budget < 0:
+                raise UnsafeRemoteContent(
+                    f"remote skill '{name}': its files inflate past {limit:,} bytes"
+                )
+            files.append((path[len(prefix) :], content))
     return files
 
 

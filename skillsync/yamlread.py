@@ -176,8 +176,8 @@ class _Builder:
                 tag = _RESOLVER.resolve(yaml.ScalarNode, value, event.implicit)
                 if len(value) <= 32 and len(_resolved) < 10_000:
                     _resolved[value] = tag
-        if tag == "tag:yaml.org,2002:str":
-            return value
+        if tag == "tag:yaml.org,2002:str" or tag[18:] not in _PLAIN_TAGS:
+            return value  # a plain date or timestamp stays the text it is (version: 2024-01-01)
         node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
         try:
             return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)

@@ -68,4 +68,4 @@ def test_hook_runs_on_example_repo_through_pre_commit(tmp_path: Path) -> None:
     _git(skills, "add", "-A")
     bad = subprocess.run(command, cwd=skills, capture_output=True, text=True, env=env)
     assert bad.returncode == 1
-    assert "skills/broken.yaml:1:7: name: must be 1-64 characters" in bad.stdout
+    assert "skills/broken.yaml:1:7: error: name: must be 1-64 characters" in bad.stdout

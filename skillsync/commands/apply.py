@@ -15,7 +15,7 @@ from skillsync.applier import ApplyResult, apply_plan
 from skillsync.atomic import write_atomically
 from skillsync.commands.output import collect
 from skillsync.commands.plan import open_remotes, plan_all, render_texts
-from skillsync.config import Config, TargetConfig
+from skillsync.config import CONFIG_NAME, Config, TargetConfig
 from skillsync.deployed import document
 from skillsync.errors import (
     EXIT_INTERRUPTED,
@@ -23,11 +23,13 @@ from skillsync.errors import (
     Cancelled,
     SkillsyncError,
     StalePlan,
+    UnsafePlan,
 )
 from skillsync.model import Skill
 from skillsync.options import ClientOptions
 from skillsync.plan import FORMAT_VERSION, Plan
-from skillsync.planning import load_projected, refuse_if_unsafe
+from skillsync.planner import unsafe_now
+from skillsync.planning import load_projected, refuse_if_unsafe, rules_for
 from skillsync.remote.base import Remote
 from skillsync.render import apply_output, json_output
 from skillsync.snapshot import read_remote
@@ -55,7 +57,7 @@ def load_saved_plans(path: Path) -> list[Plan]:
 
 
 def check_saved_plan(
-    plan: Plan, config: Config, target: TargetConfig, remote: Remote
+    plan: Plan, config: Config, target: TargetConfig, remote: Remote, force: bool = False
 ) -> dict[str, Skill]:
     """SPEC section 5: nothing is written unless the saved plan still holds; nothing is
     even sent unless the files it uploads are still those it recorded. Returns the
@@ -74,6 +76,13 @@ def check_saved_plan(
     current = read_remote(remote, plan.scope.full)
     if plan.scope.fingerprint(current) != plan.remote_fingerprint:
         raise StalePlan(STALE)
+    forbidden, unsafe = unsafe_now(plan.changes, current, rules_for(config, target))
+    if forbidden or (unsafe and not force):
+        raise UnsafePlan(
+            f"the saved plan breaks the safety rules of {CONFIG_NAME} now:\n"
+            + "\n".join(f"  {reason}" for reason in forbidden + unsafe),
+            hint="plan again" if forbidden else "plan again, or rerun with --force",
+        )
     return skills
 
 
@@ -203,7 +212,7 @@ def run(
         if saved is not None:
             # every target's plan is checked before anything is sent to any of them
             checked = [
-                check_saved_plan(plan, config, target, remote)
+                check_saved_plan(plan, config, target, remote, force)
                 for plan, target, remote in zip(saved, targets, remotes, strict=True)
             ]
             for plan in saved:

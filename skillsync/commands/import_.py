@@ -14,14 +14,16 @@ import click
 
 from skillsync import config as config_mod
 from skillsync.atomic import write_atomically
-from skillsync.errors import ImportRefused, SkillsyncError
+from skillsync.errors import ApiError, ImportRefused, SkillsyncError, UnsafeRemoteContent
 from skillsync.importer import SkillFiles, stale_files
 from skillsync.loader import discover
+from skillsync.model import RemoteSkill
 from skillsync.options import ClientOptions
 from skillsync.plan import matches
 from skillsync.remote import open_remote
 from skillsync.remote.base import Remote
 from skillsync.render.read_progress import ReadProgress
+from skillsync.schemas import is_valid_name
 from skillsync.snapshot import read_remote
 from skillsync.validation import validate_repository
 
@@ -40,10 +42,8 @@ def run(
         raise SkillsyncError("name the skills to import, or pass --all")
     if names and import_all:
         raise SkillsyncError("pass skill names or --all, not both")
-    into = into.strip("/")
-    if Path(into).is_absolute() or ".." in Path(into).parts:
-        raise SkillsyncError(f"--dir {into!r} must be a folder inside the repository")
     config = config_mod.load_or_fail(directory)
+    into = _checked_dir(config.root, into)
     target = config.target(target_name)
     defined = {
         f.name: f.path
@@ -67,8 +67,11 @@ def run(
                 skipped.append((skill.name, reason))
             else:
                 todo.append(skill)
-        exported: list[SkillFiles] = remote.map(lambda s: remote.export(s, into), todo)
+        outcomes = remote.map(lambda s: _export(remote, s, into), todo)
+    exported = [o for o in outcomes if isinstance(o, SkillFiles)]
+    skipped += [o for o in outcomes if isinstance(o, tuple)]
     for rendered in exported:
+        _refuse_links(config.root, rendered)
         for stale in stale_files(config.root, rendered):  # only with --overwrite
             stale.unlink()
         for relative, content in rendered.files.items():
@@ -77,6 +80,11 @@ def run(
         shown = f" (+ {', '.join(extra)})" if 0 < len(extra) <= 3 else ""
         shown = shown or (f" (+ {len(extra)} more files)" if extra else "")
         click.echo(f"wrote {rendered.main_path}{shown}")
+        if rendered.left_out:
+            click.echo(
+                f"  not written (hidden or __pycache__: plan never uploads them): "
+                f"{', '.join(rendered.left_out)}"
+            )
     for name, reason in sorted(skipped):
         click.echo(f"skipped {name}: {reason}")
     found = discover(config.root, config.skills)
@@ -93,6 +101,58 @@ def run(
     return 0
 
 
+def _checked_dir(root: Path, into: str) -> str:
+    """--dir: a folder inside the repository, reached without a symlink, not hidden."""
+    relative = into.strip().strip("/")
+    parts = Path(relative).parts
+    if (
+        not relative
+        or Path(into).is_absolute()
+        or ".." in parts
+        or any(part.startswith(".") for part in parts)
+    ):
+        raise SkillsyncError(
+            f"--dir {into!r} must be a folder inside the repository (relative, without '..', "
+            "not hidden)",
+            hint="for example --dir skills",
+        )
+    here = root
+    for part in parts:
+        here = here / part
+        if here.is_symlink() or (here.exists() and not here.is_dir()):
+            raise SkillsyncError(
+                f"--dir {into!r}: {here.relative_to(root)} is a symlink or not a folder; "
+                "import writes only into real folders of the repository"
+            )
+    return Path(relative).as_posix()
+
+
+def _export(remote: Remote, skill: RemoteSkill, into: str) -> SkillFiles | tuple[str, str]:
+    """The files of one skill, or (name, why it is skipped): one odd skill never stops the
+    import of the others."""
+    try:
+        return remote.export(skill, into)
+    except (UnsafeRemoteContent, ApiError) as exc:
+        return skill.name, exc.message
+    except (KeyError, TypeError, ValueError) as exc:  # the API's answer is not what it says
+        return skill.name, f"the API's answer for it is malformed ({type(exc).__name__}: {exc})"
+
+
+def _refuse_links(root: Path, rendered: SkillFiles) -> None:
+    """Never write through a symlink: every folder on the way must be a real one."""
+    for relative in rendered.files:
+        here = root
+        for part in Path(relative).parts[:-1]:
+            here = here / part
+            if here.is_symlink():
+                raise ImportRefused(
+                    f"{here.relative_to(root)} is a symlink; import does not write through it",
+                    hint="replace the link with a folder, or import elsewhere with --dir",
+                )
+        if (root / relative).is_symlink():
+            raise ImportRefused(f"{relative} is a symlink; import does not write through it")
+
+
 def _skip_reason(
     root: Path,
     remote: Remote,
@@ -102,6 +162,8 @@ def _skip_reason(
     counts: Counter[str],
     overwrite: bool,
 ) -> str | None:
+    if not is_valid_name(name):
+        return "not a valid skill name (a-z, 0-9, single inner hyphens); not written"
     if counts[name] > 1:
         return f"{counts[name]} remote skills share this name; resolve the conflict first"
     paths = remote.export_paths(name, into)

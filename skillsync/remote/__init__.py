@@ -9,7 +9,11 @@ anthropic.AnthropicRemote   the real Skills API: folders and versions
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 from typing import Any
+
+import httpx
 
 from skillsync.config import Config, TargetConfig, local_db_path, resolve_base_url
 from skillsync.errors import TargetError
@@ -18,6 +22,67 @@ from skillsync.remote.base import Remote
 
 LOCAL_KEY = "emulator-key"
 """The embedded emulator's default key: a local: target needs no key of the user's."""
+
+
+_KEY_CHARACTERS = re.compile(r"[\x21-\x7e]+")
+"""What a key may hold: printable ASCII without spaces (HTTP headers carry nothing else)."""
+
+
+def _check_key(key: str, target: TargetConfig) -> None:
+    """Refuse a key an HTTP header cannot carry, without ever echoing it."""
+    if _KEY_CHARACTERS.fullmatch(key) is None:
+        stripped = key.strip()
+        why = (
+            "has leading or trailing white space (a newline from a file or a copy?)"
+            if stripped != key and _KEY_CHARACTERS.fullmatch(stripped)
+            else "holds characters an API key never has (spaces, control or non-ASCII characters)"
+        )
+        raise TargetError(
+            f"the API key in ${target.api_key_env} {why}; it was not sent",
+            hint=f"set {target.api_key_env} to the key alone, e.g. export "
+            f'{target.api_key_env}="$(tr -d " \\n" < keyfile)"',
+        )
+
+
+def _check_url(url: str, target: TargetConfig) -> None:
+    """A base URL skillsync can send to: parsable, http(s), with a host, no credentials
+    (they would override the key and be logged)."""
+    try:
+        parts = httpx.URL(url)
+        host = parts.host
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        raise TargetError(
+            f"target '{target.name}': base_url {url!r} is not a URL ({exc})"
+        ) from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise TargetError(
+            f"target '{target.name}': base_url {url!r} must be an http(s) URL with a host, "
+            "or local:<path>"
+        )
+    if parts.userinfo:
+        raise TargetError(
+            f"target '{target.name}': base_url holds credentials; the key comes only from "
+            f"${target.api_key_env}",
+            hint="remove user:password@ from the URL",
+        )
+
+
+def _open_local(db: Path, target: TargetConfig) -> Any:
+    """The embedded emulator's store at ``db``: a SQLite file, created if missing."""
+    import sqlite3
+
+    from skillsync.emulator.app import open_store
+
+    if db.exists() and not db.is_file():
+        raise TargetError(f"target '{target.name}': local:{db} is not a file (a SQLite database)")
+    try:
+        return open_store(db, target.api)
+    except sqlite3.DatabaseError as exc:
+        raise TargetError(
+            f"target '{target.name}': local:{db} is not a SQLite database skillsync can use "
+            f"({exc})",
+            hint="point local: at a new file name, or at the file the emulator created",
+        ) from None
 
 
 def open_remote(config: Config, target: TargetConfig, options: ClientOptions) -> Remote:
@@ -30,10 +95,10 @@ def open_remote(config: Config, target: TargetConfig, options: ClientOptions) ->
     }
     db = local_db_path(config, base_url)
     if db is not None:
-        from skillsync.emulator.app import EmulatorApp, open_store
+        from skillsync.emulator.app import EmulatorApp
         from skillsync.emulator.transport import EmulatorTransport
 
-        app = EmulatorApp(open_store(db, target.api))
+        app = EmulatorApp(_open_local(db, target))
         url, key = "http://local-emulator", LOCAL_KEY
         settings.update(
             key_source="the embedded emulator",
@@ -48,6 +113,8 @@ def open_remote(config: Config, target: TargetConfig, options: ClientOptions) ->
                 f"(target '{target.name}' reads its API key from it)",
                 hint=f"export {target.api_key_env}=... (never put the key in a file)",
             )
+        _check_key(key, target)
+        _check_url(base_url, target)
         settings["key_source"] = f"${target.api_key_env}"
     if target.api == "seed":
         from skillsync.remote.seed import SeedRemote

@@ -7,7 +7,6 @@ may live in an ``instructions_file``, and an Agent Skills folder whose
 
 from __future__ import annotations
 
-import glob
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from skillsync import schemas
 from skillsync.config import leaves_repository
 from skillsync.lint.skill_rules import SkillText
 from skillsync.model import Asset, Location, Problem, Skill
+from skillsync.walk import SKIPPED_FOLDERS, Found, Tree, fixed_folder, walk
 from skillsync.yamlread import Document, YAMLProblem, parse, read_source
 
 SKILL_MD = "SKILL.md"
@@ -52,8 +52,10 @@ class Inside:
     file is resolved on its own only when it is itself a symlink.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, tree: Tree | None = None) -> None:
         self.root = os.path.realpath(root)
+        self.tree = tree
+        """The repository's walk, when the caller made one (a folder's files come from it)."""
         self._folders: dict[str, str] = {}
         self._links: dict[str, frozenset[str]] = {}
 
@@ -91,18 +93,22 @@ def rel(root: Path, path: Path) -> str:
     return Path(text).as_posix()
 
 
-def discover(root: Path, globs: tuple[str, ...]) -> list[Path]:
-    """Paths matched by the config's globs, sorted. Hidden files are not matched.
+def discover(root: Path, globs: tuple[str, ...], tree: Tree | None = None) -> list[Path]:
+    """Paths matched by the config's globs, sorted, from one walk of the repository (or of
+    ``tree``). Hidden files are not matched, folder symlinks are not followed.
 
-    Matches are not checked here (a stat each); ``load_file`` checks each one,
-    including that it does not lead outside the repository.
+    Matches are not checked here; ``load_file`` checks each one, including that it does
+    not lead outside the repository.
     """
-    found: set[str] = set()
-    for pattern in globs:
-        if leaves_repository(pattern):
-            continue  # reported by config validation
-        found.update(glob.glob(pattern, root_dir=root, recursive=True))
-    return [root / relative for relative in sorted(found)]
+    tree = tree or walk_for(root, globs)
+    usable = tuple(p for p in globs if not leaves_repository(p))  # others: config problems
+    return [root / f.rel for f in tree.match(usable) if f.kind != "link-to-folder"]
+
+
+def walk_for(root: Path, globs: tuple[str, ...]) -> Tree:
+    """The walk the globs need: the fixed folders they start from, each once."""
+    tops = tuple(fixed_folder(p) for p in globs if not leaves_repository(p))
+    return Tree.of(str(root), tops)
 
 
 def load_file(root: Path, path: Path, inside: Inside | None = None) -> SkillFile:
@@ -285,48 +291,55 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
         position = end + 1
 
 
-HIDDEN_FOLDERS = ("__pycache__",)
+HIDDEN_FOLDERS = SKIPPED_FOLDERS
+
+
+def folder_entries(folder: str, inside: Inside) -> list[Found]:
+    """The walk of a SKILL.md folder, relative to it: from the repository's walk when
+    there is one, else a walk of the folder alone."""
+    tree = inside.tree
+    if tree is not None and (folder == tree.root or folder.startswith(tree.root + os.sep)):
+        relative = os.path.relpath(folder, tree.root).replace(os.sep, "/")
+        cut = len(relative) + 1
+        return [
+            Found(f.rel[cut:], f.path, f.real, f.size, f.signature, f.kind)
+            for f in tree.under(relative)
+        ]
+    return walk(folder)
+
+
+_KIND_PROBLEMS = {
+    "link-to-folder": "is a symlink to a folder, which skillsync does not follow; put the "
+    "folder itself here",
+    "special": "is not a regular file (a FIFO, socket or device); remove it from the folder",
+    "broken": "cannot be read (a broken symlink?)",
+}
 
 
 def folder_assets(folder: str, inside: Inside, result: SkillFile) -> tuple[Asset, ...]:
     """The files a SKILL.md folder uploads besides SKILL.md: every regular file under
-    it, symlinks resolved, except hidden ones (``.name``) and ``__pycache__``. A file
-    that leads outside the repository is a problem, located at it."""
+    it, except hidden ones (``.name``) and ``__pycache__``. A file symlink counts as its
+    target; a folder symlink is not followed. What cannot be uploaded (a file that leads
+    outside the repository or cannot be read, a folder symlink, a FIFO) is a problem,
+    located at it."""
     assets: list[Asset] = []
-    seen_folders: set[str] = set()
-    for here, folders, names in os.walk(folder, followlinks=True):
-        real_here = os.path.realpath(here)
-        if real_here in seen_folders:  # a symlink loop
-            folders[:] = []
+    for found in folder_entries(folder, inside):
+        if found.rel == SKILL_MD:
             continue
-        seen_folders.add(real_here)
-        folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in HIDDEN_FOLDERS)
-        for name in sorted(names):
-            if name.startswith("."):
-                continue
-            full = os.path.join(here, name)
-            relative = os.path.relpath(full, folder).replace(os.sep, "/")
-            if relative == SKILL_MD:
-                continue
-            real = os.path.realpath(full)
-            shown = rel(Path(inside.root), Path(os.path.normpath(full)))
-            if not inside.holds(real) or not inside.holds(real_here):
-                message = (
-                    "resolves outside the repository (symlink); keep a skill's files inside it"
-                )
-                result.problems.append(Problem(Location(shown), message, rule="outside-repository"))
-                continue
-            try:
-                stat = os.stat(real)
-            except OSError:
-                result.problems.append(
-                    Problem(
-                        Location(shown), "cannot be read (a broken symlink?)", rule="unreadable"
-                    )
-                )
-                continue
-            if os.path.isfile(real):
-                assets.append(Asset(relative, real, stat.st_size))
+        shown = rel(Path(inside.root), Path(os.path.normpath(found.path)))
+        if found.kind != "file":
+            rule = "unreadable"
+            result.problems.append(Problem(Location(shown), _KIND_PROBLEMS[found.kind], rule=rule))
+        elif found.real != found.path and not inside.holds(os.path.realpath(found.real)):
+            message = "resolves outside the repository (symlink); keep a skill's files inside it"
+            result.problems.append(Problem(Location(shown), message, rule="outside-repository"))
+        elif not os.access(found.real, os.R_OK):
+            problem = Problem(
+                Location(shown), "cannot be read (permission denied)", rule="unreadable"
+            )
+            result.problems.append(problem)
+        else:
+            assets.append(Asset(found.rel, found.real, found.size))
     return tuple(assets)
 
 

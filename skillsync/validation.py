@@ -16,8 +16,9 @@ from skillsync.config import CONFIG_NAME, Config
 from skillsync.lint.overlap import Described, digest_of, overlapping
 from skillsync.lint.skill_rules import check_skill
 from skillsync.lint.upload_limits import upload_limits
-from skillsync.loader import Inside, SkillFile, discover, load_file, rel
+from skillsync.loader import Inside, SkillFile, discover, load_file, rel, walk_for
 from skillsync.model import Location, Problem, Skill
+from skillsync.walk import Tree
 
 if TYPE_CHECKING:
     from skillsync.cache.verdicts import VerdictCache
@@ -61,7 +62,8 @@ def validate_repository(
     empty instructions.
     """
     root = config.root
-    paths = discover(root, config.skills)
+    tree = walk_for(root, config.skills)
+    paths = discover(root, config.skills, tree)
     problems = list(config_problems)
     selected: set[str] | None = None
     if only is not None:
@@ -82,7 +84,9 @@ def validate_repository(
                 if path.absolute() not in paths:
                     paths.append(path.absolute())
     dialects = config.dialects()
-    cache = _open_cache(root, dialects) if use_cache and not keep_instructions else None
+    cache = _open_cache(root, dialects, tree) if use_cache and not keep_instructions else None
+    global _tree
+    _tree = tree
     try:
         if keep_instructions:
             files = _load(root, paths, dialects)
@@ -96,6 +100,7 @@ def validate_repository(
         problems.extend(_cross_file(files))
         problems.extend(_overlaps(files, cache))
     finally:
+        _tree = None
         if cache is not None:
             cache.close()
     problems = config.lint.apply(problems)
@@ -115,8 +120,13 @@ PARALLEL_MIN_FILES = 1000
 """Below this, forking workers costs more than it saves."""
 
 
+_tree: Tree | None = None
+"""The repository's walk while validate_repository loads: forked workers inherit it
+(a module global, so it is never pickled for them)."""
+
+
 def _load(root: Path, paths: list[Path], dialects: frozenset[str]) -> list[SkillFile]:
-    inside = Inside(root)  # shared, so each folder is resolved and listed once
+    inside = Inside(root, _tree)  # shared, so each folder is resolved and listed once
     files = [load_file(root, path, inside) for path in paths]
     for skill_file in files:
         skill_file.problems.extend(upload_limits(skill_file, dialects))
@@ -154,12 +164,12 @@ def _load_for_report(root: Path, paths: list[Path], dialects: frozenset[str]) ->
     return [*mine, *(f for chunk in rest for f in chunk)]
 
 
-def _open_cache(root: Path, dialects: frozenset[str]) -> VerdictCache | None:
+def _open_cache(root: Path, dialects: frozenset[str], tree: Tree) -> VerdictCache | None:
     from skillsync.cache.verdicts import VerdictCache, salt
     from skillsync.schemas import SCHEMA_FILES, load_schema
 
     texts = [json.dumps(load_schema(name), sort_keys=True) for name in SCHEMA_FILES]
-    return VerdictCache.open(root, salt(texts, dialects))
+    return VerdictCache.open(root, salt(texts, dialects), tree=tree)
 
 
 def _load_with_cache(

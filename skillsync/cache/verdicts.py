@@ -34,13 +34,14 @@ from typing import Any
 
 from skillsync import __version__
 from skillsync.cache import cache_dir, open_db, row_checksum
-from skillsync.loader import HIDDEN_FOLDERS, SKILL_MD, SkillFile
+from skillsync.loader import SKILL_MD, Inside, SkillFile, folder_entries
 from skillsync.model import Location, Problem, Skill
+from skillsync.walk import Tree
 
 log = logging.getLogger("skillsync.cache")
 
 FILE_NAME = "verdicts.db"
-FORMAT = 3
+FORMAT = 4
 RACY_SECONDS = 2.0
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS verdicts (
@@ -80,22 +81,19 @@ def stat_signature(path: str) -> str:
     return f"{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
 
 
-def folder_signature(folder: str) -> str:
-    """A SKILL.md folder's listing as the loader walks it (files, sizes, targets)."""
+def folder_signature(folder: str, tree: Tree | None = None) -> str:
+    """A SKILL.md folder's listing as the loader walks it (paths, kinds, stat signatures):
+    from the repository's walk when there is one, at no cost of its own."""
     digest = hashlib.sha256()
-    for here, folders, names in os.walk(folder, followlinks=True):
-        folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in HIDDEN_FOLDERS)
-        for name in sorted(names):
-            if not name.startswith("."):
-                digest.update(f"{stat_signature(os.path.join(here, name))}\n".encode())
-        digest.update(f"{os.path.realpath(here)}\n".encode())
+    for found in folder_entries(folder, Inside(Path(folder), tree)):
+        digest.update(f"{found.rel}|{found.kind}|{found.real}|{found.signature}\n".encode())
     return digest.hexdigest()
 
 
-def _depends_signature(skill_file: SkillFile, path: str) -> str:
+def _depends_signature(skill_file: SkillFile, path: str, tree: Tree | None = None) -> str:
     parts = [f"{dep}={stat_signature(dep)}" for dep in skill_file.depends]
     if path.endswith(SKILL_MD) and os.path.basename(path) == SKILL_MD:
-        parts.append(f"folder={folder_signature(os.path.dirname(path))}")
+        parts.append(f"folder={folder_signature(os.path.dirname(path), tree)}")
     return "\n".join(parts)
 
 
@@ -177,8 +175,10 @@ def decode(path: str, payload: str) -> SkillFile:
 
 
 class VerdictCache:
-    def __init__(self, db: sqlite3.Connection, root: str, salt: str) -> None:
-        self._db, self._root, self._salt = db, root, salt
+    def __init__(
+        self, db: sqlite3.Connection, root: str, salt: str, tree: Tree | None = None
+    ) -> None:
+        self._db, self._root, self._salt, self._tree = db, root, salt, tree
         self._rows: dict[str, tuple[str, float, str, str, str, str]] = {}
         self.hits = 0
         self.refresh: list[tuple[str, SkillFile]] = []
@@ -186,11 +186,13 @@ class VerdictCache:
         run trusts their stat."""
 
     @classmethod
-    def open(cls, root: Path, salt: str, directory: Path | None = None) -> VerdictCache | None:
+    def open(
+        cls, root: Path, salt: str, directory: Path | None = None, tree: Tree | None = None
+    ) -> VerdictCache | None:
         db = open_db((directory or cache_dir()) / FILE_NAME, SCHEMA, FORMAT)
         if db is None:
             return None
-        cache = cls(db, str(root), salt)
+        cache = cls(db, str(root), salt, tree)
         try:
             for path, stat, written, digest, depends, payload, checksum in db.execute(
                 "SELECT path, stat, written, digest, depends, payload, checksum FROM verdicts "
@@ -225,7 +227,7 @@ class VerdictCache:
             skill_file = decode(display, payload)
         except (ValueError, KeyError, TypeError, IndexError):
             return None
-        if _depends_signature(skill_file, path) != depends:
+        if _depends_signature(skill_file, path, self._tree) != depends:
             return None
         self.hits += 1
         if hashed and mtime < time.time() - RACY_SECONDS:
@@ -241,7 +243,7 @@ class VerdictCache:
             digest = _content_digest(path)
             if stat == "-" or digest is None:
                 continue
-            depends = _depends_signature(skill_file, path)
+            depends = _depends_signature(skill_file, path, self._tree)
             payload = encode(skill_file)
             display = skill_file.path
             checksum = row_checksum(self._root, display, self._salt, stat, digest, depends, payload)

@@ -1,0 +1,173 @@
+"""One walk of the repository: every file once, folder symlinks never followed.
+
+The loader (which files the globs match, which files a SKILL.md folder uploads), the
+verdict cache (a folder's signature) and import all see the repository through this
+walk. It lists each folder once with ``os.scandir``, skips hidden names and
+``__pycache__`` (nothing skillsync reads or uploads lives there), and never follows a
+symlink to a folder, so symlink loops cannot hang it and ``ln -s .. up`` cannot make
+every skill appear twice. A symlink to a file is kept with its resolved target (the
+loader refuses one that leads outside the repository). Anything that is not a regular
+file (a FIFO, a socket, a device) is recorded as such and never opened.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import re
+import stat
+from dataclasses import dataclass
+from functools import cache
+
+SKIPPED_FOLDERS = ("__pycache__",)
+
+
+def skipped(name: str) -> bool:
+    """A name the walk passes over: hidden (``.git``, ``.env``...) or ``__pycache__``."""
+    return name.startswith(".") or name in SKIPPED_FOLDERS
+
+
+@dataclass(frozen=True)
+class Found:
+    """A file (or something that is not one) found by the walk."""
+
+    rel: str
+    """The path relative to the walked root, with ``/``."""
+    path: str
+    """The path as walked (no folder symlink on the way)."""
+    real: str
+    """Where it leads: ``path`` itself, or a file symlink's resolved target."""
+    size: int
+    signature: str
+    """What changes when the content may have (device, inode, size, times); '-' if none."""
+    kind: str = "file"
+    """``file``; ``link-to-folder``, ``special`` (FIFO, socket, device) or ``broken``."""
+
+
+def _signature(st: os.stat_result) -> str:
+    return f"{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
+
+
+def walk(top: str) -> list[Found]:
+    """Every entry under ``top`` (a folder), sorted by relative path."""
+    found: list[Found] = []
+    pending = [""]
+    while pending:
+        relative = pending.pop()
+        folder = os.path.join(top, relative) if relative else top
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue  # unreadable or gone: nothing under it is found
+        for entry in entries:
+            name = entry.name
+            if skipped(name):
+                continue
+            rel = f"{relative}/{name}" if relative else name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(rel)
+                    continue
+                if entry.is_symlink():
+                    found.append(_link(rel, entry.path))
+                    continue
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                found.append(Found(rel, entry.path, entry.path, 0, "-", "broken"))
+                continue
+            kind = "file" if stat.S_ISREG(info.st_mode) else "special"
+            found.append(Found(rel, entry.path, entry.path, info.st_size, _signature(info), kind))
+    found.sort(key=lambda f: f.rel)
+    return found
+
+
+def _link(rel: str, path: str) -> Found:
+    real = os.path.realpath(path)
+    try:
+        info = os.stat(real)
+    except OSError:
+        return Found(rel, path, real, 0, "-", "broken")
+    if stat.S_ISDIR(info.st_mode):
+        return Found(rel, path, real, 0, "-", "link-to-folder")
+    kind = "file" if stat.S_ISREG(info.st_mode) else "special"
+    return Found(rel, path, real, info.st_size, _signature(info), kind)
+
+
+class Tree:
+    """The walk of one root, with the files under any folder at hand."""
+
+    def __init__(self, root: str, found: list[Found]) -> None:
+        self.root = root
+        self.found = found
+        self._keys = [f.rel for f in found]
+
+    @classmethod
+    def of(cls, root: str, tops: tuple[str, ...] = ("",)) -> Tree:
+        """Walk the folders ``tops`` (relative to ``root``; nested ones once)."""
+        found: list[Found] = []
+        kept: list[str] = []
+        for top in sorted(set(tops), key=len):
+            if any(top == k or top.startswith(k + "/") or not k for k in kept):
+                continue
+            kept.append(top)
+            base = os.path.join(root, top) if top else root
+            if top and (os.path.islink(base) or not os.path.isdir(base)):
+                continue  # a glob's fixed folder that is missing, or a folder symlink
+            prefix = f"{top}/" if top else ""
+            found += [_moved(f, prefix + f.rel) for f in walk(base)]
+        found.sort(key=lambda f: f.rel)
+        return cls(root, found)
+
+    def under(self, folder: str) -> list[Found]:
+        """Every entry below ``folder`` (relative to the root)."""
+        prefix = folder.rstrip("/") + "/" if folder else ""
+        start = bisect.bisect_left(self._keys, prefix)
+        end = bisect.bisect_left(self._keys, prefix + "\uffff")
+        return self.found[start:end]
+
+    def match(self, patterns: tuple[str, ...]) -> list[Found]:
+        """Entries matched by any of the glob ``patterns`` (``**`` crosses folders; ``*``,
+        ``?`` and ``[...]`` stay in one), each once, sorted."""
+        regexes = [glob_regex(p.removeprefix("./")) for p in patterns]
+        return [f for f in self.found if any(r.fullmatch(f.rel) for r in regexes)]
+
+
+def _moved(found: Found, rel: str) -> Found:
+    return Found(rel, found.path, found.real, found.size, found.signature, found.kind)
+
+
+def fixed_folder(pattern: str) -> str:
+    """The folders of a glob before its first wildcard (where a walk for it starts)."""
+    parts = pattern.removeprefix("./").split("/")[:-1]
+    fixed = []
+    for part in parts:
+        if any(c in part for c in "*?["):
+            break
+        fixed.append(part)
+    return "/".join(fixed)
+
+
+@cache
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    out = ""
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            out, index = out + "(?:[^/]+/)*", index + 3
+        elif pattern.startswith("**", index):
+            out, index = out + ".*", index + 2
+        elif pattern[index] == "*":
+            out, index = out + "[^/]*", index + 1
+        elif pattern[index] == "?":
+            out, index = out + "[^/]", index + 1
+        elif pattern[index] == "[":
+            end = pattern.find("]", index + 2)
+            if end < 0:
+                out, index = out + re.escape("["), index + 1
+            else:
+                body = pattern[index + 1 : end]
+                body = "^" + body[1:] if body.startswith("!") else body
+                out, index = out + f"[{body.replace(chr(92), chr(92) * 2)}]", end + 1
+        else:
+            out, index = out + re.escape(pattern[index]), index + 1
+    return re.compile(out)

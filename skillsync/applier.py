@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
-from skillsync.errors import ApiError, HTTPStatusError
+from skillsync.errors import ApiError, HTTPStatusError, SkillsyncError
 from skillsync.model import Skill
 from skillsync.plan import Change, Plan
 from skillsync.remote.base import Remote
@@ -125,6 +125,8 @@ def apply_plan(
             return Outcome(change, "done", id=execute(remote, change, skill))
         except ApiError as exc:
             return _failure(change, exc)
+        except SkillsyncError as exc:  # a file of the skill vanished or became unreadable
+            return Outcome(change, "failed", error_type="file_error", message=exc.message)
 
     def record(future: Future[Outcome]) -> None:
         outcome = future.result()

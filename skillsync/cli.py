@@ -12,7 +12,9 @@ import functools
 import logging
 import math
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -609,8 +611,25 @@ def _error(message: str) -> None:
     click.echo(f"Error: {secrets.redact(message)}", err=True)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``skillsync`` console script; returns the exit code."""
+    """Entry point of the ``skillsync`` console script; returns the exit code.
+
+    SIGTERM (CI cancelling a job, a container stopping) ends a run as Ctrl-C does:
+    nothing new starts, in-flight changes finish, the summary is printed, exit 130."""
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     json_output.done()

@@ -308,6 +308,11 @@ def folder_entries(folder: str, inside: Inside) -> list[Found]:
     return walk(folder)
 
 
+def uploadable_name(path: str) -> bool:
+    """A path a multipart upload carries as it is: no double quote, no control character."""
+    return '"' not in path and not any(ord(c) < 32 or c == "\x7f" for c in path)
+
+
 _KIND_PROBLEMS = {
     "link-to-folder": "is a symlink to a folder, which skillsync does not follow; put the "
     "folder itself here",
@@ -327,7 +332,13 @@ def folder_assets(folder: str, inside: Inside, result: SkillFile) -> tuple[Asset
         if found.rel == SKILL_MD:
             continue
         shown = rel(Path(inside.root), Path(os.path.normpath(found.path)))
-        if found.kind != "file":
+        if not uploadable_name(found.rel):
+            message = (
+                f"the file name {found.rel!r} holds a double quote or a control character, "
+                "which an upload cannot carry as it is; rename the file"
+            )
+            result.problems.append(Problem(Location(shown), message, rule="file-name"))
+        elif found.kind != "file":
             rule = "unreadable"
             result.problems.append(Problem(Location(shown), _KIND_PROBLEMS[found.kind], rule=rule))
         elif found.real != found.path and not inside.holds(os.path.realpath(found.real)):

@@ -249,7 +249,19 @@ class Plan:
             self.count("delete") + replaced,
         )
 
+    @property
+    def drifted(self) -> bool:
+        """The remote does not match the repository: changes to apply, or name conflicts
+        (two remote skills with one name) that only a person can resolve."""
+        return bool(self.changes or self.conflicts)
+
     def summary_line(self) -> str:
+        if not self.changes and self.conflicts:
+            count = len(self.conflicts)
+            return (
+                f"No changes can be applied, but {count} name conflict{'s' if count > 1 else ''} "
+                "need attention: the remote does not match the repository."
+            )
         if not self.changes:
             return "No changes. Remote skills match the repository."
         add, change, destroy = self.totals
@@ -295,6 +307,17 @@ class Plan:
                 hint="run plan again; never edit a saved plan",
             )
         try:
+            if not isinstance(data["changes"], list) or not all(
+                isinstance(data["summary"][k], int) for k in ("unchanged", "unmanaged")
+            ):
+                raise ValueError("changes must be a list and the summary counts numbers")
+            for change in data["changes"]:
+                if not all(
+                    isinstance(change.get(k), (dict, type(None))) for k in ("before", "after")
+                ):
+                    raise ValueError(
+                        f"change of {change.get('name')!r}: before/after must be mappings"
+                    )
             return cls(
                 target=data["target"]["name"],
                 base_url=data["target"]["base_url"],
@@ -310,5 +333,5 @@ class Plan:
                 created_at=data.get("created_at", ""),
                 skillsync_version=data.get("skillsync_version", ""),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StalePlan(f"saved plan is malformed ({exc})", hint="run plan again") from None

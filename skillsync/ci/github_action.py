@@ -150,7 +150,7 @@ def run(env: Mapping[str, str]) -> int:
             set_output(env, "summary", "plan failed")
             return 1
         plans = load_saved_plans(plan_file)
-    set_output(env, "has-changes", "true" if any(p.has_changes for p in plans) else "false")
+    set_output(env, "has-changes", "true" if any(p.drifted for p in plans) else "false")
     set_output(env, "summary", "; ".join(_summary(p, len(plans)) for p in plans))
     markdown = render_markdown_many(plans)
     append_step_summary(env, markdown)

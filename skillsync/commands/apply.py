@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -15,7 +18,13 @@ from skillsync.applier import ApplyResult, apply_plan
 from skillsync.atomic import write_atomically
 from skillsync.commands.output import collect
 from skillsync.commands.plan import open_remotes, plan_all, render_texts
-from skillsync.config import CONFIG_NAME, Config, TargetConfig
+from skillsync.config import (
+    CONFIG_NAME,
+    Config,
+    TargetConfig,
+    local_db_path,
+    resolve_base_url,
+)
 from skillsync.deployed import document
 from skillsync.errors import (
     EXIT_INTERRUPTED,
@@ -119,6 +128,28 @@ def confirm(auto_approve: bool, err: bool = False) -> None:
         raise Cancelled("Apply cancelled.")
 
 
+@contextmanager
+def apply_locks(
+    config: Config, targets: list[TargetConfig], options: ClientOptions, people: TextIO
+) -> Iterator[None]:
+    """One apply at a time per embedded-emulator target (``local:`` file): a second one
+    waits, so it plans against what the first applied and creates nothing twice. A
+    remote API has no such lock: CI runs applies one at a time (a concurrency group)."""
+    with ExitStack() as stack:
+        for target in targets:
+            db = local_db_path(config, resolve_base_url(target, options.base_url))
+            if db is None:
+                continue
+            db.parent.mkdir(parents=True, exist_ok=True)
+            handle = stack.enter_context(open(f"{db}.lock", "a+b"))
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                click.echo(f"waiting for another apply on target '{target.name}' ...", err=True)
+                fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def _targets_of(
     config: Config, saved: list[Plan] | None, names: tuple[str, ...], all_targets: bool
 ) -> list[TargetConfig]:
@@ -208,7 +239,10 @@ def run(
     saved = load_saved_plans(plan_file) if plan_file is not None else None
     targets = _targets_of(config, saved, target_names, all_targets)
     results: list[tuple[str, ApplyResult]] = []
-    with open_remotes(config, targets, options) as remotes:
+    with (
+        apply_locks(config, targets, options, people),
+        open_remotes(config, targets, options) as remotes,
+    ):
         if saved is not None:
             # every target's plan is checked before anything is sent to any of them
             checked = [

@@ -119,5 +119,5 @@ def run(
             click.echo(f"\nSaved the plan to {out}. Apply exactly it with: skillsync apply {out}")
     for plan in plans:
         refuse_if_unsafe(plan, force)
-    changes = any(plan.has_changes for plan in plans)
-    return EXIT_CHANGES if detailed_exitcode and changes else 0
+    drifted = any(plan.drifted for plan in plans)  # name conflicts count: a person must act
+    return EXIT_CHANGES if detailed_exitcode and drifted else 0

@@ -62,8 +62,16 @@ _FIXED = (
     Rule(
         "unreadable",
         "error",
-        "a file that cannot be read",
+        "a file that cannot be read (or is no regular file: a FIFO, a folder symlink)",
         "its skill cannot be checked or sent",
+        False,
+    ),
+    Rule(
+        "file-name",
+        "error",
+        "a file name with a double quote or a control character (tab, newline)",
+        "an upload carries it percent-encoded, so the remote file never matches and the "
+        "plan never converges",
         False,
     ),
 )

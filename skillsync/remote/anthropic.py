@@ -19,7 +19,7 @@ from skillsync.importer import SkillFiles, render_folder
 from skillsync.loader import SKILL_MD
 from skillsync.model import RemoteSkill, Skill, files_content
 from skillsync.plan import Change
-from skillsync.remote.base import Remote
+from skillsync.remote.base import Remote, refuse_repeated_cursor
 from skillsync.remote.http import ApiHttp
 from skillsync.tree import desired_files, read_skill_md, tree_of, unzip, with_tree
 
@@ -67,12 +67,14 @@ class AnthropicRemote(Remote):
     # -- reading ----------------------------------------------------------------------
     def _pages(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
+        seen: set[str] = set()
         while True:
             page = self.http.request("GET", path, params=params).json()
             items.extend(page.get("data") or [])
             token = page.get("next_page")
             if not token:
                 return items
+            refuse_repeated_cursor(str(token), seen, self.base_url)
             params = {**params, "page": token}
 
     def list_skills(self) -> list[RemoteSkill]:

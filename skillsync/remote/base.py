@@ -13,12 +13,26 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from skillsync.errors import ApiError
 from skillsync.importer import SkillFiles
 from skillsync.model import RemoteSkill, Skill
 from skillsync.plan import Change
 from skillsync.remote.http import ApiHttp
 
 T = TypeVar("T")
+
+
+def refuse_repeated_cursor(cursor: str, seen: set[str], base_url: str) -> None:
+    """A list that hands out the same page cursor twice would be read forever: stop."""
+    if cursor in seen:
+        raise ApiError(
+            f"{base_url} repeated the page cursor {cursor[:40]!r} while listing skills; "
+            "the list would never end",
+            hint="the server is misbehaving; report it to whoever runs it",
+        )
+    seen.add(cursor)
+
+
 R = TypeVar("R")
 
 

@@ -8,7 +8,7 @@ from skillsync.errors import ApiError
 from skillsync.importer import SkillFiles, render_skill
 from skillsync.model import RemoteSkill, Skill
 from skillsync.plan import Change
-from skillsync.remote.base import Remote
+from skillsync.remote.base import Remote, refuse_repeated_cursor
 from skillsync.remote.http import ApiHttp
 
 API_VERSION = "2023-06-01"
@@ -27,13 +27,16 @@ class SeedRemote(Remote):
         """Every skill of the workspace, following ``has_more``/``after_id``."""
         skills: list[RemoteSkill] = []
         params: dict[str, Any] = {"limit": PAGE_LIMIT}
+        seen: set[str] = set()
         while True:
             page = self.http.request("GET", "/v1/skills", params=params).json()
             data = page.get("data") or []
             skills.extend(RemoteSkill.from_api(item) for item in data)
             if not page.get("has_more") or not data:
                 return skills
-            params = {"limit": PAGE_LIMIT, "after_id": page.get("last_id") or data[-1]["id"]}
+            cursor = str(page.get("last_id") or data[-1]["id"])
+            refuse_repeated_cursor(cursor, seen, self.base_url)
+            params = {"limit": PAGE_LIMIT, "after_id": cursor}
 
     def get_skill(self, skill_id: str) -> RemoteSkill:
         return RemoteSkill.from_api(self.http.request("GET", f"/v1/skills/{skill_id}").json())

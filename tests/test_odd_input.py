@@ -1,0 +1,281 @@
+"""Odd files and races: the walk, file names, conflicts, vanished files, signals, locks,
+malformed saved plans and servers that page forever."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from skillsync.plan import sha256
+from tests.conftest import KEY_ENV, ROOT, Emulator, run_cli, skill_yaml, target_config, write_tree
+
+FOLDER_MD = "---\nname: NAME\ndescription: Does NAME. Use when NAME.\n---\nBody.\n"
+
+
+def folder(name: str) -> str:
+    return FOLDER_MD.replace("NAME", name)
+
+
+def validate_json(root: Path, timeout: float = 30) -> tuple[int, dict[str, object]]:
+    process = subprocess.run(
+        [sys.executable, "-m", "skillsync", "-C", str(root), "validate", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+    return process.returncode, json.loads(process.stdout)
+
+
+# -- the walk -----------------------------------------------------------------------------------
+def test_symlink_loops_and_fifos_never_hang_validate(repo) -> None:  # type: ignore[no-untyped-def]
+    root = repo({"skills/a/SKILL.md": folder("a"), "skills/b.yaml": skill_yaml("b")})
+    (root / "skills/a/loop1").symlink_to(root / "skills/a")
+    (root / "skills/a/loop2").symlink_to(root / "skills")
+    (root / "skills/up").symlink_to(root)  # ln -s .. up: every skill again, through it
+    os.mkfifo(root / "skills/a/pipe")
+    code, report = validate_json(root)  # a hang fails by the timeout
+    assert code == 1
+    assert report["skills"] == ["b"]  # no phantom second b through skills/up
+    problems = {(p["path"], p["rule"]) for p in report["problems"]}  # type: ignore[attr-defined]
+    assert problems == {
+        ("skills/a/loop1", "unreadable"),
+        ("skills/a/loop2", "unreadable"),
+        ("skills/a/pipe", "unreadable"),
+    }
+
+
+def test_a_file_matched_by_two_spellings_of_a_glob_is_one_file(repo) -> None:  # type: ignore[no-untyped-def]
+    root = repo(
+        {"skills/a.yaml": skill_yaml("a")},
+        config='version: 1\nskills: ["./skills/*.yaml", "skills/*.yaml", "skills/**/*.yaml"]\n',
+    )
+    result = run_cli("-C", str(root), "validate")
+    assert (result.exit_code, result.stdout) == (0, "1 skill file valid.\n")
+
+
+def test_file_names_an_upload_cannot_carry_are_refused(repo) -> None:  # type: ignore[no-untyped-def]
+    root = repo(
+        {
+            "skills/a/SKILL.md": folder("a"),
+            'skills/a/say "hi".txt': "x",
+            "skills/a/tab\there.txt": "x",
+            "skills/a/fine name.txt": "x",
+        }
+    )
+    code, report = validate_json(root)
+    assert code == 1
+    found = sorted((p["path"], p["rule"]) for p in report["problems"])  # type: ignore[attr-defined]
+    assert found == [
+        ('skills/a/say "hi".txt', "file-name"),
+        ("skills/a/tab\there.txt", "file-name"),
+    ]
+
+
+# -- conflicts, vanished files, signals, locks ------------------------------------------------
+def test_a_name_conflict_is_drift_and_says_so(
+    tmp_path: Path, anthropic_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two skills with one name (what two concurrent applies on a remote API leave)."""
+    from skillsync.emulator.uploads import check_upload
+
+    monkeypatch.setenv(KEY_ENV, "emulator-key")
+    root = write_tree(
+        tmp_path / "repo",
+        {
+            "skillsync.yaml": target_config(anthropic_emulator.url, api="anthropic"),
+            "skills/a/SKILL.md": folder("a"),
+        },
+    )
+    for _ in range(2):
+        upload = check_upload([("a/SKILL.md", folder("a").encode())])
+        anthropic_emulator.store.create("default", upload, None)
+    result = run_cli("-C", str(root), "plan", "--detailed-exitcode")
+    assert result.exit_code == 2
+    assert "2 remote skills are named 'a'" in result.stdout
+    assert result.stdout.rstrip().endswith(
+        "No changes can be applied, but 1 name conflict need attention: the remote does "
+        "not match the repository."
+    )
+
+
+def test_a_file_that_vanishes_during_apply_is_one_failure_in_the_summary(
+    tmp_path: Path, anthropic_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KEY_ENV, "emulator-key")
+    root = write_tree(
+        tmp_path / "repo",
+        {
+            "skillsync.yaml": target_config(anthropic_emulator.url, api="anthropic"),
+            "skills/a/SKILL.md": folder("a"),
+            "skills/a/data.txt": "x\n",
+            "skills/b.yaml": skill_yaml("b"),
+        },
+    )
+    saved = tmp_path / "plan.json"
+    assert run_cli("-C", str(root), "plan", "--out", str(saved)).exit_code == 0
+    from skillsync import tree
+
+    real = tree.desired_files
+    reads: list[str] = []
+
+    def vanishing(skill):  # type: ignore[no-untyped-def]
+        reads.append(skill.name)
+        if reads.count("a") == 2:  # read once to plan; gone when it is uploaded
+            (root / "skills/a/data.txt").unlink(missing_ok=True)
+        return real(skill)
+
+    monkeypatch.setattr(tree, "desired_files", vanishing)
+    monkeypatch.setattr("skillsync.remote.anthropic.desired_files", vanishing)
+    result = run_cli("-C", str(root), "apply", "--auto-approve")
+    assert result.exit_code == 1
+    assert "! failed to create 'a': file_error: " in result.stdout
+    assert "+ created 'b'" in result.stdout
+    assert result.stderr.startswith("Error: Apply incomplete: 1 done, 1 failed.")
+
+
+def test_sigterm_is_handled_like_ctrl_c(
+    tmp_path: Path,
+    emulator_factory,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from skillsync.emulator.app import Faults
+
+    slow = emulator_factory(faults=Faults(latency_ms=200))
+    monkeypatch.setenv(KEY_ENV, "emulator-key")
+    files = {f"skills/s{i:02d}.yaml": skill_yaml(f"s{i:02d}") for i in range(30)}
+    root = write_tree(tmp_path / "repo", {"skillsync.yaml": target_config(slow.url), **files})
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "skillsync",
+            "-C",
+            str(root),
+            "apply",
+            "--auto-approve",
+            "--parallelism",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    time.sleep(2.5)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Apply interrupted:" in err
+    assert "Traceback" not in err
+
+
+def test_concurrent_applies_on_a_local_target_create_each_skill_once(tmp_path: Path) -> None:
+    files = {f"skills/s{i:02d}.yaml": skill_yaml(f"s{i:02d}") for i in range(15)}
+    config = "version: 1\ntargets:\n  local:\n    base_url: local:state.db\n    api: seed\n"
+    root = write_tree(tmp_path / "repo", {"skillsync.yaml": config, **files})
+    command = [sys.executable, "-m", "skillsync", "-C", str(root), "apply", "--auto-approve"]
+    runs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    created = sum(out.count("+ created") for out, _ in outputs)
+    assert created == 15
+    assert run_cli("-C", str(root), "plan", "--detailed-exitcode").exit_code == 0
+
+
+# -- saved plans and servers ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: d.__setitem__("changes", {"a": 1}),
+        lambda d: d.__setitem__("scope", [1]),
+        lambda d: d["summary"].__setitem__("unchanged", "many"),
+        lambda d: d["changes"][0].__setitem__("after", "x"),
+    ],
+)
+def test_a_malformed_saved_plan_with_a_valid_checksum_is_refused(tmp_path: Path, mutate) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree(
+        tmp_path / "repo",
+        {
+            "skillsync.yaml": "version: 1\ntargets:\n  t:\n    base_url: local:e.db\n",
+            "skills/a.yaml": skill_yaml("a"),
+        },
+    )
+    saved = tmp_path / "plan.json"
+    assert run_cli("-C", str(root), "plan", "--out", str(saved)).exit_code == 0
+    document = json.loads(saved.read_text())
+    mutate(document)
+    document.pop("checksum")
+    document["checksum"] = sha256(document)
+    saved.write_text(json.dumps(document))
+    result = run_cli("-C", str(root), "apply", str(saved))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: saved plan is malformed")
+
+
+class _Looping(BaseHTTPRequestHandler):
+    """A Skills API whose list hands out the same cursor forever."""
+
+    def do_GET(self) -> None:
+        if "/versions/" in self.path:
+            self.send_error(404)
+            return
+        body = json.dumps(
+            {
+                "data": [
+                    {
+                        "id": "skill_1",
+                        "name": "a",
+                        "description": "d",
+                        "type": "custom",
+                        "source": {"type": "custom"},
+                        "latest_version_id": "v1",
+                    }
+                ],
+                "has_more": True,
+                "last_id": "skill_1",
+                "next_page": "same-token",
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def looping() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Looping)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("api", ["seed", "anthropic"])
+def test_a_repeated_page_cursor_stops_the_list(
+    tmp_path: Path, looping: str, api: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KEY_ENV, "emulator-key")
+    root = write_tree(tmp_path / "repo", {"skillsync.yaml": target_config(looping, api=api)})
+    result = run_cli("-C", str(root), "plan")
+    assert result.exit_code == 1
+    assert "repeated the page cursor" in result.stderr

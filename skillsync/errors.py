@@ -29,8 +29,16 @@ says otherwise). Anything else that escapes is a bug and exits 3.
 
 from __future__ import annotations
 
+import signal
+
 EXIT_INTERRUPTED = 130
-"""Exit code of every command stopped by Ctrl-C (or SIGTERM, for the emulator)."""
+"""Exit code of every command stopped by Ctrl-C or SIGTERM."""
+
+
+def default_signals() -> None:
+    """In a forked worker: SIGTERM terminates it again (the CLI turns SIGTERM into an
+    interrupt in its own process only; a pool stops its workers with SIGTERM)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 class SkillsyncError(Exception):

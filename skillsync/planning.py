@@ -10,7 +10,13 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from skillsync.config import Config, TargetConfig
-from skillsync.errors import ConfigError, SkillsyncError, UnsafePlan, ValidationFailed
+from skillsync.errors import (
+    ConfigError,
+    SkillsyncError,
+    UnsafePlan,
+    ValidationFailed,
+    default_signals,
+)
 from skillsync.loader import discover
 from skillsync.model import RemoteSkill, Skill
 from skillsync.plan import Plan
@@ -131,6 +137,7 @@ def start_loading(config: Config, remote: Remote) -> Callable[[], list[Skill]]:
     reader, writer = context.Pipe(duplex=False)
 
     def child() -> None:
+        default_signals()
         try:
             skills = load_projected(config, remote)
         except SkillsyncError as exc:

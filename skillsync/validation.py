@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from skillsync.config import CONFIG_NAME, Config
+from skillsync.errors import default_signals
 from skillsync.lint.overlap import Described, digest_of, overlapping
 from skillsync.lint.skill_rules import check_skill
 from skillsync.lint.upload_limits import upload_limits
@@ -155,7 +156,8 @@ def _load_for_report(root: Path, paths: list[Path], dialects: frozenset[str]) ->
         return _load_stripped(root, paths, dialects)
     size = -(-len(paths) // workers)
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
-    with multiprocessing.get_context("fork").Pool(len(chunks) - 1) as pool:
+    context = multiprocessing.get_context("fork")
+    with context.Pool(len(chunks) - 1, initializer=default_signals) as pool:
         pending = pool.map_async(
             functools.partial(_load_stripped, root, dialects=dialects), chunks[1:]
         )

@@ -279,3 +279,18 @@ def test_a_repeated_page_cursor_stops_the_list(
     result = run_cli("-C", str(root), "plan")
     assert result.exit_code == 1
     assert "repeated the page cursor" in result.stderr
+
+
+def test_forked_loaders_end_quietly(tmp_path: Path) -> None:
+    """validate loads a large repository in forked workers, which the pool stops with
+    SIGTERM: they must not inherit the CLI's SIGTERM-as-interrupt handler."""
+    files = {f"skills/s{i:04d}.yaml": skill_yaml(f"s{i:04d}") for i in range(1000)}
+    root = write_tree(tmp_path / "big", {"skillsync.yaml": "version: 1\n", **files})
+    result = subprocess.run(
+        [sys.executable, "-m", "skillsync", "-C", str(root), "validate", "--no-cache"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "1000 skill files valid.\n"

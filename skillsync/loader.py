@@ -294,18 +294,11 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
 HIDDEN_FOLDERS = SKIPPED_FOLDERS
 
 
-def folder_entries(folder: str, inside: Inside) -> list[Found]:
+def folder_entries(folder: str, tree: Tree | None) -> list[Found]:
     """The walk of a SKILL.md folder, relative to it: from the repository's walk when
-    there is one, else a walk of the folder alone."""
-    tree = inside.tree
-    if tree is not None and (folder == tree.root or folder.startswith(tree.root + os.sep)):
-        relative = os.path.relpath(folder, tree.root).replace(os.sep, "/")
-        cut = len(relative) + 1
-        return [
-            Found(f.rel[cut:], f.path, f.real, f.size, f.signature, f.kind)
-            for f in tree.under(relative)
-        ]
-    return walk(folder)
+    it covers the folder, else a walk of the folder alone."""
+    found = tree.inside(folder) if tree is not None else None
+    return walk(folder) if found is None else found
 
 
 def uploadable_name(path: str) -> bool:
@@ -328,7 +321,7 @@ def folder_assets(folder: str, inside: Inside, result: SkillFile) -> tuple[Asset
     outside the repository or cannot be read, a folder symlink, a FIFO) is a problem,
     located at it."""
     assets: list[Asset] = []
-    for found in folder_entries(folder, inside):
+    for found in folder_entries(folder, inside.tree):
         if found.rel == SKILL_MD:
             continue
         shown = rel(Path(inside.root), Path(os.path.normpath(found.path)))
@@ -350,7 +343,7 @@ def folder_assets(folder: str, inside: Inside, result: SkillFile) -> tuple[Asset
             )
             result.problems.append(problem)
         else:
-            assets.append(Asset(found.rel, found.real, found.size))
+            assets.append(Asset(found.rel, found.real, found.stat()[0]))
     return tuple(assets)
 
 

@@ -37,19 +37,23 @@ class Found:
     """The path as walked (no folder symlink on the way)."""
     real: str
     """Where it leads: ``path`` itself, or a file symlink's resolved target."""
-    size: int
-    signature: str
-    """What changes when the content may have (device, inode, size, times); '-' if none."""
     kind: str = "file"
     """``file``; ``link-to-folder``, ``special`` (FIFO, socket, device) or ``broken``."""
 
+    def stat(self) -> tuple[int, str]:
+        """(size, signature) of what it leads to, read now: the walk itself never stats a
+        regular file, since finding skill files needs only their names. The signature is
+        what changes when the content may have (device, inode, size, times); '-' if gone."""
+        try:
+            st = os.stat(self.real)
+        except OSError:
+            return 0, "-"
+        return st.st_size, f"{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
 
-def _signature(st: os.stat_result) -> str:
-    return f"{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
 
-
-def walk(top: str) -> list[Found]:
-    """Every entry under ``top`` (a folder), sorted by relative path."""
+def walk(top: str, prefix: str = "") -> list[Found]:
+    """Every entry under ``top`` (a folder), sorted by relative path (``prefix`` + the path
+    below ``top``)."""
     found: list[Found] = []
     pending = [""]
     while pending:
@@ -63,20 +67,18 @@ def walk(top: str) -> list[Found]:
             name = entry.name
             if skipped(name):
                 continue
-            rel = f"{relative}/{name}" if relative else name
+            sub = f"{relative}/{name}" if relative else name
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    pending.append(rel)
-                    continue
-                if entry.is_symlink():
-                    found.append(_link(rel, entry.path))
-                    continue
-                info = entry.stat(follow_symlinks=False)
+                    pending.append(sub)
+                elif entry.is_file(follow_symlinks=False):
+                    found.append(Found(prefix + sub, entry.path, entry.path))
+                elif entry.is_symlink():
+                    found.append(_link(prefix + sub, entry.path))
+                else:
+                    found.append(Found(prefix + sub, entry.path, entry.path, "special"))
             except OSError:
-                found.append(Found(rel, entry.path, entry.path, 0, "-", "broken"))
-                continue
-            kind = "file" if stat.S_ISREG(info.st_mode) else "special"
-            found.append(Found(rel, entry.path, entry.path, info.st_size, _signature(info), kind))
+                found.append(Found(prefix + sub, entry.path, entry.path, "broken"))
     found.sort(key=lambda f: f.rel)
     return found
 
@@ -84,13 +86,12 @@ def walk(top: str) -> list[Found]:
 def _link(rel: str, path: str) -> Found:
     real = os.path.realpath(path)
     try:
-        info = os.stat(real)
+        mode = os.stat(real).st_mode
     except OSError:
-        return Found(rel, path, real, 0, "-", "broken")
-    if stat.S_ISDIR(info.st_mode):
-        return Found(rel, path, real, 0, "-", "link-to-folder")
-    kind = "file" if stat.S_ISREG(info.st_mode) else "special"
-    return Found(rel, path, real, info.st_size, _signature(info), kind)
+        return Found(rel, path, real, "broken")
+    if stat.S_ISDIR(mode):
+        return Found(rel, path, real, "link-to-folder")
+    return Found(rel, path, real, "file" if stat.S_ISREG(mode) else "special")
 
 
 class Tree:
@@ -113,8 +114,7 @@ class Tree:
             base = os.path.join(root, top) if top else root
             if top and (os.path.islink(base) or not os.path.isdir(base)):
                 continue  # a glob's fixed folder that is missing, or a folder symlink
-            prefix = f"{top}/" if top else ""
-            found += [_moved(f, prefix + f.rel) for f in walk(base)]
+            found += walk(base, f"{top}/" if top else "")
         found.sort(key=lambda f: f.rel)
         return cls(root, found)
 
@@ -125,15 +125,20 @@ class Tree:
         end = bisect.bisect_left(self._keys, prefix + "\uffff")
         return self.found[start:end]
 
+    def inside(self, folder: str) -> list[Found] | None:
+        """The entries below the folder at path ``folder``, relative to it; None when the
+        walk did not cover that folder."""
+        if not folder.startswith(self.root + os.sep):
+            return None
+        relative = folder[len(self.root) + 1 :].replace(os.sep, "/")
+        cut = len(relative) + 1
+        return [Found(f.rel[cut:], f.path, f.real, f.kind) for f in self.under(relative)]
+
     def match(self, patterns: tuple[str, ...]) -> list[Found]:
         """Entries matched by any of the glob ``patterns`` (``**`` crosses folders; ``*``,
         ``?`` and ``[...]`` stay in one), each once, sorted."""
         regexes = [glob_regex(p.removeprefix("./")) for p in patterns]
         return [f for f in self.found if any(r.fullmatch(f.rel) for r in regexes)]
-
-
-def _moved(found: Found, rel: str) -> Found:
-    return Found(rel, found.path, found.real, found.size, found.signature, found.kind)
 
 
 def fixed_folder(pattern: str) -> str:

@@ -34,7 +34,7 @@ from typing import Any
 
 from skillsync import __version__
 from skillsync.cache import cache_dir, open_db, row_checksum
-from skillsync.loader import SKILL_MD, Inside, SkillFile, folder_entries
+from skillsync.loader import SKILL_MD, SkillFile, folder_entries
 from skillsync.model import Location, Problem, Skill
 from skillsync.walk import Tree
 
@@ -85,8 +85,8 @@ def folder_signature(folder: str, tree: Tree | None = None) -> str:
     """A SKILL.md folder's listing as the loader walks it (paths, kinds, stat signatures):
     from the repository's walk when there is one, at no cost of its own."""
     digest = hashlib.sha256()
-    for found in folder_entries(folder, Inside(Path(folder), tree)):
-        digest.update(f"{found.rel}|{found.kind}|{found.real}|{found.signature}\n".encode())
+    for found in folder_entries(folder, tree):
+        digest.update(f"{found.rel}|{found.kind}|{found.real}|{found.stat()[1]}\n".encode())
     return digest.hexdigest()
 
 

@@ -17,7 +17,6 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from operator import itemgetter
 
 from skillsync.model import Location, Problem
 
@@ -60,9 +59,12 @@ def overlapping(skills: list[Described], threshold: float = THRESHOLD) -> list[P
     sets = [shingles(s.description) for s in skills]
     frequency = Counter(itertools.chain.from_iterable(sets))
     # One total order of all shingles, rarest first (ties by value), as prefix filtering needs.
-    order = sorted(frequency.items(), key=itemgetter(1, 0))
-    rank = {g: r for r, (g, _) in enumerate(order)}
+    # Stable sort by frequency: ties keep first-seen order, which makes the order total.
+    order = sorted(frequency, key=frequency.__getitem__)
+    rank = dict(zip(order, range(len(order)), strict=True))
     rarity = rank.__getitem__
+    unique = sum(1 for count in frequency.values() if count == 1)
+    """Shingles of one description alone rank first; a prefix made of them meets nobody."""
     index: dict[int, list[int]] = defaultdict(list)
     problems = []
     for i, current in enumerate(sets):
@@ -71,6 +73,8 @@ def overlapping(skills: list[Described], threshold: float = THRESHOLD) -> list[P
             continue
         # the ranks of the rarest shingles (ranks sort as ints, faster than by a key)
         prefix = sorted(map(rarity, current))[: size - math.ceil(threshold * size) + 1]
+        if prefix[-1] < unique:
+            continue  # every prefix shingle is this description's alone: no candidate
         candidates: set[int] = set()
         for g in prefix:
             postings = index.get(g)

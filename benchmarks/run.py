@@ -1,4 +1,4 @@
-"""Measure skillsync against the bars of SPEC section 8, for both API dialects.
+"""Measure skillsync against the bars of the README (Performance), for both API dialects.
 
 One command: ``python benchmarks/run.py`` (``--quick`` for a smoke run, ``--only
 validate|seed|anthropic`` for one group). It generates synthetic skill
@@ -440,7 +440,7 @@ def _requests(label: str, reqs: dict[str, int], bar: str) -> str:
 
 def table(r: dict[str, Any], sizes: dict[str, int]) -> list[str]:
     small, large, apply_n = sizes["small"], sizes["large"], sizes["apply"]
-    lines = ["| measurement | median | spread | bar (SPEC 8) |", "| --- | ---: | ---: | --- |"]
+    lines = ["| measurement | median | spread | bar |", "| --- | ---: | ---: | --- |"]
     for layout, what in (("yaml", "YAML files"), ("folders", "SKILL.md folders")):
         if f"validate_{layout}_{large}" not in r:
             continue

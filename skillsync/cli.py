@@ -1,6 +1,6 @@
 """The command line: parse options, call a command, map errors to exit codes.
 
-Exit codes (SPEC section 3): 0 success; 1 any expected failure (bad input, API
+Exit codes (README, Commands): 0 success; 1 any expected failure (bad input, API
 error, unsafe or stale plan, usage error, refused confirmation); 2 only for
 ``plan --detailed-exitcode`` with changes; 3 an unexpected internal error; 130
 interrupted. This module is the only place that turns exceptions into them.

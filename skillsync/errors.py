@@ -13,7 +13,8 @@ says otherwise). Anything else that escapes is a bug and exits 3.
     │   └── StalePlan          saved plan no longer matches checksum/target/remote
     ├── ApplyIncomplete        some changes failed; the others were applied
     ├── Cancelled              confirmation refused
-    ├── ImportRefused          import would overwrite files without --overwrite
+    ├── ImportRefused          import found no such remote skill, or would write through
+    │                          a symlink
     ├── SkillsMissing          output: skills of the repository not on the remote yet
     ├── UnsafeRemoteContent    a remote skill skillsync will not read or write: an unsafe
     │                          name or path, a zip bomb, content that is not a zip

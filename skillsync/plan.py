@@ -1,7 +1,7 @@
 """The plan: a value that can be saved, checked, rendered and applied.
 
 ``Plan.to_dict`` is the one serialisation: ``plan --format json``, ``plan --out``,
-the checksum and ``apply PLAN_FILE`` all go through it (SPEC section 4).
+the checksum and ``apply PLAN_FILE`` all go through it (README: the plan document).
 """
 
 from __future__ import annotations

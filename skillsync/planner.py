@@ -2,8 +2,9 @@
 
 A pure function (no I/O, no clock): table-driven tests need no server, and the
 same inputs always give the same plan. Skills are matched by name; a skill's
-fields are compared one by one (three strings: plain equality is both the
-cheapest and the clearest diff, so no generic deep-diff runs here).
+content (the fields, or a file tree's path -> digest map) is compared field by
+field with plain equality, the cheapest and clearest diff, so no generic
+deep-diff runs here.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@
 List every page; read the name of each listed skill that lacks one (the
 anthropic dialect lists skills without names: one version read each); then, in
 parallel, everything a plan compares for each skill whose name the repository
-also defines, unless the list already carried it (SPEC section 8: list pages
-plus one read per skill present on both sides; for the anthropic dialect a
-version read and a content download per skill).
+also defines, unless the list already carried it (the request bar of the README's
+Performance section: list pages plus one read per skill present on both sides;
+for the anthropic dialect a version read and a content download per skill).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def read_remote(
 
     With ``desired``, a remote field equal to the desired one keeps the desired
     object instead of its own copy, so a plan of skills in sync holds each
-    instruction text once (the peak-memory bar of SPEC section 8).
+    instruction text once (the peak-memory bar in the README's Performance section).
     ``listed`` is the list already read, if the caller has it.
     """
     listed = name_all(remote, remote.list_skills() if listed is None else listed, progress)

@@ -1,4 +1,4 @@
-"""The emulator over real HTTP: every call and error of SPEC section 1."""
+"""The emulator over real HTTP: every call and error of the seed dialect."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 The SDK (`anthropic` 2.14) is used unmodified: if it can create, list, version,
 download and delete skills here, and sees each refusal as its own exception
-class, the emulator speaks the wire format of SPEC section 9.
+class, the emulator speaks the wire format of the real API.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ def load_saved_plans(path: Path) -> list[Plan]:
 def check_saved_plan(
     plan: Plan, config: Config, target: TargetConfig, remote: Remote, force: bool = False
 ) -> dict[str, Skill]:
-    """SPEC section 5: nothing is written unless the saved plan still holds; nothing is
+    """The saved-plan safety rule: nothing is written unless the saved plan still holds; nothing is
     even sent unless the files it uploads are still those it recorded. Returns the
     skills whose files it uploads."""
     if plan.target != target.name:

@@ -1,8 +1,10 @@
 """A faithful local Skills API: SQLite store, HTTP server, in-process transport.
 
-store.SkillStore      workspaces of skills in one SQLite file (WAL)
-app.EmulatorApp       the API itself: auth, validation, pagination, limits, faults
-server.serve          a threaded HTTP/1.1 server around the app
+store.SkillStore      the seed dialect's skills in one SQLite file (WAL)
+folder_store.FolderStore      the anthropic dialect's skills and immutable versions
+app.EmulatorApp       what both dialects share: auth, limits, faults, stats; a front per
+                      dialect (seed_api, anthropic_api) answers the calls
+server.EmulatorServer a threaded HTTP/1.1 server around the app
 transport.EmulatorTransport   the same app behind httpx, for local:<path>
 """
 

@@ -1,4 +1,4 @@
-"""The anthropic dialect (SPEC section 9): skills as uploaded folders with immutable versions.
+"""The anthropic dialect: skills as uploaded folders with immutable versions.
 
 Routes, as the official SDK calls them::
 

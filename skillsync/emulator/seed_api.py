@@ -1,4 +1,4 @@
-"""The seed dialect (SPEC section 1): JSON skills with name, description,
+"""The seed dialect (README: the seed dialect): JSON skills with name, description,
 instructions and version, paged with ``after_id``/``has_more``."""
 
 from __future__ import annotations

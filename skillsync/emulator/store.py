@@ -70,7 +70,8 @@ class Database:
     table = ""
     """The table of skills (``count`` counts its rows)."""
     api = ""
-    """The dialect whose data this store keeps (the app picks its front by it)."""
+    """The dialect whose data this store keeps (``open_store`` picks the store class by
+    the dialect, and the app its front by the store's class)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)

@@ -1,7 +1,7 @@
 """A skill upload (multipart/form-data) parsed and checked as the Skills API does.
 
 The multipart framing is python-multipart's; this module only gathers the parts
-and applies the rules of SPEC section 9: every file under one top-level folder,
+and applies the API's upload rules: every file under one top-level folder,
 whose ``SKILL.md`` has front matter with a valid ``name`` equal to the folder's
 and a description of 1-1024 characters without ``<`` ``>``; relative paths that
 never climb; no path twice; at most ``MAX_UPLOAD_BYTES`` of files in all.

@@ -1,4 +1,4 @@
-"""The remote Skills API: open the dialect of a target (SPEC sections 1, 2 and 9).
+"""The remote Skills API: open the dialect of a target (README: The two dialects of the Skills API).
 
 base.Remote          the interface the planner and applier use
 http.ApiHttp         one connection: auth, retries, rate limits, redaction

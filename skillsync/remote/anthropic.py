@@ -1,4 +1,4 @@
-"""The anthropic dialect: the real Skills API (SPEC section 9).
+"""The anthropic dialect: the real Skills API (README: The two dialects of the Skills API).
 
 A skill is a folder uploaded as multipart files; an update is a new immutable
 version of the same skill, so its id (which applications reference) stays.

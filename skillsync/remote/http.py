@@ -1,7 +1,7 @@
 """One connection to a Skills API over httpx, shared by both dialects.
 
 Headers, timeouts, pooled keep-alive connections, error mapping, redaction and
-retries: SPEC section 5 retries 408, 429, 500-504, 529 and connection errors
+retries: skillsync retries 408, 429, 500-504, 529 and connection errors
 with exponential backoff and jitter (0.5 s doubling, capped at 8 s), honouring
 ``retry-after-ms`` / ``retry-after`` up to 60 s; a response saying
 ``anthropic-ratelimit-requests-remaining: 0`` pauses every request until the
@@ -167,7 +167,7 @@ class ApiHttp:
     def write_once(self, send: Callable[[], T], resolve: Callable[[], T | None], what: str) -> T:
         """Send a write whose lost answer is resolved by ``resolve`` (reading the remote:
         the write's result if it happened, None if not) before it is ever sent again
-        (SPEC section 5, ambiguous writes). ``send`` must make its request with
+        (an ambiguous write). ``send`` must make its request with
         ``ambiguous_fails=True``."""
         attempt = 0
         ambiguous = False

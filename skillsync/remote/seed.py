@@ -1,4 +1,4 @@
-"""The seed dialect: the JSON Skills API of skills-api-reference.md (SPEC section 1)."""
+"""The seed dialect: the JSON Skills API skillsync started from (README: two dialects)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ class SeedRemote(Remote):
 
     def create_skill(self, content: dict[str, str]) -> RemoteSkill:
         """Create a skill; a lost answer is resolved by looking the name up, never by
-        sending the create again blindly (SPEC section 5, ambiguous writes)."""
+        sending the create again blindly (an ambiguous write)."""
 
         def send() -> RemoteSkill:
             answer = self.http.request("POST", "/v1/skills", json=content, ambiguous_fails=True)

@@ -9,6 +9,7 @@ interrupted. This module is the only place that turns exceptions into them.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import math
 import os
@@ -611,6 +612,12 @@ def _error(message: str) -> None:
     click.echo(f"Error: {secrets.redact(message)}", err=True)
 
 
+def _wants_json(args: list[str]) -> bool:
+    return "--format=json" in args or any(
+        a == "--format" and b == "json" for a, b in itertools.pairwise(args)
+    )
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -633,6 +640,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     json_output.done()
+    if _wants_json(args):  # a usage error, found before the command runs, is a document too
+        json_output.expect(sys.stdout)
     try:
         with cli.make_context("skillsync", args) as ctx:
             debug = bool(ctx.params.get("debug"))

@@ -23,7 +23,15 @@ class Location:
     col: int = 1
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}"
+        return f"{printable(self.path)}:{self.line}:{self.col}"
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (``\\x1b``...): a file name holding an
+    ANSI escape must not drive the terminal it is printed on."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 Severity = Literal["error", "warning"]

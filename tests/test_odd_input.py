@@ -294,3 +294,19 @@ def test_forked_loaders_end_quietly(tmp_path: Path) -> None:
     )
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == "1000 skill files valid.\n"
+
+
+def test_a_usage_error_under_format_json_is_a_json_document(tmp_path: Path) -> None:
+    result = run_cli("-C", str(tmp_path), "plan", "--format", "json", "--bogus")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["ok"] is False and document["error"]["kind"] == "UsageError"
+    assert "--bogus" in document["error"]["message"]
+
+
+def test_control_characters_in_file_names_never_reach_the_terminal(repo) -> None:  # type: ignore[no-untyped-def]
+    root = repo({"skills/\x1b[31mred.yaml": "name: Bad\n"})
+    result = run_cli("-C", str(root), "validate")
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stdout
+    assert result.stdout.startswith("skills/\\x1b[31mred.yaml:1:1: error: ")

@@ -60,7 +60,9 @@ def validate_repository(
     just their problems are reported; the cross-file rules still see the whole
     repository. Without ``keep_instructions`` (validate only reports), large
     repositories are loaded by several processes and the skills come back with
-    empty instructions.
+    empty instructions. With it (plan and apply), overlapping-descriptions runs
+    only when the repository made it an error: as a warning it cannot change a
+    plan, and validate reports it.
     """
     root = config.root
     tree = walk_for(root, config.skills)
@@ -99,7 +101,10 @@ def validate_repository(
         for skill_file in files:
             problems.extend(skill_file.problems)
         problems.extend(_cross_file(files))
-        problems.extend(_overlaps(files, cache))
+        if not keep_instructions or config.lint.level("overlapping-descriptions") == "error":
+            # plan and apply run the checks that can stop them; a warnings-only cross-skill
+            # check is validate's (it holds every description's shingles: time and memory)
+            problems.extend(_overlaps(files, cache))
     finally:
         _tree = None
         if cache is not None:

@@ -468,3 +468,23 @@ def test_no_rule_raises_on_arbitrary_text(body: str, description: str, name: str
         assert problem.rule in RULES and problem.location.line >= 1
     links, code = scan(body)
     assert all(s.line >= 1 and s.col >= 1 for s in (*links, *code))
+
+
+def test_plan_runs_overlapping_descriptions_only_when_it_is_an_error(
+    repo: Callable[..., Path],
+) -> None:
+    text = "Extracts tables and forms from PDF files and saves them. Use when a PDF is shared."
+    files = {
+        "skills/a.yaml": skill_yaml("a", description=text),
+        "skills/b.yaml": skill_yaml("b", description=text.replace("shared", "given")),
+    }
+    local = "version: 1\ntargets:\n  t:\n    base_url: local:e.db\n    api: seed\n"
+    root = repo(files, config=local)
+    quiet = run_cli("-C", str(root), "plan")
+    assert quiet.exit_code == 0 and "[overlapping-descriptions]" not in quiet.stderr
+    (root / "skillsync.yaml").write_text(
+        local + "lint:\n  rules: {overlapping-descriptions: error}\n"
+    )
+    refused = run_cli("-C", str(root), "plan")
+    assert refused.exit_code == 1
+    assert "[overlapping-descriptions]" in refused.stderr

@@ -9,38 +9,19 @@ a file's name in any folder.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import cache
 
 from skillsync.lint.rules import RULES, Level
 from skillsync.model import Problem
-
-
-@cache
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out = ""
-    index = 0
-    while index < len(pattern):
-        if pattern.startswith("**/", index):
-            out, index = out + "(?:.*/)?", index + 3
-        elif pattern.startswith("**", index):
-            out, index = out + ".*", index + 2
-        elif pattern[index] == "*":
-            out, index = out + "[^/]*", index + 1
-        elif pattern[index] == "?":
-            out, index = out + "[^/]", index + 1
-        else:
-            out, index = out + re.escape(pattern[index]), index + 1
-    return re.compile(out)
+from skillsync.walk import glob_regex
 
 
 def path_matches(path: str, pattern: str) -> bool:
     pattern = pattern.removeprefix("./")
     if "/" not in pattern:
         path = path.rsplit("/", 1)[-1]
-    return _glob_regex(pattern).fullmatch(path) is not None
+    return glob_regex(pattern).fullmatch(path) is not None
 
 
 @dataclass(frozen=True)

@@ -125,20 +125,38 @@ class Tree:
         end = bisect.bisect_left(self._keys, prefix + "\uffff")
         return self.found[start:end]
 
-    def inside(self, folder: str) -> list[Found] | None:
-        """The entries below the folder at path ``folder``, relative to it; None when the
-        walk did not cover that folder."""
+    def inside(self, folder: str, *, relative: bool = True) -> list[Found] | None:
+        """The entries below the folder at path ``folder``, with paths relative to it (or,
+        without ``relative``, to the root: no copies); None when the walk did not cover
+        that folder."""
         if not folder.startswith(self.root + os.sep):
             return None
-        relative = folder[len(self.root) + 1 :].replace(os.sep, "/")
-        cut = len(relative) + 1
-        return [Found(f.rel[cut:], f.path, f.real, f.kind) for f in self.under(relative)]
+        below = folder[len(self.root) + 1 :].replace(os.sep, "/")
+        found = self.under(below)
+        if not relative:
+            return found
+        cut = len(below) + 1
+        return [Found(f.rel[cut:], f.path, f.real, f.kind) for f in found]
 
     def match(self, patterns: tuple[str, ...]) -> list[Found]:
         """Entries matched by any of the glob ``patterns`` (``**`` crosses folders; ``*``,
         ``?`` and ``[...]`` stay in one), each once, sorted."""
-        regexes = [glob_regex(p.removeprefix("./")) for p in patterns]
-        return [f for f in self.found if any(r.fullmatch(f.rel) for r in regexes)]
+        rules = [(glob_regex(p.removeprefix("./")), literal_tail(p)) for p in patterns]
+        return [
+            f
+            for f in self.found
+            if any(f.rel.endswith(tail) and r.fullmatch(f.rel) for r, tail in rules)
+        ]
+
+
+def literal_tail(pattern: str) -> str:
+    """The literal end of a glob (``.yaml`` of ``skills/**/*.yaml``): a cheap test that
+    rules out most paths before the regex runs."""
+    tail = pattern.rsplit("/", 1)[-1]
+    for index in range(len(tail) - 1, -1, -1):
+        if tail[index] in "*?[]":
+            return tail[index + 1 :]
+    return tail
 
 
 def fixed_folder(pattern: str) -> str:

@@ -13,7 +13,6 @@ a Markdown ``instructions_file`` beside the YAML file, written byte for byte.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,10 +20,10 @@ from typing import Any
 import yaml
 
 from skillsync.errors import UnsafeRemoteContent
-from skillsync.loader import HIDDEN_FOLDERS
 from skillsync.model import RemoteSkill
 from skillsync.schemas import is_valid_name
 from skillsync.tree import safe_relative
+from skillsync.walk import not_uploaded, walk
 from skillsync.yamlread import parse
 
 INLINE_LIMIT = 8_000
@@ -81,24 +80,13 @@ class SkillFiles:
 
 def stale_files(root: Path, rendered: SkillFiles) -> list[Path]:
     """Files an overwritten SKILL.md folder holds that the remote skill does not (they
-    would be uploaded as part of it); hidden files and ``__pycache__`` are not."""
+    would be uploaded as part of it), found by the walk plan uploads from: hidden files,
+    ``__pycache__`` and anything behind a folder symlink are not."""
     if not rendered.main_path.endswith("/SKILL.md"):
         return []
     folder = (root / rendered.main_path).parent
     keep = {root / path for path in rendered.files}
-    stale = []
-    for here, folders, names in os.walk(folder):
-        folders[:] = [f for f in folders if not f.startswith(".") and f not in HIDDEN_FOLDERS]
-        for name in names:
-            path = Path(here) / name
-            if not name.startswith(".") and path not in keep:
-                stale.append(path)
-    return sorted(stale)
-
-
-def not_uploaded(path: str) -> bool:
-    """A path plan never uploads (hidden, or under ``__pycache__``): import never writes it."""
-    return any(part.startswith(".") or part in HIDDEN_FOLDERS for part in path.split("/"))
+    return [Path(f.path) for f in walk(str(folder)) if Path(f.path) not in keep]
 
 
 def render_folder(name: str, files: list[tuple[str, bytes]], directory: str) -> SkillFiles:

@@ -16,7 +16,7 @@ from skillsync import schemas
 from skillsync.config import leaves_repository
 from skillsync.lint.skill_rules import SkillText
 from skillsync.model import Asset, Location, Problem, Skill
-from skillsync.walk import SKIPPED_FOLDERS, Found, Tree, fixed_folder, walk
+from skillsync.walk import Found, Tree, fixed_folder, walk
 from skillsync.yamlread import Document, YAMLProblem, parse, read_source
 
 SKILL_MD = "SKILL.md"
@@ -289,9 +289,6 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
         if end == -1:
             return text[start:], "", -1
         position = end + 1
-
-
-HIDDEN_FOLDERS = SKIPPED_FOLDERS
 
 
 def folder_entries(folder: str, tree: Tree | None) -> list[Found]:

@@ -27,6 +27,12 @@ def skipped(name: str) -> bool:
     return name.startswith(".") or name in SKIPPED_FOLDERS
 
 
+def not_uploaded(path: str) -> bool:
+    """A relative path under a skipped name (hidden, ``__pycache__``): the walk never finds
+    it, plan never uploads it, import never writes it."""
+    return any(skipped(part) for part in path.split("/"))
+
+
 @dataclass(frozen=True)
 class Found:
     """A file (or something that is not one) found by the walk."""

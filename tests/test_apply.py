@@ -284,9 +284,11 @@ def test_progress_bar_on_a_terminal() -> None:
     assert "[###############...............] 2/4, 1 failed" in text
 
 
+@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_ctrl_c_finishes_in_flight_changes_and_exits_130(
-    tmp_path: Path, emulator_factory, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, emulator_factory, monkeypatch: pytest.MonkeyPatch, sent: signal.Signals
 ) -> None:
+    """Ctrl-C, and SIGTERM (CI cancelling a job) the same way."""
     from skillsync.emulator.app import Faults
 
     emulator = emulator_factory(faults=Faults(latency_ms=150))
@@ -316,7 +318,7 @@ def test_ctrl_c_finishes_in_flight_changes_and_exits_130(
     for line in process.stdout:
         if line.startswith("+ created"):
             break
-    process.send_signal(signal.SIGINT)
+    process.send_signal(sent)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 130, err
     assert "Traceback" not in err

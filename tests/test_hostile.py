@@ -10,6 +10,7 @@ import io
 import json
 import os
 import stat
+import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +30,8 @@ SKILL_MD = b"---\nname: NAME\ndescription: Hostile. Use when testing.\n---\nBody
 
 def zipped(files: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        warnings.simplefilter("ignore")  # a hostile zip may repeat a name: that is the point
         for path, data in files.items():
             archive.writestr(path, data)
     return buffer.getvalue()

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
@@ -54,24 +54,16 @@ def plan_all(
         return [future.result() for future in futures]
 
 
-def document(plans: list[Plan]) -> str:
+def document(plans: list[Plan]) -> dict[str, Any]:
     """What ``--out`` saves and ``--format json`` prints: one plan, or several."""
     if len(plans) == 1:
-        return plans[0].to_json()
-    return json_output.dumps(
-        {"format_version": FORMAT_VERSION, "plans": [plan.to_dict() for plan in plans]}
-    )
+        return plans[0].to_dict()
+    return {"format_version": FORMAT_VERSION, "plans": [plan.to_dict() for plan in plans]}
 
 
-def render(plans: list[Plan], output_format: str, color: bool) -> None:
+def render(plans: list[Plan], output_format: str, color: bool, doc: dict[str, Any]) -> None:
     if output_format == "json":
-        if len(plans) == 1:
-            json_output.emit(plans[0].to_dict(), sys.stdout)
-        else:
-            json_output.emit(
-                {"format_version": FORMAT_VERSION, "plans": [p.to_dict() for p in plans]},
-                sys.stdout,
-            )
+        json_output.emit(doc, sys.stdout)
     elif output_format == "markdown":
         sys.stdout.write(render_markdown_many(plans))
     else:
@@ -112,9 +104,10 @@ def run(
     targets = config.chosen(target_names, all_targets)
     with open_remotes(config, targets, options) as remotes:
         plans = [planned.plan for planned in plan_all(config, targets, remotes, only)]
-    render(plans, output_format, color)
+    doc = document(plans) if output_format == "json" or out is not None else {}
+    render(plans, output_format, color, doc)
     if out is not None:
-        write_atomically(out, document(plans))
+        write_atomically(out, json_output.dumps(doc))
         if output_format == "text":
             click.echo(f"\nSaved the plan to {out}. Apply exactly it with: skillsync apply {out}")
     for plan in plans:

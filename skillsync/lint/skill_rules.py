@@ -19,6 +19,7 @@ from skillsync.limits import RESERVED_NAME_WORDS
 from skillsync.lint.markdown import Span, relative_target, scan
 from skillsync.lint.rules import RULES
 from skillsync.model import Location, Problem
+from skillsync.walk import not_uploaded
 
 MAX_BODY_LINES = 500
 MAX_MD_BYTES = 1024 * 1024
@@ -154,10 +155,6 @@ def missing_version(skill: SkillText, dialects: frozenset[str]) -> Iterator[Prob
 
 
 # -- links and paths of a SKILL.md folder ----------------------------------------------------
-def _is_hidden(relative: str) -> bool:
-    return any(part.startswith(".") or part == "__pycache__" for part in relative.split("/"))
-
-
 class _Folder:
     """The uploaded paths of one skill folder, and the markdown of its .md files."""
 
@@ -205,7 +202,7 @@ class _Folder:
         if relative == ".":
             return relative, True
         if not relative.startswith("../"):
-            return relative, self.holds(relative) and not _is_hidden(relative)
+            return relative, self.holds(relative) and not not_uploaded(relative)
         return relative, self._in_other_skill(relative)
 
     def _in_other_skill(self, relative: str) -> bool:
@@ -218,7 +215,7 @@ class _Folder:
         while probe.startswith(root + os.sep):
             if os.path.isfile(os.path.join(probe, "SKILL.md")):
                 inside = os.path.relpath(target, probe).replace(os.sep, "/")
-                return inside == "." or not _is_hidden(inside)
+                return inside == "." or not not_uploaded(inside)
             probe = os.path.dirname(probe)
         return False
 
@@ -235,7 +232,7 @@ def broken_link(skill: SkillText, folder: _Folder) -> Iterator[Problem]:
                 continue  # windows-path speaks for backslashes
             relative, found = folder.resolve(document, target)
             if not found:
-                why = "a hidden file, not uploaded" if _is_hidden(relative) else "no such file"
+                why = "a hidden file, not uploaded" if not_uploaded(relative) else "no such file"
                 yield _finding(
                     "broken-link",
                     Location(folder.shown(document), link.line, link.col),

@@ -130,7 +130,7 @@ def confirm(auto_approve: bool, err: bool = False) -> None:
 
 @contextmanager
 def apply_locks(
-    config: Config, targets: list[TargetConfig], options: ClientOptions, people: TextIO
+    config: Config, targets: list[TargetConfig], options: ClientOptions
 ) -> Iterator[None]:
     """One apply at a time per embedded-emulator target (``local:`` file): a second one
     waits, so it plans against what the first applied and creates nothing twice. A
@@ -240,7 +240,7 @@ def run(
     targets = _targets_of(config, saved, target_names, all_targets)
     results: list[tuple[str, ApplyResult]] = []
     with (
-        apply_locks(config, targets, options, people),
+        apply_locks(config, targets, options),
         open_remotes(config, targets, options) as remotes,
     ):
         if saved is not None:

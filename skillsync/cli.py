@@ -24,7 +24,7 @@ from typing import Any
 
 import click
 
-from skillsync import __version__, secrets
+from skillsync import __version__, dialects, secrets
 from skillsync.emulator import DEFAULT_RPM
 from skillsync.errors import EXIT_INTERRUPTED, SkillsyncError
 from skillsync.options import ClientOptions
@@ -210,10 +210,11 @@ def rules(g: Globals, output_format: str) -> int:
 @_command()
 @click.option(
     "--api",
-    type=click.Choice(["anthropic", "seed"]),
+    type=click.Choice(list(dialects.NAMES)),
     default="anthropic",
     show_default=True,
-    help="The dialect to serve: the real Skills API (anthropic) or the JSON one (seed).",
+    help="The dialect to serve: Anthropic's Skills API (anthropic), OpenAI's (openai) "
+    "or the JSON one skillsync started from (seed).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
@@ -272,7 +273,7 @@ def emulator(
     \b
     Examples:
       skillsync emulator --port 8765
-      skillsync emulator --api seed --port 8765
+      skillsync emulator --api openai --port 8765
       skillsync emulator --key team-a=alpha --key team-b=beta --fault-rate 0.2 --seed 7
     """
     from skillsync.commands import emulator as command

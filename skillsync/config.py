@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skillsync import schemas
+from skillsync import dialects, schemas
 from skillsync.errors import ConfigError, TargetError
 from skillsync.lint.settings import LintSettings
 from skillsync.model import Location, Problem
@@ -15,11 +15,11 @@ from skillsync.yamlread import YAMLProblem, parse, read_source
 
 CONFIG_NAME = "skillsync.yaml"
 DEFAULT_GLOBS = ("skills/**/*.yaml", "skills/**/*.yml", "skills/**/SKILL.md")
-DEFAULT_BASE_URL = "https://api.anthropic.com"
-DEFAULT_KEY_ENV = "ANTHROPIC_API_KEY"
+DEFAULT_API = dialects.DEFAULT
+DEFAULT_BASE_URL = dialects.DIALECTS[DEFAULT_API].default_base_url
+DEFAULT_KEY_ENV = dialects.DIALECTS[DEFAULT_API].default_key_env
 BASE_URL_ENV = "SKILLSYNC_BASE_URL"
 DEFAULT_PARALLELISM = 10
-DEFAULT_API = "anthropic"
 IMPLICIT_TARGET = "default"
 
 
@@ -37,6 +37,10 @@ class TargetConfig:
     workspace_id: str | None = None
     anthropic_version: str | None = None
     retain_versions: int | None = None
+    organization: str | None = None
+    project: str | None = None
+    promote: str = "auto"
+    """openai: new versions become default at once (auto), or at ``skillsync promote``."""
 
 
 @dataclass(frozen=True)
@@ -134,21 +138,8 @@ def load(directory: Path | None) -> tuple[Config, list[Problem]]:
     data: dict[str, Any] = doc.value
     if problems:
         return Config(root=root), problems
-    targets = tuple(
-        TargetConfig(
-            name=name,
-            base_url=t.get("base_url", DEFAULT_BASE_URL),
-            api_key_env=t.get("api_key_env", DEFAULT_KEY_ENV),
-            manage=tuple(t["manage"]) if "manage" in t else None,
-            protect=tuple(t.get("protect", ())),
-            parallelism=t.get("parallelism", DEFAULT_PARALLELISM),
-            api=t.get("api", DEFAULT_API),
-            workspace_id=t.get("workspace_id"),
-            anthropic_version=t.get("anthropic_version"),
-            retain_versions=t.get("retain_versions"),
-        )
-        for name, t in data.get("targets", {}).items()
-    )
+    targets = tuple(_target(name, t) for name, t in data.get("targets", {}).items())
+    problems.extend(_foreign_keys(doc, data))
     default = data.get("default_target")
     if default is not None and default not in {t.name for t in targets}:
         problems.append(
@@ -188,6 +179,44 @@ def load(directory: Path | None) -> tuple[Config, list[Problem]]:
     return config, problems
 
 
+def _target(name: str, t: dict[str, Any]) -> TargetConfig:
+    """One target; what it leaves out, its dialect's defaults."""
+    dialect = dialects.dialect(t.get("api", DEFAULT_API))
+    return TargetConfig(
+        name=name,
+        base_url=t.get("base_url", dialect.default_base_url),
+        api_key_env=t.get("api_key_env", dialect.default_key_env),
+        manage=tuple(t["manage"]) if "manage" in t else None,
+        protect=tuple(t.get("protect", ())),
+        parallelism=t.get("parallelism", DEFAULT_PARALLELISM),
+        api=dialect.name,
+        workspace_id=t.get("workspace_id"),
+        anthropic_version=t.get("anthropic_version"),
+        retain_versions=t.get("retain_versions"),
+        organization=t.get("organization"),
+        project=t.get("project"),
+        promote=t.get("promote", "auto"),
+    )
+
+
+def _foreign_keys(doc: Any, data: dict[str, Any]) -> list[Problem]:
+    """A target key that only another dialect reads: an error where it is written (a
+    ``promote:`` on an anthropic target would otherwise be silently ignored)."""
+    problems = []
+    for name, t in data.get("targets", {}).items():
+        api = t.get("api", DEFAULT_API)
+        for other in dialects.DIALECTS.values():
+            for key in sorted(other.keys & set(t) - dialects.dialect(api).keys):
+                problems.append(
+                    Problem(
+                        doc.locate(CONFIG_NAME, ("targets", name, key)),
+                        f"targets.{name}.{key}: only targets with api: {other.name} read it "
+                        f"(this one has api: {api})",
+                    )
+                )
+    return problems
+
+
 def _off(level: Any) -> Any:
     """YAML 1.1 reads an unquoted ``off`` as false: both mean off."""
     return "off" if level is False else level
@@ -203,7 +232,7 @@ def load_or_fail(directory: Path | None) -> Config:
 
 
 def resolve_base_url(target: TargetConfig, flag: str | None) -> str:
-    """``--base-url`` > $SKILLSYNC_BASE_URL > the target's base_url > the public API.
+    """``--base-url`` > $SKILLSYNC_BASE_URL > the target's base_url > its dialect's API.
 
     The URL stays as written (a ``local:`` path relative to the config), so a
     saved plan names the same endpoint from any checkout of the repository.

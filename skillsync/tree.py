@@ -181,15 +181,22 @@ def unzip(name: str, data: bytes, limit: int = MAX_CONTENT_BYTES) -> list[tuple[
     return files
 
 
-def read_skill_md(text: str) -> tuple[str, str]:
-    """(version, instructions) of a SKILL.md: ``metadata.version`` (default 1.0.0), body."""
+def read_skill_md(text: str) -> tuple[str, str | None]:
+    """(version, description) of a SKILL.md: ``metadata.version`` (default 1.0.0) and the
+    front matter's description (None when it has none)."""
     parts = split_front_matter(text)
     if parts is None or parts[2] < 0:
-        return DEFAULT_SKILL_MD_VERSION, text
+        return DEFAULT_SKILL_MD_VERSION, None
     try:
         front: Any = yaml.load(parts[0], Loader=_Loader)
     except yaml.YAMLError:
         front = None
-    metadata = front.get("metadata") if isinstance(front, dict) else None
+    if not isinstance(front, dict):
+        return DEFAULT_SKILL_MD_VERSION, None
+    metadata = front.get("metadata")
     version = metadata.get("version") if isinstance(metadata, dict) else None
-    return (str(version) if version is not None else DEFAULT_SKILL_MD_VERSION), parts[1]
+    description = front.get("description")
+    return (
+        str(version) if version is not None else DEFAULT_SKILL_MD_VERSION,
+        description if isinstance(description, str) else None,
+    )

@@ -229,7 +229,7 @@ def test_no_remote_answer_writes_outside_or_exits_3(
         files = {f"{name}/SKILL.md": md(name), **{f"{name}/{p}": b"x" for p in paths}}
         try:
             content: bytes = zipped(files) if index % 2 == 0 else raw
-        except (ValueError, UnicodeEncodeError):
+        except (ValueError, UnicodeEncodeError, IndexError):  # zipfile refuses the name
             content = raw
         plant(remote, name, content)
     os.environ[KEY_ENV] = "emulator-key"

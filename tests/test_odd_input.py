@@ -132,7 +132,7 @@ def test_a_file_that_vanishes_during_apply_is_one_failure_in_the_summary(
         return real(skill)
 
     monkeypatch.setattr(tree, "desired_files", vanishing)
-    monkeypatch.setattr("skillsync.remote.anthropic.desired_files", vanishing)
+    monkeypatch.setattr("skillsync.remote.folders.desired_files", vanishing)
     result = run_cli("-C", str(root), "apply", "--auto-approve")
     assert result.exit_code == 1
     assert "! failed to create 'a': file_error: " in result.stdout

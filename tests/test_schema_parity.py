@@ -52,12 +52,22 @@ CONFIG = st.fixed_dictionaries(
                     [
                         *("base_url", "api_key_env", "manage", "protect", "parallelism", "other"),
                         *("api", "workspace_id", "anthropic_version", "retain_versions"),
+                        *("organization", "project", "promote"),
                     ]
                 ),
                 st.one_of(
                     values,
                     st.sampled_from(
-                        ["https://a.b", "local:x", "ftp://x", "KEY_1", "seed", "anthropic"]
+                        [
+                            "https://a.b",
+                            "local:x",
+                            "ftp://x",
+                            "KEY_1",
+                            "seed",
+                            "anthropic",
+                            "openai",
+                            "manual",
+                        ]
                     ),
                     st.integers(0, 80),
                 ),

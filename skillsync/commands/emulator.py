@@ -42,6 +42,8 @@ def run(
     api: str = "anthropic",
     legacy_delete: bool = False,
 ) -> int:
+    if legacy_delete and api != "anthropic":
+        raise SkillsyncError("--legacy-delete is a rule of the anthropic dialect's 2025 beta")
     store = open_store(db, api)
     app = EmulatorApp(
         store, keys or None, faults=faults, rpm=rpm, refuse_delete_with_versions=legacy_delete

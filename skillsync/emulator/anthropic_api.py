@@ -31,6 +31,7 @@ from skillsync.emulator.answers import (
     not_found,
 )
 from skillsync.emulator.folder_store import FolderStore, HasVersions, LastVersion, NameMismatch
+from skillsync.emulator.front import Front
 from skillsync.emulator.uploads import (
     Form,
     UploadRefused,
@@ -78,7 +79,7 @@ def _read_only(skill_id: str) -> ApiFailure:
     )
 
 
-class AnthropicApi:
+class AnthropicApi(Front):
     api = "anthropic"
     max_body_bytes = MAX_UPLOAD_BYTES + FRAMING_ALLOWANCE
     too_large = f"the files of an upload must not exceed {MAX_UPLOAD_BYTES:,} bytes in all"

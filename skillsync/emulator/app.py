@@ -1,11 +1,11 @@
-"""The Skills API as a plain request -> response function, in either dialect.
+"""The Skills API as a plain request -> response function, in any dialect.
 
 Transport-free, so the HTTP server and the in-process httpx transport serve the
-very same behaviour. The parts both dialects share live here: auth (``x-api-key``
-or ``Authorization: Bearer``, ``anthropic-version``, ``anthropic-workspace-id``),
-the error envelope and ``request-id``, rate-limit headers and ``--rpm``, fault
-injection (``--fault-rate``, ``--latency-ms``, ``--seed``) and request counts.
-A thin front per dialect (``seed_api``, ``anthropic_api``) routes and answers.
+very same behaviour. The parts every dialect shares live here: auth, ``--rpm``,
+fault injection (``--fault-rate``, ``--latency-ms``, ``--seed``) and request
+counts. A thin front per dialect (``seed_api``, ``anthropic_api``,
+``openai_api``; ``dialects.Dialect.front``) routes and answers, and says how keys
+arrive and how errors, request ids and rate-limit headers look (``front.Front``).
 """
 
 from __future__ import annotations
@@ -18,30 +18,25 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from skillsync import dialects
 from skillsync.emulator import DEFAULT_KEY, DEFAULT_RPM, DEFAULT_WORKSPACE
 from skillsync.emulator.answers import ApiFailure, Response, bad, json_response
-from skillsync.emulator.anthropic_api import AnthropicApi
-from skillsync.emulator.folder_store import FolderStore
-from skillsync.emulator.seed_api import SeedApi
-from skillsync.emulator.store import SkillStore
+from skillsync.emulator.front import Front
+from skillsync.emulator.store import Database
 
 FAULT_KINDS = ("overloaded", "api_error", "rate_limited", "drop_after_write")
 WRITE_METHODS = frozenset({"POST", "PATCH", "DELETE"})
 STATS_PATH = "/_emulator/stats"
-APIS = ("anthropic", "seed")
-
-Front = SeedApi | AnthropicApi
+APIS = dialects.NAMES
 
 
-def open_store(path: str | Path, api: str) -> SkillStore | FolderStore:
+def open_store(path: str | Path, api: str) -> Any:
     """The store of a dialect on the SQLite file at ``path``."""
-    if api not in APIS:
-        raise ValueError(f"unknown API dialect {api!r}")
-    return FolderStore(path) if api == "anthropic" else SkillStore(path)
+    store: Database = dialects.dialect(api).store_class()(path)
+    return store
 
 
 @dataclass
@@ -74,12 +69,11 @@ class RateWindow:
 
 
 class EmulatorApp:
-    """The emulator; its dialect follows the store (``SkillStore``: seed, ``FolderStore``:
-    anthropic)."""
+    """The emulator; its dialect is its store's (``open_store``), which picks the front."""
 
     def __init__(
         self,
-        store: SkillStore | FolderStore,
+        store: Any,
         keys: Mapping[str, str] | None = None,
         *,
         faults: Faults | None = None,
@@ -89,11 +83,8 @@ class EmulatorApp:
         refuse_delete_with_versions: bool = False,
     ) -> None:
         self.store = store
-        self.front: Front = (
-            AnthropicApi(store, refuse_delete_with_versions=refuse_delete_with_versions)
-            if isinstance(store, FolderStore)
-            else SeedApi(store)
-        )
+        options = {"refuse_delete_with_versions": True} if refuse_delete_with_versions else {}
+        self.front: Front = dialects.dialect(store.api).front_class()(store, **options)
         self.keys = dict(keys or {DEFAULT_KEY: DEFAULT_WORKSPACE})
         self.faults = faults or Faults()
         self.rate = RateWindow(rpm, clock)
@@ -128,7 +119,7 @@ class EmulatorApp:
         try:
             key, workspace = self._authenticate(headers)
             allowed, remaining, reset_in = self.rate.take(key)
-            extra = self._rate_headers(remaining, reset_in)
+            extra = self.front.rate_headers(self.rate.rpm, remaining, reset_in)
             if not allowed:
                 raise ApiFailure(
                     429,
@@ -144,7 +135,7 @@ class EmulatorApp:
         except ApiFailure as failure:
             response = self._failure(failure, request_id)
         response.headers.update(extra)
-        response.headers["request-id"] = request_id
+        response.headers[self.front.request_id_header] = request_id
         return response
 
     @property
@@ -159,24 +150,17 @@ class EmulatorApp:
         """An error answer given outside ``handle`` (the server refusing a request early)."""
         request_id = "req_" + secrets.token_hex(12)
         response = self._failure(ApiFailure(status, error_type, message), request_id)
-        response.headers["request-id"] = request_id
+        response.headers[self.front.request_id_header] = request_id
         return response
 
     # -- plumbing ---------------------------------------------------------------------
     def _failure(self, failure: ApiFailure, request_id: str) -> Response:
-        envelope: dict[str, Any] = {
-            "type": "error",
-            "error": {"type": failure.error_type, "message": failure.message},
-        }
-        if self.front.request_id_in_errors:
-            envelope["request_id"] = request_id
-        response = json_response(failure.status, envelope)
-        response.headers.update(failure.headers)
-        return response
+        return self.front.failure(failure, request_id)
 
     def _authenticate(self, headers: Mapping[str, str]) -> tuple[str, str]:
         """(the key, its workspace): the key from x-api-key or Authorization: Bearer."""
-        key = headers.get("x-api-key")
+        front = self.front
+        key = None if front.bearer_only else headers.get("x-api-key")
         via = "x-api-key"
         if not key:
             scheme, _, token = headers.get("authorization", "").partition(" ")
@@ -187,24 +171,16 @@ class EmulatorApp:
         workspace = self.keys.get(key)
         if workspace is None:
             raise ApiFailure(401, "authentication_error", f"invalid {via}")
-        if not headers.get("anthropic-version"):
-            raise bad("anthropic-version header is required (for example 2023-06-01)")
-        asked = headers.get("anthropic-workspace-id")
+        if front.version_header and not headers.get(front.version_header):
+            raise bad(f"{front.version_header} header is required (for example 2023-06-01)")
+        asked = headers.get(front.workspace_header) if front.workspace_header else None
         if asked is not None and asked != workspace:
             raise ApiFailure(
                 403,
                 "permission_error",
-                f"anthropic-workspace-id {asked!r} is not the workspace of this API key",
+                f"{front.workspace_header} {asked!r} is not the workspace of this API key",
             )
         return key, workspace
-
-    def _rate_headers(self, remaining: int, reset_in: float) -> dict[str, str]:
-        reset = datetime.fromtimestamp(time.time() + reset_in, UTC)
-        return {
-            "anthropic-ratelimit-requests-limit": str(self.rate.rpm),
-            "anthropic-ratelimit-requests-remaining": str(max(0, remaining)),
-            "anthropic-ratelimit-requests-reset": reset.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        }
 
     def _draw_fault(self, method: str) -> str | None:
         if self.faults.rate <= 0:

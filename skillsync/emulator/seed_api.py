@@ -17,6 +17,7 @@ from skillsync.emulator.answers import (
     not_allowed,
     not_found,
 )
+from skillsync.emulator.front import Front
 from skillsync.emulator.store import NameTaken, SkillStore
 from skillsync.limits import MAX_SEED_BODY_BYTES
 
@@ -25,7 +26,7 @@ CREATE_FIELDS = ("name", "description", "instructions", "version")
 PATCH_FIELDS = ("description", "instructions", "version")
 
 
-class SeedApi:
+class SeedApi(Front):
     api = "seed"
     max_body_bytes = MAX_SEED_BODY_BYTES
     too_large = "request body is larger than 1 MiB"

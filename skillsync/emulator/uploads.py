@@ -1,10 +1,12 @@
-"""A skill upload (multipart/form-data) parsed and checked as the Skills API does.
+"""A skill upload (multipart/form-data) parsed and checked as the Skills APIs do.
 
 The multipart framing is python-multipart's; this module only gathers the parts
-and applies the API's upload rules: every file under one top-level folder,
-whose ``SKILL.md`` has front matter with a valid ``name`` equal to the folder's
-and a description of 1-1024 characters without ``<`` ``>``; relative paths that
-never climb; no path twice; at most ``MAX_UPLOAD_BYTES`` of files in all.
+and applies the folder dialects' upload rules: every file under one top-level
+folder, whose ``SKILL.md`` has front matter with a valid ``name`` equal to the
+folder's and a description of 1-1024 characters without ``<`` ``>``; relative
+paths that never climb; no path twice; and each dialect's limits
+(``UploadRules``: Anthropic's 8 MB in all and reserved words, OpenAI's 500 files,
+25 MB a file, 50 MB in all, and its single-zip upload).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from skillsync.emulator.folder_store import VersionContent
 from skillsync.limits import (
     MAX_DESCRIPTION,
     MAX_DISPLAY_NAME,
+    MAX_OPENAI_FILE_BYTES,
+    MAX_OPENAI_FILES,
+    MAX_OPENAI_UPLOAD_BYTES,
     MAX_UPLOAD_BYTES,
     RESERVED_NAME_WORDS,
 )
@@ -32,6 +37,30 @@ from skillsync.schemas import is_valid_name
 FILE_FIELDS = ("files[]", "files")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 """Every entry of a content zip carries this time, so a version's zip never varies."""
+
+
+@dataclass(frozen=True)
+class UploadRules:
+    """One dialect's limits on an upload."""
+
+    max_bytes: int
+    too_large: str
+    max_files: int | None = None
+    max_file_bytes: int | None = None
+    reserved_words: tuple[str, ...] = ()
+
+
+ANTHROPIC_RULES = UploadRules(
+    MAX_UPLOAD_BYTES,
+    f"the files of an upload must not exceed {MAX_UPLOAD_BYTES:,} bytes in all",
+    reserved_words=RESERVED_NAME_WORDS,
+)
+OPENAI_RULES = UploadRules(
+    MAX_OPENAI_UPLOAD_BYTES,
+    f"an upload must not exceed {MAX_OPENAI_UPLOAD_BYTES:,} bytes (50 MB)",
+    max_files=MAX_OPENAI_FILES,
+    max_file_bytes=MAX_OPENAI_FILE_BYTES,
+)
 
 
 class UploadRefused(ApiFailure):
@@ -51,9 +80,10 @@ class Form:
 class _Collector:
     """Callbacks for MultipartParser: each part's headers and data."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, too_large: str) -> None:
         self.form = Form()
         self.limit = limit
+        self.too_large = too_large
         self.file_bytes = 0
         self._header_name = b""
         self._header_value = b""
@@ -88,7 +118,7 @@ class _Collector:
         if b"filename" in self._headers.get(b"content-disposition", b""):
             self.file_bytes += end - start
             if self.file_bytes > self.limit:
-                raise UploadRefused(_too_large(), 413)
+                raise UploadRefused(self.too_large, 413)
 
     def _part_end(self) -> None:
         _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
@@ -106,10 +136,6 @@ class _Collector:
             self.form.fields[name] = _utf8(data, name)
 
 
-def _too_large() -> str:
-    return f"the files of an upload must not exceed {MAX_UPLOAD_BYTES:,} bytes in all"
-
-
 def _text(raw: bytes) -> str:
     """A header parameter: python-multipart hands it over as latin-1 bytes of UTF-8."""
     try:
@@ -125,12 +151,12 @@ def _utf8(data: bytes, what: str) -> str:
         raise UploadRefused(f"{what}: is not UTF-8 text") from None
 
 
-def parse_form(content_type: str, body: bytes, limit: int = MAX_UPLOAD_BYTES) -> Form:
+def parse_form(content_type: str, body: bytes, rules: UploadRules = ANTHROPIC_RULES) -> Form:
     kind, options = parse_options_header(content_type)
     if kind != b"multipart/form-data" or not options.get(b"boundary"):
         shown = kind.decode("latin-1") or "none"
         raise UploadRefused(f"content-type must be multipart/form-data (got {shown!r})")
-    collector = _Collector(limit)
+    collector = _Collector(rules.max_bytes, rules.too_large)
     try:
         parser = MultipartParser(options[b"boundary"], collector.callbacks())  # type: ignore[arg-type]
         parser.write(body)
@@ -177,12 +203,58 @@ def _folder_of(paths: list[str]) -> str:
     return folders.pop()
 
 
-def check_upload(files: list[tuple[str, bytes]]) -> VersionContent:
+def unzip_upload(data: bytes, rules: UploadRules) -> list[tuple[str, bytes]]:
+    """The files of an upload sent as one zip (OpenAI's ``files`` part), inflated only
+    within the rules' limits (a zip bomb is refused, never inflated)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = [i for i in archive.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise UploadRefused(f"files: the zip cannot be read ({exc})") from None
+    if rules.max_files is not None and len(entries) > rules.max_files:
+        raise UploadRefused(
+            f"files: the zip holds {len(entries)} files; at most {rules.max_files} are allowed"
+        )
+    total = 0
+    files = []
+    for info in entries:
+        _check_file_size(info.filename, info.file_size, rules)
+        total += info.file_size
+        if total > rules.max_bytes:
+            raise UploadRefused(rules.too_large, 413)
+        try:
+            with archive.open(info) as handle:
+                content = handle.read(info.file_size + 1)
+        except (zipfile.BadZipFile, ValueError, OSError, RuntimeError) as exc:
+            raise UploadRefused(f"files: {info.filename!r} cannot be read ({exc})") from None
+        if len(content) != info.file_size:
+            raise UploadRefused(f"files: {info.filename!r} is not the size its zip entry says")
+        files.append((info.filename, content))
+    return files
+
+
+def _check_file_size(path: str, size: int, rules: UploadRules) -> None:
+    if rules.max_file_bytes is not None and size > rules.max_file_bytes:
+        raise UploadRefused(
+            f"files: {path!r} is {size:,} bytes; a file may hold at most "
+            f"{rules.max_file_bytes:,} (25 MB)"
+        )
+
+
+def check_upload(
+    files: list[tuple[str, bytes]], rules: UploadRules = ANTHROPIC_RULES
+) -> VersionContent:
     """The rules of one upload; the zip of its files, paths as uploaded."""
     if not files:
         raise UploadRefused("files: at least one file is required (a SKILL.md)")
-    if sum(len(data) for _, data in files) > MAX_UPLOAD_BYTES:
-        raise UploadRefused(_too_large(), 413)
+    if rules.max_files is not None and len(files) > rules.max_files:
+        raise UploadRefused(
+            f"files: {len(files)} files sent; at most {rules.max_files} are allowed"
+        )
+    for path, data in files:
+        _check_file_size(path, len(data), rules)
+    if sum(len(data) for _, data in files) > rules.max_bytes:
+        raise UploadRefused(rules.too_large, 413)
     folder = _folder_of([path for path, _ in files])
     skill_md = dict(files).get(f"{folder}/SKILL.md")
     if skill_md is None:
@@ -195,7 +267,7 @@ def check_upload(files: list[tuple[str, bytes]]) -> VersionContent:
         )
     if name != folder:
         raise UploadRefused(f"SKILL.md: name {name!r} differs from its folder {folder!r}")
-    reserved = next((word for word in RESERVED_NAME_WORDS if word in name), None)
+    reserved = next((word for word in rules.reserved_words if word in name), None)
     if reserved is not None:
         raise UploadRefused(f"SKILL.md: name {name!r} holds the reserved word {reserved!r}")
     if not 1 <= len(description) <= MAX_DESCRIPTION:

@@ -1,9 +1,13 @@
-"""The remote Skills API: open the dialect of a target (README: The two dialects of the Skills API).
+"""The remote Skills API: open the dialect of a target (README: Three dialects of the Skills API).
 
 base.Remote          the interface the planner and applier use
 http.ApiHttp         one connection: auth, retries, rate limits, redaction
+folders.FolderRemote what the folder dialects share: uploads, downloads, the version cache
+anthropic.AnthropicRemote   Anthropic's Skills API: folders and versions
+openai.OpenAIRemote  OpenAI's Skills API: folders, numbered versions, a default pointer
 seed.SeedRemote      the JSON API of skills-api-reference.md
-anthropic.AnthropicRemote   the real Skills API: folders and versions
+
+Which class speaks a target's ``api:`` is ``dialects.Dialect.remote``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from skillsync import dialects
 from skillsync.config import Config, TargetConfig, local_db_path, resolve_base_url
 from skillsync.errors import TargetError
 from skillsync.options import ClientOptions
@@ -116,25 +121,9 @@ def open_remote(config: Config, target: TargetConfig, options: ClientOptions) ->
         _check_key(key, target)
         _check_url(base_url, target)
         settings["key_source"] = f"${target.api_key_env}"
-    if target.api == "seed":
-        from skillsync.remote.seed import SeedRemote
-
-        return SeedRemote(url, key, **settings)
-    from skillsync.remote.anthropic import AnthropicRemote
-
-    workspace_id = None if db is not None else target.workspace_id
-    cache = None
-    if options.use_cache:
-        from skillsync.cache.versions import VersionCache, scope_of
-
-        endpoint = f"local:{db.resolve()}" if db is not None else base_url
-        cache = VersionCache.open(scope_of(endpoint, workspace_id, key))
-    return AnthropicRemote(
-        url,
-        key,
-        anthropic_version=target.anthropic_version,
-        workspace_id=workspace_id,
-        retain_versions=target.retain_versions,
-        cache=cache,
-        **settings,
+    endpoint = f"local:{db.resolve()}" if db is not None else base_url
+    settings["dialect"] = dialect = dialects.dialect(target.api)
+    remote: Remote = dialect.remote_class().open(
+        target, url, key, local=db is not None, endpoint=endpoint, options=options, **settings
     )
+    return remote

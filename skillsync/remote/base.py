@@ -13,9 +13,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from skillsync.config import TargetConfig
 from skillsync.errors import ApiError
 from skillsync.importer import SkillFiles
 from skillsync.model import RemoteSkill, Skill
+from skillsync.options import ClientOptions
 from skillsync.plan import Change
 from skillsync.remote.http import ApiHttp
 
@@ -45,6 +47,23 @@ class Remote(ABC):
 
     def __init__(self, http: ApiHttp) -> None:
         self.http = http
+
+    @classmethod
+    def open(
+        cls,
+        target: TargetConfig,
+        url: str,
+        key: str,
+        *,
+        local: bool,
+        endpoint: str,
+        options: ClientOptions,
+        **settings: Any,
+    ) -> Remote:
+        """The client of ``target``: ``url`` and ``key`` to send (the embedded emulator's
+        when ``local``), ``endpoint`` as the user named it (caches are keyed by it),
+        ``settings`` for its ``ApiHttp``."""
+        return cls(url, key, **settings)  # type: ignore[call-arg,arg-type]
 
     @property
     def base_url(self) -> str:

@@ -3,10 +3,11 @@
 Headers, timeouts, pooled keep-alive connections, error mapping, redaction and
 retries: skillsync retries 408, 429, 500-504, 529 and connection errors
 with exponential backoff and jitter (0.5 s doubling, capped at 8 s), honouring
-``retry-after-ms`` / ``retry-after`` up to 60 s; a response saying
-``anthropic-ratelimit-requests-remaining: 0`` pauses every request until the
-reset time. ``write_once`` is how a dialect sends a write whose lost answer must
-be resolved by reading the remote, never by sending it again blindly.
+``retry-after-ms`` / ``retry-after`` up to 60 s; a response whose rate-limit
+headers (the dialect's: ``dialects.Dialect.reset_in``) say no request is left
+pauses every request until the reset time. ``write_once`` is how a dialect
+sends a write whose lost answer must be resolved by reading the remote, never
+by sending it again blindly.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from skillsync import __version__, secrets
+from skillsync import __version__, dialects, secrets
 from skillsync.errors import (
     ApiError,
     ConflictError,
@@ -46,7 +47,7 @@ log = logging.getLogger("skillsync.client")
 
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
-RETRY_AFTER_CAP = 60.0
+RETRY_AFTER_CAP = dialects.RATE_LIMIT_CAP
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -81,20 +82,6 @@ def parse_retry_after(headers: httpx.Headers) -> float | None:
         return min(RETRY_AFTER_CAP, max(0.0, (when - datetime.now(UTC)).total_seconds()))
 
 
-def _reset_in(headers: httpx.Headers) -> float | None:
-    """Seconds until the rate-limit window resets, when ``remaining`` is 0."""
-    if headers.get("anthropic-ratelimit-requests-remaining") != "0":
-        return None
-    raw = headers.get("anthropic-ratelimit-requests-reset")
-    if not raw:
-        return BACKOFF_CAP
-    try:
-        reset = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return BACKOFF_CAP
-    return min(RETRY_AFTER_CAP, max(0.0, (reset - datetime.now(UTC)).total_seconds()))
-
-
 class ApiHttp:
     """A connection to one workspace of a Skills API, whatever its dialect.
 
@@ -111,6 +98,7 @@ class ApiHttp:
         auth: dict[str, str],
         *,
         key_source: str = "the API key",
+        dialect: dialects.Dialect = dialects.ANTHROPIC,
         display_url: str | None = None,
         transport: httpx.BaseTransport | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -134,6 +122,8 @@ class ApiHttp:
         self.base_url = display_url or base_url
         self._host = urlsplit(self.base_url).hostname or self.base_url  # for messages
         self.key_source = key_source
+        self._request_id_header = dialect.request_id_header
+        self._reset_in = dialect.reset_in
         self.max_retries = max_retries
         self.parallelism = parallelism
         self._sleep, self._clock, self._jitter = sleep, clock, jitter
@@ -200,7 +190,7 @@ class ApiHttp:
             self._sleep(wait)
 
     def _note_rate_limit(self, headers: httpx.Headers) -> None:
-        reset_in = _reset_in(headers)
+        reset_in = self._reset_in(headers)
         if reset_in is not None:
             with self._pause_lock:
                 self._pause_until = max(self._pause_until, self._clock() + reset_in)
@@ -288,7 +278,7 @@ class ApiHttp:
                 method,
                 path,
                 response.status_code,
-                response.headers.get("request-id"),
+                response.headers.get(self._request_id_header),
             )
         self._note_rate_limit(response.headers)
         return response
@@ -297,7 +287,7 @@ class ApiHttp:
         error_type, message = "api_error", response.reason_phrase or "error"
         try:
             body = response.json()
-            error_type = body["error"]["type"]
+            error_type = body["error"].get("type") or body["error"].get("code") or error_type
             message = body["error"]["message"]
         except (ValueError, KeyError, TypeError):
             text = response.text.strip()
@@ -314,7 +304,7 @@ class ApiHttp:
             status,
             error_type,
             secrets.redact(message),
-            request_id=response.headers.get("request-id"),
+            request_id=response.headers.get(self._request_id_header),
             retry_after=parse_retry_after(response.headers),
             hint=hint,
         )

@@ -560,6 +560,29 @@ def output(
     )
 
 
+@_command()
+@_client_options
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+def promote(
+    g: Globals, target_name: str | None, options: ClientOptions, names: tuple[str, ...]
+) -> int:
+    """Make the latest version of skills their default (openai, promote: manual).
+
+    With promote: manual, apply uploads new versions without making them the
+    default; test one by pinning its number, then promote moves the default of
+    the named skills (none: every skill of the repository) to their latest
+    version. Only a latest version that holds the repository's files is promoted.
+
+    \b
+    Examples:
+      skillsync promote --target openai-prod
+      skillsync promote pdf-notes --target openai-prod
+    """
+    from skillsync.commands import promote as command
+
+    return command.run(g.directory, target_name=target_name, names=names, options=options)
+
+
 @_command("import")
 @_client_options
 @click.argument("names", nargs=-1, metavar="[NAME]...")

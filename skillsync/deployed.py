@@ -23,7 +23,8 @@ class Deployed:
     name: str
     id: str | None
     version: str | None
-    """The latest version: a version id (anthropic), the version field (seed)."""
+    """The latest version: a version id (anthropic), a number (openai), the version field
+    (seed)."""
     default_version: str | None
     """The version the API serves by default, where it has such a pointer (openai)."""
     path: str
@@ -58,7 +59,7 @@ def deployed_skills(
                 name=name,
                 id=one.id if one else None,
                 version=(one.version_id or one.version) if one else None,
-                default_version=None,  # no dialect skillsync speaks has a default pointer yet
+                default_version=one.default_version if one else None,
                 path=desired[name].source,
                 in_sync=one is not None and name not in pending,
             )

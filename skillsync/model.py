@@ -140,6 +140,14 @@ class RemoteSkill:
     version_id: str | None = None
     display_name: str | None = None
     files: Tree | None = None
+    default_version: str | None = None
+    """The openai dialect: the version applications get by default (``version_id`` is
+    the latest); plans compare the latest and move this pointer to it."""
+
+    @property
+    def default_lags(self) -> bool:
+        """Whether the default pointer is not the latest version (openai)."""
+        return self.default_version is not None and self.default_version != self.version_id
 
     @property
     def is_full(self) -> bool:
@@ -166,6 +174,9 @@ class RemoteSkill:
             assert self.version is not None
             out["version"] = self.version
             out["files"] = files_content(self.files)
+            if self.default_version is not None:
+                out["default_version"] = self.default_version
+                out["latest_version"] = self.version_id
             return out
         if self.instructions is not None:
             out["instructions"] = self.instructions

@@ -27,6 +27,9 @@ class Rules:
     max_delete_percent: float = 30
     min_managed: int = 10
     version_bump: str = "warn"
+    promote: str = "auto"
+    """Where remote skills have a default pointer (openai): ``auto`` plans moving a
+    lagging pointer to the latest version; ``manual`` only notes it."""
 
 
 def make_plan(
@@ -71,6 +74,11 @@ def make_plan(
         if current is not None:
             _check_display_name(skill, current, warnings)
             changed = _changed_fields(skill, current)
+            if not changed and current.default_lags:
+                pointer = _pointer_change(skill, current, rules, warnings)
+                if pointer is not None:
+                    changes.append(pointer)
+                    continue
             if not changed:
                 unchanged += 1
                 continue
@@ -180,6 +188,30 @@ def _changed_fields(skill: Skill, current: RemoteSkill) -> tuple[str, ...]:
     wanted = skill.content()
     have = current.content()
     return tuple(f for f in CONTENT_FIELDS if f in wanted and wanted[f] != have.get(f))
+
+
+def _pointer_change(
+    skill: Skill, current: RemoteSkill, rules: Rules, warnings: list[str]
+) -> Change | None:
+    """A skill in sync whose default pointer lags its latest version: with ``promote:
+    auto`` someone moved it, and the plan moves it back (nothing is uploaded); with
+    ``manual`` it is the staged rollout, noted."""
+    if rules.promote != "auto":
+        warnings.append(
+            f"'{skill.name}': the default version is {current.default_version}, the latest "
+            f"{current.version_id} (promote: manual); skillsync promote {skill.name} makes "
+            "the latest the default"
+        )
+        return None
+    return Change(
+        "update",
+        skill.name,
+        id=current.id,
+        source=skill.source,
+        changed=("default_version",),
+        before={"default_version": current.default_version},
+        after={"default_version": current.version_id},
+    )
 
 
 def file_changes(before: Tree | None, after: Tree | None, source: str) -> tuple[FileChange, ...]:

@@ -5,7 +5,7 @@ http.ApiHttp         one connection: auth, retries, rate limits, redaction
 folders.FolderRemote what the folder dialects share: uploads, downloads, the version cache
 anthropic.AnthropicRemote   Anthropic's Skills API: folders and versions
 openai.OpenAIRemote  OpenAI's Skills API: folders, numbered versions, a default pointer
-seed.SeedRemote      the JSON API of skills-api-reference.md
+seed.SeedRemote      the JSON API skillsync started from
 
 Which class speaks a target's ``api:`` is ``dialects.Dialect.remote``.
 """

@@ -14,7 +14,7 @@ from typing import Any
 
 from skillsync.cache.versions import VersionCache, VersionRecord
 from skillsync.config import TargetConfig
-from skillsync.errors import ApiError, HTTPStatusError
+from skillsync.errors import HTTPStatusError
 from skillsync.model import RemoteSkill, Skill
 from skillsync.options import ClientOptions
 from skillsync.plan import Change
@@ -122,22 +122,11 @@ class AnthropicRemote(FolderRemote):
         return f"/v1/skills/{skill.id}/versions/{skill.version_id}/content"
 
     # -- writing ----------------------------------------------------------------------
-    def create(self, change: Change, skill: Skill | None) -> str:
-        upload = self._upload(change, skill)
-        data = {"display_name": skill.display_name} if skill and skill.display_name else None
+    def create_fields(self, skill: Skill | None) -> dict[str, str] | None:
+        return {"display_name": skill.display_name} if skill and skill.display_name else None
 
-        def send() -> str:
-            answer = self.http.request(
-                "POST", "/v1/skills", files=upload, data=data, ambiguous_fails=True
-            ).json()
-            skill_id = str(answer["id"])
-            # What was uploaded is what the new version holds: the next plan reads nothing.
-            self._remember(skill_id, str(answer["latest_version_id"]), self._record(change, skill))
-            return skill_id
-
-        return self.http.write_once(
-            send, lambda: self._find(change), f"create of skill '{change.name}'"
-        )
+    def latest_of(self, created: dict[str, Any]) -> str:
+        return str(created["latest_version_id"])
 
     def update(self, change: Change, skill: Skill | None) -> str:
         assert change.id is not None
@@ -159,14 +148,7 @@ class AnthropicRemote(FolderRemote):
             return skill_id if same_files(current, change) else None
 
         self.http.write_once(send, resolve, f"new version of skill '{change.name}'")
-        if self.retain_versions:
-            try:
-                self._prune(skill_id, self.retain_versions)
-            except ApiError as exc:
-                raise ApiError(
-                    f"uploaded the new version of '{change.name}' but could not delete its "
-                    f"old versions: {exc}"
-                ) from exc
+        self._retain(skill_id, change)
         return skill_id
 
     def delete(self, skill_id: str) -> None:
@@ -191,6 +173,6 @@ class AnthropicRemote(FolderRemote):
             "DELETE", f"/v1/skills/{skill_id}/versions/{version}", missing_ok_after_retry=True
         )
 
-    def _prune(self, skill_id: str, keep: int) -> None:
+    def prune(self, skill_id: str, keep: int) -> None:
         for version in self._versions(skill_id)[keep:]:
             self._delete_version(skill_id, version)

@@ -73,6 +73,18 @@ class FolderRemote(Remote):
     def content_path(self, skill: RemoteSkill) -> str:
         """Where the zip of ``skill``'s latest version is."""
 
+    def create_fields(self, skill: Skill | None) -> dict[str, str] | None:
+        """Form fields a create sends beside the files."""
+        return None
+
+    @abstractmethod
+    def latest_of(self, created: dict[str, Any]) -> str:
+        """The latest version of a skill as the create's answer names it."""
+
+    @abstractmethod
+    def prune(self, skill_id: str, keep: int) -> None:
+        """Delete the skill's versions beyond the newest ``keep`` (``retain_versions``)."""
+
     # -- reading ----------------------------------------------------------------------
     def _from_cache(self, skills: list[RemoteSkill]) -> list[RemoteSkill]:
         """Fill in what the version cache knows: versions never change."""
@@ -176,6 +188,35 @@ class FolderRemote(Remote):
         return render_folder(skill.name, self._download(skill), directory)
 
     # -- writing ----------------------------------------------------------------------
+    def create(self, change: Change, skill: Skill | None) -> str:
+        upload = self._upload(change, skill)
+        fields = self.create_fields(skill)
+
+        def send() -> str:
+            answer = self.http.request(
+                "POST", "/v1/skills", files=upload, data=fields, ambiguous_fails=True
+            ).json()
+            skill_id = str(answer["id"])
+            # What was uploaded is what the new version holds: the next plan reads nothing.
+            self._remember(skill_id, self.latest_of(answer), self._record(change, skill))
+            return skill_id
+
+        return self.http.write_once(
+            send, lambda: self._find(change), f"create of skill '{change.name}'"
+        )
+
+    def _retain(self, skill_id: str, change: Change) -> None:
+        """After a new version: ``retain_versions``."""
+        if not self.retain_versions:
+            return
+        try:
+            self.prune(skill_id, self.retain_versions)
+        except ApiError as exc:
+            raise ApiError(
+                f"uploaded the new version of '{change.name}' but could not delete its "
+                f"old versions: {exc}"
+            ) from exc
+
     @staticmethod
     def _record(change: Change, skill: Skill | None) -> VersionRecord:
         after = change.after or {}

@@ -1,4 +1,4 @@
-"""The seed dialect: the JSON Skills API skillsync started from (README: two dialects)."""
+"""The seed dialect: the JSON Skills API skillsync started from (README: Three dialects)."""
 
 from __future__ import annotations
 

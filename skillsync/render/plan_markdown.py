@@ -30,7 +30,7 @@ def change_diff(change: Change) -> list[str]:
     if change.action == "replace":
         lines.append(f"- (replaces {change.from_name}, {change.id})")
     fields = change.changed if change.action == "update" else ("description", "version")
-    for name in ("description", "version"):
+    for name in ("description", "version", "default_version"):
         if name not in fields:
             continue
         if change.action == "update":

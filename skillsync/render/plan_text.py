@@ -13,7 +13,7 @@ COLOURS = {"create": "green", "update": "yellow", "replace": "magenta", "delete"
 COLOURS_BY_MARK = {"add": "green", "change": "yellow", "remove": "red"}
 
 
-FIELD_ORDER = ("description", "version", "instructions", "files")
+FIELD_ORDER = ("description", "version", "instructions", "files", "default_version")
 
 
 def unmanaged_line(count: int) -> str:
@@ -72,7 +72,7 @@ class TextRenderer:
         elif change.action == "delete":
             fields = ("description",)
         else:
-            fields = FIELD_ORDER
+            fields = FIELD_ORDER[:-1]
         for name in (f for f in FIELD_ORDER if f in fields):
             if name not in before and name not in after:
                 continue  # a field of the other dialect
@@ -81,6 +81,8 @@ class TextRenderer:
                 self.files(change)
             elif name == "instructions":
                 self.instructions(change, old or "", new or "")
+            elif name == "default_version":  # a pointer between version numbers
+                self.line(f"      ~ default_version {old} -> {new}", fg="yellow")
             elif change.action == "update":
                 self.line(
                     f"      ~ {name}: {quoted(old or '')} -> {quoted(new or '')}", fg="yellow"

@@ -1,0 +1,185 @@
+"""The openai dialect: OpenAI's Skills API (README: Three dialects of the Skills API).
+
+The same SKILL.md folders as the anthropic dialect, the same bytes: a skill is
+uploaded as multipart ``files[]``; an update is a new numbered version of the
+same skill. A skill also has a ``default_version`` pointer, the version
+applications get unless they pin one. With ``promote: auto`` every new version
+is uploaded as the default and a pointer moved behind skillsync's back is drift
+(the plan moves it back to the latest); with ``promote: manual`` versions are
+uploaded as not default and ``skillsync promote`` moves the pointer.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from skillsync.cache.versions import VersionCache
+from skillsync.config import TargetConfig
+from skillsync.model import RemoteSkill, Skill
+from skillsync.options import ClientOptions
+from skillsync.plan import Change
+from skillsync.remote.base import Remote, refuse_repeated_cursor
+from skillsync.remote.folders import FolderRemote, open_cache, same_files
+from skillsync.remote.http import ApiHttp
+
+log = logging.getLogger("skillsync.client")
+
+PAGE_LIMIT = 100
+POINTER = "default_version"
+"""The field of a change that only moves the default pointer (nothing is uploaded)."""
+
+
+class OpenAIRemote(FolderRemote):
+    dialect = "openai"
+    description_in_content = True  # the list's description is the default version's
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        organization: str | None = None,
+        project: str | None = None,
+        promote: str = "auto",
+        retain_versions: int | None = None,
+        cache: VersionCache | None = None,
+        **options: Any,
+    ) -> None:
+        auth = {"authorization": f"Bearer {api_key}"}
+        if organization:
+            auth["openai-organization"] = organization
+        if project:
+            auth["openai-project"] = project
+        super().__init__(
+            ApiHttp(base_url, api_key, auth, **options),
+            retain_versions=retain_versions,
+            cache=cache,
+        )
+        self.promote = promote
+
+    @classmethod
+    def open(
+        cls,
+        target: TargetConfig,
+        url: str,
+        key: str,
+        *,
+        local: bool,
+        endpoint: str,
+        options: ClientOptions,
+        **settings: Any,
+    ) -> Remote:
+        organization = None if local else target.organization
+        project = None if local else target.project
+        scope = "/".join(p for p in (organization, project) if p) or None
+        return cls(
+            url,
+            key,
+            organization=organization,
+            project=project,
+            promote=target.promote,
+            retain_versions=target.retain_versions,
+            cache=open_cache(options, f"openai:{endpoint}", scope, key),
+            **settings,
+        )
+
+    def cache_key(self, skill_id: str, version: str) -> str:
+        return f"{skill_id}@{version}"  # a version number is unique within its skill only
+
+    # -- reading ----------------------------------------------------------------------
+    def _pages(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        while True:
+            page = self.http.request("GET", path, params=params).json()
+            data = page.get("data") or []
+            items.extend(data)
+            if not page.get("has_more") or not data:
+                return items
+            cursor = str(page.get("last_id") or data[-1].get("id"))
+            refuse_repeated_cursor(cursor, seen, self.base_url)
+            params = {**params, "after": cursor}
+
+    def list_skills(self) -> list[RemoteSkill]:
+        skills = []
+        for item in self._pages("/v1/skills", {"limit": PAGE_LIMIT, "order": "asc"}):
+            latest = item.get("latest_version")
+            if latest is None or not item.get("name"):
+                log.warning("skill %s has no version; it is left alone", item.get("id"))
+                continue
+            default = item.get("default_version")
+            skills.append(
+                RemoteSkill(
+                    id=str(item["id"]),
+                    name=str(item["name"]),
+                    description=str(item.get("description") or ""),
+                    version_id=str(latest),
+                    default_version=str(default if default is not None else latest),
+                )
+            )
+        return self._from_cache(skills)
+
+    def content_path(self, skill: RemoteSkill) -> str:
+        return f"/v1/skills/{skill.id}/versions/{skill.version_id}/content"
+
+    # -- writing ----------------------------------------------------------------------
+    def latest_of(self, created: dict[str, Any]) -> str:
+        return str(created["latest_version"])
+
+    def update(self, change: Change, skill: Skill | None) -> str:
+        assert change.id is not None
+        skill_id = change.id
+        if change.changed == (POINTER,):
+            self.point(skill_id, str((change.after or {})[POINTER]))
+            return skill_id
+        upload = self._upload(change, skill)
+        default = {"default": "true" if self.promote == "auto" else "false"}
+
+        def send() -> str:
+            version = self.http.request(
+                "POST",
+                f"/v1/skills/{skill_id}/versions",
+                files=upload,
+                data=default,
+                ambiguous_fails=True,
+            ).json()
+            record = self._record(change, skill)
+            self._remember(skill_id, str(version["version"]), record)
+            return skill_id
+
+        def resolve() -> str | None:
+            latest = self.http.request("GET", f"/v1/skills/{skill_id}").json()
+            listed = RemoteSkill(
+                skill_id,
+                str(latest["name"]),
+                str(latest["description"]),
+                version_id=str(latest["latest_version"]),
+            )
+            current = self.read_full(listed)
+            return skill_id if same_files(current, change) else None
+
+        self.http.write_once(send, resolve, f"new version of skill '{change.name}'")
+        self._retain(skill_id, change)
+        return skill_id
+
+    def point(self, skill_id: str, version: str) -> None:
+        """Make ``version`` the skill's default (the same request twice does no harm)."""
+        self.http.request("POST", f"/v1/skills/{skill_id}", json={POINTER: version})
+
+    def delete(self, skill_id: str) -> None:
+        self.http.request("DELETE", f"/v1/skills/{skill_id}", missing_ok_after_retry=True)
+
+    def prune(self, skill_id: str, keep: int) -> None:
+        """Delete the versions beyond the newest ``keep``, never the default one."""
+        default = str(self.http.request("GET", f"/v1/skills/{skill_id}").json()[POINTER])
+        versions = self._pages(
+            f"/v1/skills/{skill_id}/versions", {"limit": PAGE_LIMIT, "order": "desc"}
+        )
+        for version in [str(v["version"]) for v in versions][keep:]:
+            if version != default:
+                self.http.request(
+                    "DELETE",
+                    f"/v1/skills/{skill_id}/versions/{version}",
+                    missing_ok_after_retry=True,
+                )

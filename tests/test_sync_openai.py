@@ -1,0 +1,218 @@
+"""What only the openai dialect has: the default pointer, promotion, its headers and errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from skillsync.dialects import openai_reset_in
+from skillsync.emulator.folder_store import VersionContent
+from skillsync.emulator.uploads import OPENAI_RULES, check_upload
+from tests.conftest import KEY_ENV, Emulator, run_cli, skill_yaml, target_config, write_tree
+from tests.test_contract import WS, make_repo, reset, state, writes
+
+
+@pytest.fixture
+def remote(emulator_factory: Callable[..., Emulator]) -> Emulator:
+    """The openai emulator (``make_repo`` of the contract suite points at it)."""
+    return emulator_factory(api="openai")
+
+
+__all__ = ["make_repo"]  # a fixture: the contract suite's, on this module's remote
+
+
+def cli(root: Path, *args: str) -> Any:
+    return run_cli("-C", str(root), *args)
+
+
+def pointer(remote: Emulator, name: str) -> tuple[str, str]:
+    skill = remote.store.get(WS, state(remote)[name]["id"])
+    return skill["default_version"], skill["latest_version"]
+
+
+def version_of(name: str, text: str) -> VersionContent:
+    md = f"---\nname: {name}\ndescription: {text}\n---\nBody.\n".encode()
+    return check_upload([(f"{name}/SKILL.md", md)], OPENAI_RULES)
+
+
+def test_a_pointer_moved_behind_our_back_is_moved_back_and_nothing_uploaded(
+    make_repo: Callable[..., Path], remote: Emulator
+) -> None:
+    root = make_repo({"skills/a.yaml": skill_yaml("a")})
+    assert cli(root, "apply", "--auto-approve").exit_code == 0
+    (root / "skills/a.yaml").write_text(skill_yaml("a", version="1.1.0"))
+    assert cli(root, "apply", "--auto-approve").exit_code == 0
+    assert pointer(remote, "a") == ("2", "2")  # promote: auto uploads as the default
+    skill_id = state(remote)["a"]["id"]
+    remote.store.set_default(WS, skill_id, 1)  # a rollback in the console
+    plan = cli(root, "plan", "--detailed-exitcode")
+    assert plan.exit_code == 2
+    assert (
+        f"  ~ update skill 'a' ({skill_id}, skills/a.yaml)\n      ~ default_version 1 -> 2\n"
+        in plan.stdout
+    )
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in plan.stdout
+    [change] = json.loads(cli(root, "plan", "--format", "json").stdout)["changes"]
+    assert (change["changed"], change["before"], change["after"]) == (
+        ["default_version"],
+        {"default_version": "1"},
+        {"default_version": "2"},
+    )
+    reset(remote)
+    assert cli(root, "apply", "--auto-approve").exit_code == 0
+    assert writes(remote) == {"POST /v1/skills/{id}": 1}  # the pointer only
+    assert pointer(remote, "a") == ("2", "2")
+    assert state(remote)["a"]["versions"] == 2
+    assert cli(root, "plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_manual_promotion_stages_new_versions(
+    make_repo: Callable[..., Path], remote: Emulator
+) -> None:
+    root = make_repo(
+        {"skills/a.yaml": skill_yaml("a"), "skills/b.yaml": skill_yaml("b")},
+        extra="    promote: manual\n",
+    )
+    assert cli(root, "apply", "--auto-approve").exit_code == 0
+    assert pointer(remote, "a") == ("1", "1")  # a first upload is the default anyway
+    for name in ("a", "b"):
+        (root / f"skills/{name}.yaml").write_text(skill_yaml(name, version="2.0.0"))
+    assert cli(root, "apply", "--auto-approve").exit_code == 0
+    assert pointer(remote, "a") == ("1", "2")  # uploaded, not served
+    plan = cli(root, "plan", "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output  # the repository is deployed; only staged
+    assert "'a': the default version is 1, the latest 2 (promote: manual)" in plan.stdout
+    output = json.loads(cli(root, "output", "--format", "json").stdout)["skills"]
+    assert [(s["name"], s["version"], s["default_version"]) for s in output] == [
+        ("a", "2", "1"),
+        ("b", "2", "1"),
+    ]
+    reset(remote)
+    promoted = cli(root, "promote", "a")
+    assert promoted.exit_code == 0, promoted.output
+    assert "~ promoted 'a'" in promoted.stdout and "default_version 1 -> 2" in promoted.stdout
+    assert writes(remote) == {"POST /v1/skills/{id}": 1}
+    assert (pointer(remote, "a"), pointer(remote, "b")) == (("2", "2"), ("1", "2"))
+    assert cli(root, "promote").exit_code == 0
+    assert pointer(remote, "b") == ("2", "2")
+    again = cli(root, "promote")
+    assert again.stdout == "Nothing to promote: every default version is the latest.\n"
+
+
+def test_promote_refuses_a_latest_version_the_repository_does_not_hold(
+    make_repo: Callable[..., Path], remote: Emulator
+) -> None:
+    root = make_repo({"skills/a.yaml": skill_yaml("a")}, extra="    promote: manual\n")
+    assert cli(root, "apply", "--auto-approve").exit_code == 0
+    remote.store.add_version(WS, state(remote)["a"]["id"], version_of("a", "hand"), default=False)
+    result = cli(root, "promote", "a")
+    assert result.exit_code == 1
+    assert "the latest version of these skills is not what the repository holds: a" in (
+        result.stderr
+    )
+    assert pointer(remote, "a") == ("1", "2")
+    unknown = cli(root, "promote", "zzz")
+    assert (unknown.exit_code, "not skills of this repository: zzz" in unknown.stderr) == (1, True)
+
+
+def test_promote_is_for_openai_targets(
+    anthropic_emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KEY_ENV, "emulator-key")
+    root = write_tree(
+        tmp_path / "r", {"skillsync.yaml": target_config(anthropic_emulator.url, api="anthropic")}
+    )
+    result = cli(root, "promote")
+    assert result.exit_code == 1
+    assert "speaks api: anthropic, which has no default version to promote" in result.stderr
+
+
+def test_retain_versions_never_deletes_the_default(
+    make_repo: Callable[..., Path], remote: Emulator
+) -> None:
+    root = make_repo(
+        {"skills/a.yaml": skill_yaml("a")}, extra="    promote: manual\n    retain_versions: 1\n"
+    )
+    assert cli(root, "apply", "--auto-approve").exit_code == 0
+    for version in ("1.1.0", "1.2.0"):
+        (root / "skills/a.yaml").write_text(skill_yaml("a", version=version))
+        assert cli(root, "apply", "--auto-approve").exit_code == 0
+    skill_id = state(remote)["a"]["id"]
+    versions = remote.store.versions(WS, skill_id, 100, None, True)[0]
+    assert [v["version"] for v in versions] == ["1", "3"]  # 2 pruned, the default 1 kept
+    assert pointer(remote, "a") == ("1", "3")
+
+
+def test_a_promote_key_on_an_anthropic_target_is_an_error_where_it_is_written(
+    repo: Callable[..., Path],
+) -> None:
+    config = (
+        "version: 1\ntargets:\n  prod:\n    base_url: https://api.anthropic.com\n"
+        "    promote: manual\n"
+    )
+    root = repo({}, config=config)
+    result = run_cli("-C", str(root), "validate")
+    assert result.exit_code == 1
+    assert (
+        "skillsync.yaml:5:14: error: targets.prod.promote: only targets with api: openai read "
+        "it (this one has api: anthropic) [schema]"
+    ) in result.output
+
+
+def test_defaults_headers_and_errors_of_an_openai_target(
+    repo: Callable[..., Path], remote: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from skillsync.config import load_or_fail
+
+    root = repo(
+        {},
+        config="version: 1\ntargets:\n  oa:\n    api: openai\n"
+        "    organization: org-1\n    project: proj_2\n",
+    )
+    [target] = load_or_fail(root).targets
+    assert (target.base_url, target.api_key_env) == ("https://api.openai.com", "OPENAI_API_KEY")
+    from skillsync.options import ClientOptions
+    from skillsync.remote import open_remote
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    with open_remote(load_or_fail(root), target, ClientOptions(use_cache=False)) as client:
+        headers = client.http._http.headers
+        assert (headers["authorization"], headers["openai-organization"]) == (
+            "Bearer sk-test",
+            "org-1",
+        )
+        assert headers["openai-project"] == "proj_2"
+        assert "anthropic-version" not in headers
+    monkeypatch.setenv(KEY_ENV, "wrong-key")
+    bad = write_tree(
+        root.parent / "bad", {"skillsync.yaml": target_config(remote.url, api="openai")}
+    )
+    result = run_cli("-C", str(bad), "plan")
+    assert result.exit_code == 1
+    assert "401 invalid_request_error: invalid bearer token" in result.stderr
+    assert "(request-id req_" in result.stderr  # from x-request-id
+    assert "check the key in $SKILLSYNC_TEST_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("remaining", "reset", "seconds"),
+    [
+        ("0", "1s", 1.0),
+        ("0", "6m0s", 60.0),  # capped
+        ("0", "20ms", 0.02),
+        ("0", "1.5s", 1.5),
+        ("0", "", 8.0),
+        ("0", "soon", 8.0),
+        ("3", "1s", None),
+    ],
+)
+def test_openai_rate_limit_headers(remaining: str, reset: str, seconds: float | None) -> None:
+    headers = httpx.Headers(
+        {"x-ratelimit-remaining-requests": remaining, "x-ratelimit-reset-requests": reset}
+    )
+    assert openai_reset_in(headers) == seconds

@@ -181,9 +181,9 @@ def outputs(tmp_path: Path) -> dict[str, str]:
     return result
 
 
-@pytest.fixture(params=["seed", "anthropic"])
+@pytest.fixture(params=["seed", "anthropic", "openai"])
 def emulator(request: pytest.FixtureRequest, emulator_factory: Callable[..., Emulator]) -> Emulator:
-    """The action works the same for both dialects: every test here runs against each."""
+    """The action works the same for every dialect: every test here runs against each."""
     return emulator_factory(api=request.param)
 
 
@@ -209,6 +209,7 @@ def repo(tmp_path: Path, emulator: Emulator) -> Path:
             "vendor.github-workflows",
             ROOT / "example-repo/.github/workflows/staging-then-production.yml",
         ),
+        ("vendor.github-workflows", ROOT / "example-repo/.github/workflows/claude-and-openai.yml"),
     ],
 )
 def test_action_and_workflow_match_github_schemas(schema: str, path: Path) -> None:
@@ -381,7 +382,7 @@ def test_a_plan_of_two_targets_keeps_one_comment(
     emulator: Emulator,
     emulator_factory: Callable[..., Emulator],
 ) -> None:
-    other = emulator_factory(api="anthropic" if emulator.api == "seed" else "seed")
+    other = emulator_factory(api="openai" if emulator.api != "openai" else "anthropic")
     config = (repo / "skillsync.yaml").read_text()
     (repo / "skillsync.yaml").write_text(
         config
@@ -400,3 +401,35 @@ def test_a_plan_of_two_targets_keeps_one_comment(
     assert body.index("plan for `test`") < body.index("plan for `other`")
     assert github_action.run(env) == 0
     assert len(github.comments) == 1  # updated, not added
+
+
+def test_claude_and_openai_targets_take_a_key_each_from_env(
+    tmp_path: Path,
+    github: FakeGitHub,
+    emulator_factory: Callable[..., Emulator],
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    claude = emulator_factory(api="anthropic", keys={"sk-ant-one": "default"})
+    openai = emulator_factory(api="openai", keys={"sk-openai-two": "default"})
+    config = (
+        "version: 1\ntargets:\n"
+        f"  claude:\n    base_url: {claude.url}\n    manage: ['*']\n"
+        f"  openai:\n    base_url: {openai.url}\n    api: openai\n    manage: ['*']\n"
+    )
+    repo = write_tree(
+        tmp_path / "both", {"skillsync.yaml": config, "skills/a.yaml": skill_yaml("a")}
+    )
+    env = action_env(tmp_path, repo, github)
+    env.pop("SKILLSYNC_API_KEY", None)
+    env.update({"ANTHROPIC_API_KEY": "sk-ant-one", "OPENAI_API_KEY": "sk-openai-two"})
+    env["SKILLSYNC_TARGET"] = "claude openai"
+    assert github_action.run(env) == 0
+    printed = capfd.readouterr().out
+    assert "::add-mask::sk-ant-one" in printed and "::add-mask::sk-openai-two" in printed
+    assert outputs(tmp_path)["summary"] == (
+        "claude: Plan: 1 to add, 0 to change, 0 to destroy.; "
+        "openai: Plan: 1 to add, 0 to change, 0 to destroy."
+    )
+    env["SKILLSYNC_COMMAND"] = "apply"
+    assert github_action.run(env) == 0
+    assert claude.store.count() == 1 and openai.store.count() == 1

@@ -134,6 +134,9 @@ def run(env: Mapping[str, str]) -> int:
     if key:
         for target in targets:
             child_env[target.api_key_env] = key
+    for target in targets:  # keys passed per vendor in env: (one secret each) are masked too
+        if child_env.get(target.api_key_env):
+            print(f"::add-mask::{child_env[target.api_key_env]}", flush=True)
     selector = [arg for target in targets for arg in ("--target", target.name)]
 
     if command == "apply":

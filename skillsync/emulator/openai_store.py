@@ -184,7 +184,7 @@ class OpenAIStore(Database):
         return db.execute(query, (*args, bound, limit + 1)).fetchall()
 
     def page(
-        self, workspace: str, limit: int, after_id: str | None, ascending: bool
+        self, workspace: str, limit: int, after_id: str | None = None, ascending: bool = True
     ) -> tuple[list[dict[str, Any]], bool] | None:
         """A page by creation order, and whether more follow; None if ``after_id`` is not
         a skill of the workspace."""

@@ -155,11 +155,15 @@ class AnthropicRemote(FolderRemote):
         try:
             self.http.request("DELETE", f"/v1/skills/{skill_id}", missing_ok_after_retry=True)
         except HTTPStatusError as exc:
-            if exc.status != 400 or "version" not in exc.api_message.lower():
+            if exc.status != 400:
                 raise
             # An older server (the 2025 beta) deletes a skill only once its versions are.
+            # Its refusal is told by the skill's state (versions left), not by its wording.
+            versions = self._versions(skill_id)
+            if not versions:
+                raise
             log.info("skill %s: deleting its versions first (%s)", skill_id, exc.api_message)
-            for version in self._versions(skill_id):
+            for version in versions:
                 self._delete_version(skill_id, version)
             self.http.request("DELETE", f"/v1/skills/{skill_id}", missing_ok_after_retry=True)
 

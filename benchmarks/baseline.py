@@ -2,9 +2,10 @@
 
 seed: lists every page of /v1/skills, then GETs each skill. anthropic: lists
 every page of custom skills (limit 1000), then, for each skill, reads its latest
-version and downloads its content. Same parallelism as skillsync, httpx and a
-thread pool, answers thrown away.
-Usage: python benchmarks/baseline.py URL KEY PARALLELISM [seed|anthropic]
+version and downloads its content. openai: lists every page (limit 100, after),
+then downloads each skill's latest version. Same parallelism as skillsync, httpx
+and a thread pool, answers thrown away.
+Usage: python benchmarks/baseline.py URL KEY PARALLELISM [seed|anthropic|openai]
 """
 
 from __future__ import annotations
@@ -48,14 +49,32 @@ def anthropic(http: httpx.Client, parallelism: int) -> None:
         list(pool.map(read, skills))
 
 
+def openai(http: httpx.Client, parallelism: int) -> None:
+    skills: list[dict[str, Any]] = []
+    params: dict[str, str | int] = {"limit": 100, "order": "asc"}
+    while True:
+        page = http.get("/v1/skills", params=params).json()
+        skills += page["data"]
+        if not page.get("has_more"):
+            break
+        params = {**params, "after": page["last_id"]}
+
+    def read(skill: dict[str, Any]) -> None:
+        http.get(f"/v1/skills/{skill['id']}/versions/{skill['latest_version']}/content").read()
+
+    with ThreadPoolExecutor(max_workers=parallelism) as pool:
+        list(pool.map(read, skills))
+
+
 def main(url: str, key: str, parallelism: int, api: str) -> None:
-    if api == "seed":
-        headers = {"x-api-key": key, "anthropic-version": "2023-06-01"}
-    else:
-        headers = {"authorization": f"Bearer {key}", "anthropic-version": "2026-10-21"}
+    headers = {
+        "seed": {"x-api-key": key, "anthropic-version": "2023-06-01"},
+        "anthropic": {"authorization": f"Bearer {key}", "anthropic-version": "2026-10-21"},
+        "openai": {"authorization": f"Bearer {key}"},
+    }[api]
     limits = httpx.Limits(max_connections=parallelism, max_keepalive_connections=parallelism)
     with httpx.Client(base_url=url, headers=headers, limits=limits, timeout=60) as http:
-        (seed if api == "seed" else anthropic)(http, parallelism)
+        {"seed": seed, "anthropic": anthropic, "openai": openai}[api](http, parallelism)
 
 
 if __name__ == "__main__":

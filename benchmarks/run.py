@@ -1,7 +1,7 @@
-"""Measure skillsync against the bars of the README (Performance), for both API dialects.
+"""Measure skillsync against the bars of the README (Performance), for every API dialect.
 
 One command: ``python benchmarks/run.py`` (``--quick`` for a smoke run, ``--only
-validate|seed|anthropic`` for one group). It generates synthetic skill
+validate|seed|anthropic|openai`` for one group). It generates synthetic skill
 repositories (descriptions of 100-300 characters, instructions of 2-20 KB, some
 taken from the Agent Skills corpus when it is beside the checkout), starts the
 emulator as a separate HTTP server process in the dialect measured, runs each
@@ -34,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "agent-skills"
 KEY = "emulator-key"
+APIS = ("seed", "anthropic", "openai")
 INLINE_SHARE = 0.5
 """Share of skills whose instructions are inline (the rest use instructions_file)."""
 WORDS = [
@@ -308,15 +309,19 @@ def populate(db: Path, skills: list[dict[str, str]], api: str) -> None:
             seed_store.create("default", s)
         seed_store.close()
         return
-    from skillsync.emulator.folder_store import FolderStore
-    from skillsync.emulator.uploads import check_upload
+    from skillsync.emulator.app import open_store
+    from skillsync.emulator.uploads import OPENAI_RULES, check_upload
     from skillsync.model import Skill
     from skillsync.tree import render_skill_md
 
-    store = FolderStore(db)
+    store = open_store(db, api)
     for s in skills:
         text = render_skill_md(Skill(s["name"], s["description"], s["instructions"], s["version"]))
-        store.create("default", check_upload([(f"{s['name']}/SKILL.md", text.encode())]), None)
+        files = [(f"{s['name']}/SKILL.md", text.encode())]
+        if api == "openai":
+            store.create("default", check_upload(files, OPENAI_RULES))
+        else:
+            store.create("default", check_upload(files), None)
     store.close()
 
 
@@ -342,12 +347,15 @@ def bench_plan(work: Path, skills: list[dict[str, str]], runs: int, api: str) ->
         result["peak_rss_mib"] = max(peak) / 1024
         baseline = [sys.executable, str(HERE / "baseline.py"), url, KEY, "10", api]
         result["baseline"] = measure(runs, lambda: timed(baseline)[0])
-        if api == "anthropic":
-            env = user_env(work / f"plan-cache-{len(skills)}", BENCH_KEY=KEY)
+        if api != "seed":
+            env = user_env(work / f"plan-cache-{api}-{len(skills)}", BENCH_KEY=KEY)
             timed(plan, env)  # fills the version cache
             before = stats(url)
             result["warm"] = measure(runs, lambda: timed(plan, env)[0])
             result["warm_requests"] = {k: v // runs for k, v in delta(stats(url), before).items()}
+            before = stats(url)
+            timed(skillsync("-C", str(repo), "output", "--format", "json"), env)
+            result["output_requests"] = delta(stats(url), before)
     result["ratio"] = result["plan"]["median"] / result["baseline"]["median"]
     return result
 
@@ -388,7 +396,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "results.json")
-    parser.add_argument("--only", choices=["validate", "seed", "anthropic"])
+    parser.add_argument("--only", choices=["validate", *APIS])
     args = parser.parse_args()
     small, large, apply_n = (100, 1000, 100) if args.quick else (1000, 10_000, 1000)
     runs = 1 if args.quick else args.runs
@@ -407,7 +415,7 @@ def main() -> None:
                     print(f"validate {n} ({layout}) ...", flush=True)
                     key = f"validate_{layout}_{n}"
                     results[key] = bench_validate(work, skills[:n], runs, layout)
-        for api in ("seed", "anthropic"):
+        for api in APIS:
             if args.only not in (None, api):
                 continue
             for n in (small, large):
@@ -455,7 +463,7 @@ def table(r: dict[str, Any], sizes: dict[str, int]) -> list[str]:
             ),
             _row(f"validate {large:,} {what}, one description changed", v["one_description"]),
         ]
-    for api in ("seed", "anthropic"):
+    for api in APIS:
         if f"{api}_plan_{large}" not in r:
             continue
         cold = "" if api == "seed" else " (no cache)"
@@ -489,13 +497,22 @@ def table(r: dict[str, Any], sizes: dict[str, int]) -> list[str]:
             bar = "list pages + one read per skill"
             if api == "anthropic":
                 bar = "list pages + a version read and a download per skill"
+            elif api == "openai":
+                bar = "list pages + a download per skill"
             lines.append(_requests(f"{api}: requests of a plan of {n:,}", reqs, bar))
+        pages = "only the list pages (<= 11)" if api == "anthropic" else "only the list pages"
+        if api == "openai":
+            pages = "only the list pages (<= 101)"
         if "warm_requests" in big:
             lines.append(
                 _requests(
-                    f"{api}: requests of a warm plan of {large:,}",
-                    big["warm_requests"],
-                    "only the list pages (<= 11)",
+                    f"{api}: requests of a warm plan of {large:,}", big["warm_requests"], pages
+                )
+            )
+        if "output_requests" in big:
+            lines.append(
+                _requests(
+                    f"{api}: requests of skillsync output after it", big["output_requests"], pages
                 )
             )
         reqs = r[f"{api}_apply_p10"]["requests"]

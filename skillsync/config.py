@@ -200,18 +200,20 @@ def _target(name: str, t: dict[str, Any]) -> TargetConfig:
 
 
 def _foreign_keys(doc: Any, data: dict[str, Any]) -> list[Problem]:
-    """A target key that only another dialect reads: an error where it is written (a
+    """A target key that only other dialects read: an error where it is written (a
     ``promote:`` on an anthropic target would otherwise be silently ignored)."""
     problems = []
     for name, t in data.get("targets", {}).items():
         api = t.get("api", DEFAULT_API)
-        for other in dialects.DIALECTS.values():
-            for key in sorted(other.keys & set(t) - dialects.dialect(api).keys):
+        own = dialects.dialect(api).keys
+        for key in sorted(set(t) - own):
+            readers = [d.name for d in dialects.DIALECTS.values() if key in d.keys]
+            if readers:
                 problems.append(
                     Problem(
                         doc.locate(CONFIG_NAME, ("targets", name, key)),
-                        f"targets.{name}.{key}: only targets with api: {other.name} read it "
-                        f"(this one has api: {api})",
+                        f"targets.{name}.{key}: only targets with api: {' or '.join(readers)} "
+                        f"read it (this one has api: {api})",
                     )
                 )
     return problems

@@ -199,6 +199,25 @@ def test_retain_versions_keeps_the_newest(make_repo: Callable[..., Path], remote
     assert clean(root)
 
 
+def test_a_saved_plan_applies_exactly_and_refuses_changed_files(
+    make_repo: Callable[..., Path], remote: Emulator, tmp_path: Path
+) -> None:
+    root = make_repo(dict(FOLDER))
+    saved = tmp_path / "plan.json"
+    assert run_cli("-C", str(root), "plan", "--out", str(saved)).exit_code == 0
+    assert apply(root, str(saved)).exit_code == 0
+    assert state(remote)["pdf-notes"]["files"] == UPLOADED
+    (root / "skills/pdf-notes/SKILL.md").write_text(folder_md("pdf-notes", version="2.0.0"))
+    assert run_cli("-C", str(root), "plan", "--out", str(saved)).exit_code == 0
+    (root / "skills/pdf-notes/scripts/extract.py").write_text("print('edited after')\n")
+    reset(remote)
+    refused = apply(root, str(saved))
+    assert refused.exit_code == 1
+    assert "the files of skill 'pdf-notes' changed after the plan was made" in refused.output
+    assert writes(remote) == {}
+    assert state(remote)["pdf-notes"]["versions"] == 1
+
+
 def test_import_round_trips_byte_for_byte(
     make_repo: Callable[..., Path], remote: Emulator, tmp_path: Path
 ) -> None:

@@ -164,6 +164,34 @@ def test_a_promote_key_on_an_anthropic_target_is_an_error_where_it_is_written(
     ) in result.output
 
 
+def test_retain_versions_on_a_seed_target_names_the_dialects_that_read_it(
+    repo: Callable[..., Path],
+) -> None:
+    config = "version: 1\ntargets:\n  old:\n    api: seed\n    retain_versions: 3\n"
+    result = run_cli("-C", str(repo({}, config=config)), "validate")
+    assert result.exit_code == 1
+    assert (
+        "targets.old.retain_versions: only targets with api: anthropic or openai read it "
+        "(this one has api: seed)"
+    ) in result.output
+
+
+def test_output_hands_openai_skill_references_to_applications(
+    make_repo: Callable[..., Path], remote: Emulator
+) -> None:
+    root = make_repo({"skills/a.yaml": skill_yaml("a")})
+    assert cli(root, "apply", "--auto-approve").exit_code == 0
+    (root / "skills/a.yaml").write_text(skill_yaml("a", version="1.1.0"))
+    assert cli(root, "apply", "--auto-approve").exit_code == 0
+    skill_id = state(remote)["a"]["id"]
+    pinned = json.loads(cli(root, "output", "--format", "openai-skills", "--pin").stdout)
+    assert pinned == {"skills": [{"type": "skill_reference", "skill_id": skill_id, "version": "2"}]}
+    latest = json.loads(cli(root, "output", "--format", "openai-skills").stdout)
+    assert latest["skills"][0]["version"] == "latest"
+    env = cli(root, "output", "--format", "env").stdout
+    assert env == f"SKILLSYNC_A_ID={skill_id}\nSKILLSYNC_A_VERSION=2\n"
+
+
 def test_defaults_headers_and_errors_of_an_openai_target(
     repo: Callable[..., Path], remote: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

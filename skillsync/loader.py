@@ -100,9 +100,20 @@ def discover(root: Path, globs: tuple[str, ...], tree: Tree | None = None) -> li
     Matches are not checked here; ``load_file`` checks each one, including that it does
     not lead outside the repository.
     """
+    return [root / display for display, _ in matched(root, globs, tree)]
+
+
+def matched(root: Path, globs: tuple[str, ...], tree: Tree | None = None) -> list[tuple[str, str]]:
+    """``discover`` as strings: (the path shown, relative to ``root``; the absolute path),
+    without making a ``Path`` per file (validate's warm runs mostly need none)."""
     tree = tree or walk_for(root, globs)
     usable = tuple(p for p in globs if not leaves_repository(p))  # others: config problems
-    return [root / f.rel for f in tree.match(usable) if f.kind != "link-to-folder"]
+    base = str(root)
+    return [
+        (f.rel, f"{base}{os.sep}{f.rel}" if os.sep == "/" else os.path.join(base, f.rel))
+        for f in tree.match(usable)
+        if f.kind != "link-to-folder"
+    ]
 
 
 def walk_for(root: Path, globs: tuple[str, ...]) -> Tree:

@@ -17,7 +17,7 @@ from skillsync.errors import default_signals
 from skillsync.lint.overlap import Described, digest_of, overlapping
 from skillsync.lint.skill_rules import check_skill
 from skillsync.lint.upload_limits import upload_limits
-from skillsync.loader import Inside, SkillFile, discover, load_file, rel, walk_for
+from skillsync.loader import Inside, SkillFile, load_file, matched, rel, walk_for
 from skillsync.model import Location, Problem, Skill
 from skillsync.walk import Tree
 
@@ -66,7 +66,7 @@ def validate_repository(
     """
     root = config.root
     tree = walk_for(root, config.skills)
-    paths = discover(root, config.skills, tree)
+    found = matched(root, config.skills, tree)
     problems = list(config_problems)
     selected: set[str] | None = None
     if only is not None:
@@ -84,19 +84,19 @@ def validate_repository(
                 problems.append(Problem(Location(display), "file not found", rule="unreadable"))
             else:
                 selected.add(display)
-                if path.absolute() not in paths:
-                    paths.append(path.absolute())
+                if display not in {shown for shown, _ in found}:
+                    found.append((display, str(path.absolute())))
     dialects = config.dialects()
     cache = _open_cache(root, dialects, tree) if use_cache and not keep_instructions else None
     global _tree
     _tree = tree
     try:
-        if keep_instructions:
-            files = _load(root, paths, dialects)
-        elif cache is not None:
-            files = _load_with_cache(cache, root, paths, dialects)
+        if cache is not None and not keep_instructions:
+            files = _load_with_cache(cache, root, found, dialects)
         else:
-            files = _load_for_report(root, paths, dialects)
+            paths = [Path(absolute) for _, absolute in found]
+            load = _load if keep_instructions else _load_for_report
+            files = load(root, paths, dialects)
         files = [f for f in files if not f.not_a_file]
         for skill_file in files:
             problems.extend(skill_file.problems)
@@ -180,16 +180,17 @@ def _open_cache(root: Path, dialects: frozenset[str], tree: Tree) -> VerdictCach
 
 
 def _load_with_cache(
-    cache: VerdictCache, root: Path, paths: list[Path], dialects: frozenset[str]
+    cache: VerdictCache, root: Path, paths: list[tuple[str, str]], dialects: frozenset[str]
 ) -> list[SkillFile]:
-    """Verdicts only, taken from the verdict cache for the files that did not change."""
-    found: list[SkillFile | None] = [cache.lookup(rel(root, p), str(p)) for p in paths]
+    """Verdicts only, taken from the verdict cache for the files that did not change
+    (``paths``: the path shown and the absolute path of each file)."""
+    found: list[SkillFile | None] = [cache.lookup(shown, absolute) for shown, absolute in paths]
     misses = [index for index, hit in enumerate(found) if hit is None]
-    loaded = _load_for_report(root, [paths[i] for i in misses], dialects)
+    loaded = _load_for_report(root, [Path(paths[i][1]) for i in misses], dialects)
     for index, skill_file in zip(misses, loaded, strict=True):
         found[index] = skill_file
     cache.store(
-        [(str(paths[i]), loaded_file) for i, loaded_file in zip(misses, loaded, strict=True)]
+        [(paths[i][1], loaded_file) for i, loaded_file in zip(misses, loaded, strict=True)]
         + cache.refresh
     )
     log.info(

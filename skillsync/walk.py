@@ -16,8 +16,8 @@ import bisect
 import os
 import re
 import stat
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 SKIPPED_FOLDERS = ("__pycache__",)
 
@@ -33,9 +33,9 @@ def not_uploaded(path: str) -> bool:
     return any(skipped(part) for part in path.split("/"))
 
 
-@dataclass(frozen=True)
-class Found:
-    """A file (or something that is not one) found by the walk."""
+class Found(NamedTuple):
+    """A file (or something that is not one) found by the walk (a named tuple: a large
+    repository makes one per file, and a tuple is the cheapest to make)."""
 
     rel: str
     """The path relative to the walked root, with ``/``."""
@@ -61,31 +61,32 @@ def walk(top: str, prefix: str = "") -> list[Found]:
     """Every entry under ``top`` (a folder), sorted by relative path (``prefix`` + the path
     below ``top``)."""
     found: list[Found] = []
-    pending = [""]
+    append = found.append
+    pending = [("", top)]
     while pending:
-        relative = pending.pop()
-        folder = os.path.join(top, relative) if relative else top
+        relative, folder = pending.pop()
         try:
             entries = list(os.scandir(folder))
         except OSError:
             continue  # unreadable or gone: nothing under it is found
+        base = f"{prefix}{relative}/" if relative else prefix
         for entry in entries:
             name = entry.name
-            if skipped(name):
+            if name[0] == "." or name in SKIPPED_FOLDERS:  # skipped(), inlined: hot
                 continue
-            sub = f"{relative}/{name}" if relative else name
+            path = entry.path
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    pending.append(sub)
+                    pending.append((f"{relative}/{name}" if relative else name, path))
                 elif entry.is_file(follow_symlinks=False):
-                    found.append(Found(prefix + sub, entry.path, entry.path))
+                    append(Found(base + name, path, path))
                 elif entry.is_symlink():
-                    found.append(_link(prefix + sub, entry.path))
+                    append(_link(base + name, path))
                 else:
-                    found.append(Found(prefix + sub, entry.path, entry.path, "special"))
+                    append(Found(base + name, path, path, "special"))
             except OSError:
-                found.append(Found(prefix + sub, entry.path, entry.path, "broken"))
-    found.sort(key=lambda f: f.rel)
+                append(Found(base + name, path, path, "broken"))
+    found.sort()  # by rel first: rels are unique
     return found
 
 
@@ -121,7 +122,7 @@ class Tree:
             if top and (os.path.islink(base) or not os.path.isdir(base)):
                 continue  # a glob's fixed folder that is missing, or a folder symlink
             found += walk(base, f"{top}/" if top else "")
-        found.sort(key=lambda f: f.rel)
+        found.sort()  # by rel first: rels are unique
         return cls(root, found)
 
     def under(self, folder: str) -> list[Found]:
@@ -148,10 +149,12 @@ class Tree:
         """Entries matched by any of the glob ``patterns`` (``**`` crosses folders; ``*``,
         ``?`` and ``[...]`` stay in one), each once, sorted."""
         rules = [(glob_regex(p.removeprefix("./")), literal_tail(p)) for p in patterns]
+        tails = tuple(tail for _, tail in rules)
         return [
             f
             for f in self.found
-            if any(f.rel.endswith(tail) and r.fullmatch(f.rel) for r, tail in rules)
+            if f.rel.endswith(tails)
+            and any(f.rel.endswith(tail) and r.fullmatch(f.rel) for r, tail in rules)
         ]
 
 

@@ -84,11 +84,12 @@ def stat_signature(path: str) -> str:
 def folder_signature(folder: str, tree: Tree | None = None) -> str:
     """A SKILL.md folder's listing as the loader walks it (paths, kinds, stat signatures):
     from the repository's walk when there is one, at no cost of its own."""
-    digest = hashlib.sha256()
     covered = tree.inside(folder, relative=False) if tree is not None else None
-    for found in folder_entries(folder, None) if covered is None else covered:
-        digest.update(f"{found.rel}|{found.kind}|{found.real}|{found.stat()[1]}\n".encode())
-    return digest.hexdigest()
+    lines = [
+        f"{found.rel}|{found.kind}|{found.real}|{stat_signature(found.real)}\n"
+        for found in (folder_entries(folder, None) if covered is None else covered)
+    ]
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
 def _depends_signature(skill_file: SkillFile, path: str, tree: Tree | None = None) -> str:

@@ -329,10 +329,16 @@ def folder_assets(folder: str, inside: Inside, result: SkillFile) -> tuple[Asset
     outside the repository or cannot be read, a folder symlink, a FIFO) is a problem,
     located at it."""
     assets: list[Asset] = []
+    root_prefix = inside.root + os.sep
     for found in folder_entries(folder, inside.tree):
         if found.rel == SKILL_MD:
             continue
-        shown = rel(Path(inside.root), Path(os.path.normpath(found.path)))
+        normal = os.path.normpath(found.path)
+        shown = (
+            normal[len(root_prefix) :].replace(os.sep, "/")
+            if normal.startswith(root_prefix)
+            else rel(Path(inside.root), Path(normal))
+        )
         if not uploadable_name(found.rel):
             message = (
                 f"the file name {found.rel!r} holds a double quote or a control character, "

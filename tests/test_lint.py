@@ -206,10 +206,14 @@ def test_a_link_into_another_skill_folder_must_find_an_uploaded_file(
             "notes/n.md": "not a skill\n",
         }
     )
-    assert where(findings(root)[1], "broken-link") == [
+    problems = findings(root)[1]
+    assert where(problems, "broken-link") == [
         ("skills/a/SKILL.md", 5, 24, "error"),
         ("skills/a/SKILL.md", 5, 46, "error"),
     ]
+    messages = [p["message"] for p in problems if p["rule"] == "broken-link"]
+    assert messages[0].startswith("link to '../b/none.md': no such file in the skill's folder")
+    assert messages[1].startswith("link to '../b/__pycache__/x.md': a hidden file, not uploaded")
 
 
 def test_broken_links_in_other_markdown_files_are_located_there(

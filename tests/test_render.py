@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from skillsync.errors import StalePlan
 from skillsync.plan import Plan
@@ -138,3 +140,18 @@ def test_markdown_fence_outgrows_backticks_in_instructions() -> None:
     plan = plan_of([want("a", instructions="```python\nprint(1)\n```\n")], [])
     text = render_markdown(plan)
     assert "````diff\n" in text and "\n````\n" in text
+
+
+@given(st.lists(st.sampled_from(["a", "b c", "\n", "\r\n", "\r", "\x0c", "\u2028"])))
+def test_a_new_files_diff_is_what_difflib_gives(pieces: list[str]) -> None:
+    """unified() writes a new file's diff itself (difflib's matcher is most of a large
+    create plan's time); it must be line for line what difflib gives."""
+    import difflib
+
+    from skillsync.render.diff import _lines, unified
+
+    text = "".join(pieces)
+    expected: list[str] = []
+    for chunk in difflib.unified_diff(_lines(""), _lines(text), "/dev/null", "new", n=3):
+        expected.extend(chunk.rstrip("\r\n").split("\n"))
+    assert unified("", text, "/dev/null", "new") == expected

@@ -15,6 +15,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from posixpath import normpath
+from typing import Any
 
 import yaml
 from python_multipart.exceptions import MultipartParseError
@@ -35,6 +36,9 @@ from skillsync.loader import split_front_matter
 from skillsync.schemas import is_valid_name
 
 FILE_FIELDS = ("files[]", "files")
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader where PyYAML has it: the pure-Python one was most of an upload's
+CPU, and the emulator answers every upload on one interpreter."""
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 """Every entry of a content zip carries this time, so a version's zip never varies."""
 
@@ -282,7 +286,7 @@ def _front_matter(text: str) -> tuple[str, str]:
     if parts is None or parts[2] < 0:
         raise UploadRefused("SKILL.md: must start with YAML front matter between '---' lines")
     try:
-        data = yaml.safe_load(parts[0])
+        data = yaml.load(parts[0], Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise UploadRefused(f"SKILL.md: front matter is not YAML ({problem})") from None

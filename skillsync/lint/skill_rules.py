@@ -232,7 +232,8 @@ def broken_link(skill: SkillText, folder: _Folder) -> Iterator[Problem]:
                 continue  # windows-path speaks for backslashes
             relative, found = folder.resolve(document, target)
             if not found:
-                why = "a hidden file, not uploaded" if not_uploaded(relative) else "no such file"
+                below = "/".join(part for part in relative.split("/") if part != "..")
+                why = "a hidden file, not uploaded" if not_uploaded(below) else "no such file"
                 yield _finding(
                     "broken-link",
                     Location(folder.shown(document), link.line, link.col),

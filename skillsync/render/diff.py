@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 
 from skillsync.plan import FILE_SYMBOLS, FileChange
 
@@ -18,7 +19,13 @@ def _lines(text: str) -> list[str]:
 
 def unified(before: str, after: str, from_label: str, to_label: str) -> list[str]:
     """A unified diff as lines without line ends (``---``/``+++`` headers included)."""
-    diff = difflib.unified_diff(_lines(before), _lines(after), from_label, to_label, n=3)
+    if not before and after:  # a new file: what difflib gives, without its matcher's work
+        lines = _lines(after)
+        count = str(len(lines)) if len(lines) == 1 else f"1,{len(lines)}"
+        head = [f"--- {from_label}\n", f"+++ {to_label}\n", f"@@ -0,0 +{count} @@\n"]
+        diff: Iterable[str] = [*head, *("+" + line for line in lines)]
+    else:
+        diff = difflib.unified_diff(_lines(before), _lines(after), from_label, to_label, n=3)
     out: list[str] = []
     for chunk in diff:
         out.extend(chunk.rstrip("\r\n").split("\n"))

@@ -103,6 +103,9 @@ class Skill:
     files: Tree | None = None
     versioned: bool = True
     """False for a SKILL.md without metadata.version (``version`` is then the default)."""
+    partial: bool = field(default=False, compare=False)
+    """Read from the verdict cache with its upload tree: no instructions, no file texts.
+    Enough to compare with the remote; a skill that will be uploaded is loaded in full."""
 
     def content(self) -> dict[str, Any]:
         """What the API holds of this skill, as plans compare it."""

@@ -17,7 +17,7 @@ from skillsync.errors import (
     ValidationFailed,
     default_signals,
 )
-from skillsync.loader import discover
+from skillsync.loader import Inside, discover, load_file
 from skillsync.model import RemoteSkill, Skill
 from skillsync.plan import Plan
 from skillsync.planner import Rules, make_plan
@@ -27,10 +27,13 @@ from skillsync.snapshot import name_all, read_remote
 from skillsync.validation import validate_repository
 
 
-def load_desired(config: Config, *, quiet: bool = False) -> list[Skill]:
+def load_desired(
+    config: Config, *, quiet: bool = False, project: Callable[[Skill], Skill] | None = None
+) -> list[Skill]:
     """Every skill of the repository; ValidationFailed (listing the errors) if any.
-    The warnings go to stderr unless ``quiet``."""
-    result = validate_repository(config, [])
+    The warnings go to stderr unless ``quiet``. With ``project``, projected, and partial
+    where the verdict cache holds the file's verdict and tree."""
+    result = validate_repository(config, [], use_cache=project is not None, project=project)
     for warning in [] if quiet else result.warnings:
         print(f"{warning}", file=sys.stderr)
     if result.errors:
@@ -98,6 +101,8 @@ def plan_target(
         names &= set(only)
     by_name = {s.name: s for s in desired}
     current = read_remote(remote, names, by_name, listed=listed, progress=progress)
+    desired = complete(config, remote, desired, current)
+    by_name = {s.name: s for s in desired}
     plan = make_plan(
         desired,
         current,
@@ -172,9 +177,49 @@ def start_loading(config: Config, remote: Remote) -> Callable[[], list[Skill]]:
     return receive
 
 
-def load_projected(config: Config, remote: Remote, *, quiet: bool = False) -> list[Skill]:
-    """The desired skills as the remote's dialect compares them (anthropic: with trees)."""
+def load_projected(
+    config: Config, remote: Remote, *, quiet: bool = False, full: bool = False
+) -> list[Skill]:
+    """The desired skills as the remote's dialect compares them (the folder dialects: with
+    trees). Unless ``full``, a folder dialect with caches on takes unchanged files' trees
+    from the verdict cache (partial skills: ``complete`` loads those a plan changes)."""
+    if remote.heavy_projection and remote.caches and not full:
+        return load_desired(config, quiet=quiet, project=remote.project)
     return [remote.project(skill) for skill in load_desired(config, quiet=quiet)]
+
+
+def complete(
+    config: Config, remote: Remote, desired: list[Skill], current: list[RemoteSkill]
+) -> list[Skill]:
+    """``desired`` with every partial skill that differs from the remote loaded in full:
+    the plan shows its files' texts and apply uploads it."""
+    by_name: dict[str, list[RemoteSkill]] = {}
+    for item in current:
+        by_name.setdefault(item.name, []).append(item)
+
+    def same(skill: Skill) -> bool:
+        found = by_name.get(skill.name, [])
+        if len(found) != 1 or not found[0].is_full:
+            return False
+        have = found[0].content()
+        return all(have.get(key) == value for key, value in skill.content().items())
+
+    stale = {s.name for s in desired if s.partial and not same(s)}
+    if not stale:
+        return desired
+    inside = Inside(config.root)
+    out = []
+    for skill in desired:
+        if skill.name in stale:
+            loaded = load_file(config.root, config.root / skill.source, inside).skill
+            if loaded is None or loaded.name != skill.name:
+                raise ValidationFailed(
+                    f"{skill.source} changed while the plan was being made",
+                    hint="plan again",
+                )
+            skill = remote.project(loaded)
+        out.append(skill)
+    return out
 
 
 def refuse_if_unsafe(plan: Plan, force: bool) -> None:

@@ -88,7 +88,7 @@ def _fill_texts(remote: Remote, listed: list[RemoteSkill], desired: Mapping[str,
             if entry.text is None
             and entry.path in ours
             and ours[entry.path].digest != entry.digest
-            and ours[entry.path].text is not None
+            and (ours[entry.path].text is not None or mine.partial)  # partial: not read yet
         ]
         if paths:
             wanted[index] = paths

@@ -8,6 +8,7 @@ import logging
 import multiprocessing
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,6 +54,7 @@ def validate_repository(
     *,
     keep_instructions: bool = True,
     use_cache: bool = False,
+    project: Callable[[Skill], Skill] | None = None,
 ) -> ValidationResult:
     """Load and check every skill file of the repository.
 
@@ -63,6 +65,10 @@ def validate_repository(
     empty instructions. With it (plan and apply), overlapping-descriptions runs
     only when the repository made it an error: as a warning it cannot change a
     plan, and validate reports it.
+
+    ``project`` (plans against the folder dialects, with ``use_cache``): the skills come
+    back projected, with their upload trees; an unchanged file's verdict and tree come
+    from the verdict cache, the skill marked ``partial`` (no instructions).
     """
     root = config.root
     tree = walk_for(root, config.skills)
@@ -87,11 +93,14 @@ def validate_repository(
                 if display not in {shown for shown, _ in found}:
                     found.append((display, str(path.absolute())))
     dialects = config.dialects()
-    cache = _open_cache(root, dialects, tree) if use_cache and not keep_instructions else None
+    cached = use_cache and (project is not None or not keep_instructions)
+    cache = _open_cache(root, dialects, tree, trees=project is not None) if cached else None
     global _tree
     _tree = tree
     try:
-        if cache is not None and not keep_instructions:
+        if cache is not None and project is not None:
+            files = _load_projected(cache, root, found, dialects, project)
+        elif cache is not None:
             files = _load_with_cache(cache, root, found, dialects)
         else:
             paths = [Path(absolute) for _, absolute in found]
@@ -171,12 +180,52 @@ def _load_for_report(root: Path, paths: list[Path], dialects: frozenset[str]) ->
     return [*mine, *(f for chunk in rest for f in chunk)]
 
 
-def _open_cache(root: Path, dialects: frozenset[str], tree: Tree) -> VerdictCache | None:
+def _open_cache(
+    root: Path, dialects: frozenset[str], tree: Tree, *, trees: bool = False
+) -> VerdictCache | None:
     from skillsync.cache.verdicts import VerdictCache, salt
     from skillsync.schemas import SCHEMA_FILES, load_schema
 
     texts = [json.dumps(load_schema(name), sort_keys=True) for name in SCHEMA_FILES]
-    return VerdictCache.open(root, salt(texts, dialects), tree=tree)
+    return VerdictCache.open(root, salt(texts, dialects), tree=tree, trees=trees)
+
+
+def _load_projected(
+    cache: VerdictCache,
+    root: Path,
+    paths: list[tuple[str, str]],
+    dialects: frozenset[str],
+    project: Callable[[Skill], Skill],
+) -> list[SkillFile]:
+    """Verdicts and upload trees from the cache where the file did not change (partial
+    skills); the other files loaded in full, projected, and recorded for the next run."""
+    found: list[SkillFile | None] = [cache.lookup(shown, absolute) for shown, absolute in paths]
+    stale = {index for index, hit in enumerate(found) if hit is None}
+    for index, hit in enumerate(found):
+        if hit is None or hit.skill is None:
+            continue
+        tree = cache.tree(hit.path)
+        if tree is None:
+            stale.add(index)  # a verdict without a tree: validate recorded it
+        else:
+            hit.skill = replace(hit.skill, files=tree, partial=True)
+    todo = sorted(stale)
+    loaded = _load(root, [Path(paths[i][1]) for i in todo], dialects)
+    for index, skill_file in zip(todo, loaded, strict=True):
+        if skill_file.skill is not None:
+            skill_file.skill = project(skill_file.skill)
+        found[index] = skill_file
+    cache.store(
+        [(paths[i][1], f) for i, f in zip(todo, loaded, strict=True) if i in stale] + cache.refresh
+    )
+    refreshed = [f for _, f in cache.refresh]  # stored again: their trees go with them
+    cache.store_trees(
+        [(f.path, f.skill.files) for f in (*loaded, *refreshed) if f.skill and f.skill.files]
+    )
+    log.info(
+        "verdict cache: %d of %d files unchanged, %d loaded", cache.hits, len(paths), len(todo)
+    )
+    return [f for f in found if f is not None]
 
 
 def _load_with_cache(

@@ -117,6 +117,43 @@ def test_a_version_made_behind_our_back_is_read(synced: Path, anthropic_emulator
     assert comparable(plan) == comparable(plan_doc(synced, "--no-cache"))
 
 
+def test_a_warm_plan_takes_unchanged_skills_from_the_verdict_cache(
+    synced: Path, anthropic_emulator: Emulator
+) -> None:
+    """Their upload trees too: no file is loaded, rendered or hashed; a changed file is
+    loaded in full, and every plan is the plan made with no cache at all."""
+    warm = run_cli("-C", str(synced), "-v", "plan", "--detailed-exitcode")
+    assert warm.exit_code == 0, warm.output
+    assert "verdict cache: 11 of 11 files unchanged, 0 loaded" in warm.stderr
+    (synced / "skills/s-4.yaml").write_text(
+        skill_yaml("s-4", version="1.1.0", instructions="Step 4.\nThen more.\n")
+    )
+    (synced / "skills/tool/run.py").write_text("print('run faster')\n")
+    changed = run_cli("-C", str(synced), "-v", "plan", "--format", "json")
+    assert "verdict cache: 9 of 11 files unchanged, 2 loaded" in changed.stderr
+    plan = json.loads(changed.stdout)
+    assert comparable(plan) == comparable(plan_doc(synced, "--no-cache"))
+    diffs = {c["name"]: [f.get("diff") for f in c["files"]] for c in plan["changes"]}
+    assert "+Then more." in diffs["s-4"][0] and "+print('run faster')" in diffs["tool"][0]
+    assert run_cli("-C", str(synced), "apply", "--auto-approve").exit_code == 0
+    again = run_cli("-C", str(synced), "-v", "plan", "--detailed-exitcode")
+    assert again.exit_code == 0 and "11 of 11 files unchanged, 0 loaded" in again.stderr
+
+
+def test_a_damaged_tree_in_the_verdict_cache_is_never_trusted(
+    synced: Path, anthropic_emulator: Emulator
+) -> None:
+    expected = comparable(plan_doc(synced, "--no-cache"))
+    db = sqlite3.connect(cache_dir() / "verdicts.db")
+    changed = db.execute("UPDATE trees SET payload = replace(payload, '\"SKILL.md\"', '\"x.md\"')")
+    assert changed.rowcount == 11
+    db.commit()
+    db.close()
+    again = run_cli("-C", str(synced), "-v", "plan", "--format", "json")
+    assert "11 of 11 files unchanged, 11 loaded" in again.stderr
+    assert comparable(json.loads(again.stdout)) == expected
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "bad-row"])
 def test_a_damaged_cache_is_never_trusted_and_repairs_itself(
     synced: Path, anthropic_emulator: Emulator, damage: str

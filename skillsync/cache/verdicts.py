@@ -14,6 +14,11 @@ the same clock tick could go unseen), its content is the recorded one.
 Otherwise the content is read and hashed, and the entry is used only if the
 digest matches. The cross-file rules always run on every file.
 
+Plans against the folder dialects also keep, beside a verdict, the file tree its
+skill uploads (path, digest and size of each file): keyed by the verdict row's
+checksum, it is valid exactly as long as the verdict is, and spares a warm plan
+rendering and hashing every skill.
+
 A verdict holds every finding of the lint rules at its rule's default level;
 the repository's ``lint`` settings (levels, per-file ignores) are applied to
 cached and fresh verdicts alike on every run, so a changed setting can never
@@ -35,13 +40,14 @@ from typing import Any
 from skillsync import __version__
 from skillsync.cache import cache_dir, open_db, row_checksum
 from skillsync.loader import SKILL_MD, SkillFile, folder_entries
-from skillsync.model import Location, Problem, Skill
+from skillsync.model import FileEntry, Location, Problem, Skill
+from skillsync.model import Tree as FileTree
 from skillsync.walk import Tree
 
 log = logging.getLogger("skillsync.cache")
 
 FILE_NAME = "verdicts.db"
-FORMAT = 4
+FORMAT = 5
 RACY_SECONDS = 2.0
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS verdicts (
@@ -55,6 +61,11 @@ CREATE TABLE IF NOT EXISTS verdicts (
     payload   TEXT NOT NULL,
     checksum  TEXT NOT NULL,
     PRIMARY KEY (root, path)
+);
+CREATE TABLE IF NOT EXISTS trees (
+    verdict   TEXT PRIMARY KEY,
+    payload   TEXT NOT NULL,
+    checksum  TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS overlaps (
     root      TEXT PRIMARY KEY,
@@ -182,6 +193,10 @@ class VerdictCache:
     ) -> None:
         self._db, self._root, self._salt, self._tree = db, root, salt, tree
         self._rows: dict[str, tuple[str, float, str, str, str, str]] = {}
+        self._trees: dict[str, tuple[str, str]] = {}
+        """verdict checksum -> (tree payload, its checksum), read with the verdicts."""
+        self._valid: dict[str, str] = {}
+        """The path shown -> the checksum of its verdict row, for the verdicts in use."""
         self.hits = 0
         self.refresh: list[tuple[str, SkillFile]] = []
         """Hits whose stat changed or was too recent to trust: stored again, so the next
@@ -189,8 +204,15 @@ class VerdictCache:
 
     @classmethod
     def open(
-        cls, root: Path, salt: str, directory: Path | None = None, tree: Tree | None = None
+        cls,
+        root: Path,
+        salt: str,
+        directory: Path | None = None,
+        tree: Tree | None = None,
+        *,
+        trees: bool = False,
     ) -> VerdictCache | None:
+        """The cache of ``root``; with ``trees``, the upload trees recorded too (plan)."""
         db = open_db((directory or cache_dir()) / FILE_NAME, SCHEMA, FORMAT)
         if db is None:
             return None
@@ -202,9 +224,16 @@ class VerdictCache:
                 (str(root), salt),
             ):
                 cache._rows[path] = (stat, written, digest, depends, payload, checksum)
+            if trees:
+                for verdict, payload, checksum in db.execute(
+                    "SELECT t.verdict, t.payload, t.checksum FROM trees t JOIN verdicts v "
+                    "ON v.checksum = t.verdict WHERE v.root = ? AND v.salt = ?",
+                    (str(root), salt),
+                ):
+                    cache._trees[verdict] = (payload, checksum)
         except sqlite3.DatabaseError as exc:
             log.warning("verdict cache unreadable (%s); validating every file", exc)
-            cache._rows = {}
+            cache._rows, cache._trees = {}, {}
         return cache
 
     def lookup(self, display: str, path: str) -> SkillFile | None:
@@ -232,9 +261,45 @@ class VerdictCache:
         if _depends_signature(skill_file, path, self._tree) != depends:
             return None
         self.hits += 1
+        self._valid[display] = checksum
         if hashed and mtime < time.time() - RACY_SECONDS:
             self.refresh.append((path, skill_file))
         return skill_file
+
+    def tree(self, display: str) -> FileTree | None:
+        """The upload tree recorded with the verdict just looked up for ``display``."""
+        verdict = self._valid.get(display)
+        found = self._trees.get(verdict) if verdict is not None else None
+        if found is None or row_checksum(verdict or "", found[0]) != found[1]:
+            return None
+        try:
+            return tuple(FileEntry(p, d, n) for p, d, n in json.loads(found[0]))
+        except (ValueError, TypeError):
+            return None
+
+    def store_trees(self, trees: list[tuple[str, FileTree]]) -> None:
+        """Record the upload trees of skills whose verdicts are in use (``(path shown,
+        tree)`` pairs)."""
+        rows = []
+        for display, tree in trees:
+            verdict = self._valid.get(display)
+            if verdict is None:
+                continue
+            payload = json.dumps([[e.path, e.digest, e.size] for e in tree], ensure_ascii=False)
+            rows.append((verdict, payload, row_checksum(verdict, payload)))
+        if not rows:
+            return
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany("INSERT OR REPLACE INTO trees VALUES (?, ?, ?)", rows)
+            self._db.execute(
+                "DELETE FROM trees WHERE verdict NOT IN (SELECT checksum FROM verdicts)"
+            )
+            self._db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            log.warning("verdict cache could not be written (%s)", exc)
 
     def store(self, files: list[tuple[str, SkillFile]]) -> None:
         """Record the verdicts of freshly loaded files (``(path, outcome)`` pairs)."""
@@ -249,6 +314,7 @@ class VerdictCache:
             payload = encode(skill_file)
             display = skill_file.path
             checksum = row_checksum(self._root, display, self._salt, stat, digest, depends, payload)
+            self._valid[display] = checksum
             rows.append(
                 (self._root, display, self._salt, stat, now, digest, depends, payload, checksum)
             )

@@ -45,6 +45,12 @@ class Remote(ABC):
     heavy_projection = False
     """Whether ``project`` is CPU work worth a second process for a large repository."""
 
+    @property
+    def caches(self) -> bool:
+        """Whether this client keeps what it learns between runs (not under --no-cache):
+        the repository's projections are then kept too."""
+        return False
+
     def __init__(self, http: ApiHttp) -> None:
         self.http = http
 

@@ -59,6 +59,10 @@ class FolderRemote(Remote):
         self._names: dict[str, str] = {}
         self._names_lock = threading.Lock()
 
+    @property
+    def caches(self) -> bool:
+        return self.cache is not None
+
     def close(self) -> None:
         if self.cache is not None:
             self.cache.close()

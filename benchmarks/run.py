@@ -300,7 +300,18 @@ def bench_validate(
 
 
 # -- plan and apply --------------------------------------------------------------------------
-def populate(db: Path, skills: list[dict[str, str]], api: str) -> None:
+def folder_uploads(folder: Path) -> list[tuple[str, bytes]]:
+    """The files a SKILL.md folder uploads, as the API holds them (``<name>/<path>``)."""
+    return [
+        (f"{folder.name}/{p.relative_to(folder).as_posix()}", p.read_bytes())
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not any(part.startswith(".") for part in p.parts)
+    ]
+
+
+def populate(db: Path, skills: list[dict[str, str]], api: str, folders: Path | None = None) -> None:
+    """The remote holding ``skills`` as the repository defines them (``folders``: the
+    SKILL.md folders under it, every file)."""
     if api == "seed":
         from skillsync.emulator.store import SkillStore
 
@@ -318,11 +329,33 @@ def populate(db: Path, skills: list[dict[str, str]], api: str) -> None:
     for s in skills:
         text = render_skill_md(Skill(s["name"], s["description"], s["instructions"], s["version"]))
         files = [(f"{s['name']}/SKILL.md", text.encode())]
+        if folders is not None:
+            files = folder_uploads(folders / s["name"])
         if api == "openai":
             store.create("default", check_upload(files, OPENAI_RULES))
         else:
             store.create("default", check_upload(files), None)
     store.close()
+
+
+def bench_warm_folders(work: Path, skills: list[dict[str, str]], runs: int) -> dict[str, Any]:
+    """A warm anthropic plan of a repository of SKILL.md folders (each with a reference
+    file and a script), in sync: the real-world layout."""
+    repo = work / f"plan-folders-{len(skills)}"
+    write_repo(repo, skills, "http://placeholder", "anthropic", layout="folders")
+    db = work / f"plan-folders-{len(skills)}.db"
+    populate(db, skills, "anthropic", repo / "skills")
+    result: dict[str, Any] = {}
+    with emulator(db, "anthropic") as url:
+        config = repo / "skillsync.yaml"
+        config.write_text(config.read_text().replace("http://placeholder", url))
+        plan = skillsync("-C", str(repo), "plan", "--detailed-exitcode")
+        env = user_env(work / f"plan-folders-cache-{len(skills)}", BENCH_KEY=KEY)
+        assert timed(plan, env)[1] == 0, "the remote should be in sync"  # fills the caches
+        before = stats(url)
+        result["warm"] = measure(runs, lambda: timed(plan, env)[0])
+        result["warm_requests"] = {k: v // runs for k, v in delta(stats(url), before).items()}
+    return result
 
 
 def bench_plan(work: Path, skills: list[dict[str, str]], runs: int, api: str) -> dict[str, Any]:
@@ -429,6 +462,11 @@ def main() -> None:
             results[f"{api}_speedup_apply"] = (
                 results[f"{api}_apply_p1"]["median"] / results[f"{api}_apply_p10"]["median"]
             )
+            if api == "anthropic":
+                print(f"anthropic: warm plan of {large} SKILL.md folders ...", flush=True)
+                results[f"anthropic_folders_{large}"] = bench_warm_folders(
+                    work, skills[:large], runs
+                )
     results["total_seconds"] = time.perf_counter() - started
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
@@ -476,6 +514,18 @@ def table(r: dict[str, Any], sizes: dict[str, int]) -> list[str]:
         if "warm" in big:
             lines.append(
                 _row(f"{api}: warm plan of {large:,} (version cache)", big["warm"], "< 3 s")
+            )
+        folders = r.get(f"{api}_folders_{large}")
+        if folders is not None:
+            lines.append(
+                _row(f"{api}: warm plan of {large:,} SKILL.md folders", folders["warm"], "< 3 s")
+            )
+            lines.append(
+                _requests(
+                    f"{api}: requests of that warm plan",
+                    folders["warm_requests"],
+                    "only the list pages (<= 11)",
+                )
             )
         rss_bar = "< 200 MB" if api == "seed" else ""
         lines.append(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from skillsync.config import Config, TargetConfig
 from skillsync.errors import (
@@ -87,14 +89,17 @@ def plan_target(
     # anthropic dialect, its skills' names) is mostly waiting: both at once hide
     # much of one behind the other.
     progress = ReadProgress.on_terminal(sys.stderr) if alone else None
-    load = (
-        start_loading(config, remote)
-        if alone and not quiet
-        else (lambda: load_projected(config, remote, quiet=quiet))
-    )
+    loader = start_loading(config, remote) if alone and not quiet else None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load") as background:
-        loading = background.submit(load)
-        listed = name_all(remote, remote.list_skills(), progress)
+        loading = background.submit(
+            loader.receive if loader else lambda: load_projected(config, remote, quiet=quiet)
+        )
+        listed: list[RemoteSkill] | None = None
+        try:
+            listed = name_all(remote, remote.list_skills(), progress)
+        finally:
+            if loader is not None:  # also on failure: the loading process must not wait
+                loader.tell(None if listed is None else {s.name for s in listed})
         desired = loading.result()
     names = {s.name for s in desired}
     if only:
@@ -129,52 +134,87 @@ rendering and hashing) loads the repository in a forked process: the plan's own
 interpreter is busy with the requests, and its GIL is what limits a cold plan."""
 
 
-def start_loading(config: Config, remote: Remote) -> Callable[[], list[Skill]]:
-    """Start loading the desired skills; the function returned waits for them.
+class Loading:
+    """The repository loaded in a forked process while the remote is listed.
 
-    The fork happens here, on the calling thread, before any request is made."""
-    if (
-        not remote.heavy_projection
-        or "fork" not in multiprocessing.get_all_start_methods()
-        or len(discover(config.root, config.skills)) < APART_MIN_FILES
-    ):
-        return lambda: load_projected(config, remote)
-    context = multiprocessing.get_context("fork")
-    reader, writer = context.Pipe(duplex=False)
+    Pickling every skill back whole (instructions, file texts) cost a plan of 10,000
+    about 220 MB through the pipe. The process sends in full only the skills the
+    remote does not hold (creates: apply uploads them); the others come as partial
+    skills (``Skill.partial``), enough to compare, and ``complete`` loads the few
+    that the plan then changes."""
 
-    def child() -> None:
+    def __init__(self, config: Config, remote: Remote) -> None:
+        self.config, self.remote = config, remote
+        self.told = False
+        self.aborted = False
+        self.process: Any = None
+        if (
+            not remote.heavy_projection
+            or "fork" not in multiprocessing.get_all_start_methods()
+            or len(discover(config.root, config.skills)) < APART_MIN_FILES
+        ):
+            return
+        context = multiprocessing.get_context("fork")
+        self.conn, child_conn = context.Pipe()
+        self.process = context.Process(target=self._child, args=(child_conn,), daemon=True)
+        self.process.start()  # the fork happens here, before any request is made
+        child_conn.close()
+
+    def _child(self, conn: Any) -> None:
         default_signals()
         try:
-            skills = load_projected(config, remote)
+            skills = load_projected(self.config, self.remote)
         except SkillsyncError as exc:
-            writer.send(("error", type(exc).__name__, exc.message, exc.hint))
+            conn.send(("error", type(exc).__name__, exc.message, exc.hint))
             return
-        for start in range(0, len(skills), APART_CHUNK):  # small pickles: no big copy
-            writer.send(("skills", skills[start : start + APART_CHUNK]))
-        writer.send(("done",))
+        remote_names = conn.recv()
+        if remote_names is None:
+            return  # the plan failed: nothing to send
+        out = [partial(s) if s.name in remote_names else s for s in skills]
+        for start in range(0, len(out), APART_CHUNK):  # small pickles: no big copy
+            conn.send(("skills", out[start : start + APART_CHUNK]))
+        conn.send(("done",))
 
-    process = context.Process(target=child, daemon=True)
-    process.start()
-    writer.close()
+    def tell(self, remote_names: set[str] | None) -> None:
+        """The names the remote holds (None: the plan failed); the process waits for them."""
+        if self.process is not None and not self.told:
+            self.told, self.aborted = True, remote_names is None
+            with contextlib.suppress(OSError):
+                self.conn.send(remote_names)
 
-    def receive() -> list[Skill]:
+    def receive(self) -> list[Skill]:
+        if self.process is None:
+            return load_projected(self.config, self.remote)
         skills: list[Skill] = []
         try:
-            while (answer := reader.recv())[0] == "skills":
+            while (answer := self.conn.recv())[0] == "skills":
                 skills.extend(answer[1])
         except EOFError:
             answer = ("died",)
         finally:
-            reader.close()
-            process.join()
+            self.conn.close()
+            self.process.join()
         if answer[0] == "done":
             return skills
-        if answer[0] == "died":  # the child could not finish: load here
-            return load_projected(config, remote)
+        if answer[0] == "died":
+            if self.aborted:
+                return []  # the plan failed already: nobody reads this
+            return load_projected(self.config, self.remote)  # the process could not finish
         _, kind, message, hint = answer
         raise (ConfigError if kind == "ConfigError" else ValidationFailed)(message, hint=hint)
 
-    return receive
+
+def start_loading(config: Config, remote: Remote) -> Loading:
+    """Start loading the desired skills (``Loading.receive`` waits for them)."""
+    return Loading(config, remote)
+
+
+def partial(skill: Skill) -> Skill:
+    """``skill`` without what only an upload or a diff needs (``complete`` reloads it)."""
+    if skill.files is None:
+        return skill
+    files = tuple(replace(e, text=None) if e.text is not None else e for e in skill.files)
+    return replace(skill, instructions="", skill_md=None, files=files, partial=True)
 
 
 def load_projected(

@@ -425,6 +425,18 @@ def test_a_large_repository_loads_in_a_second_process(
     assert apply(root).exit_code == 0
     assert sorted(state(remote)) == ["a", "b", "pdf-notes"]
     assert plan_json(root)["changes"] == []
+    # Skills on the remote come back partial; the one the plan changes is loaded in full.
+    (root / "skills/a.yaml").write_text(
+        skill_yaml("a", version="1.1.0", instructions="New words.\n")
+    )
+    [change] = plan_json(root)["changes"]
+    assert "+New words." in change["files"][0]["diff"]
+    assert apply(root).exit_code == 0
+    assert b"\nNew words.\n" in state(remote)["a"]["files"]["a/SKILL.md"]
+    monkeypatch.setenv(KEY_ENV, "not-the-key")  # the list fails: the loading process ends
+    refused = run_cli("-C", str(root), "plan")
+    assert refused.exit_code == 1 and "401" in refused.stderr
+    monkeypatch.setenv(KEY_ENV, "emulator-key")
     (root / "skills/b.yaml").write_text("name: b\n")
     result = run_cli("-C", str(root), "plan")
     assert result.exit_code == 1

@@ -33,13 +33,13 @@ from skillsync.emulator.answers import (
 from skillsync.emulator.folder_store import FolderStore, HasVersions, LastVersion, NameMismatch
 from skillsync.emulator.front import Front
 from skillsync.emulator.uploads import (
+    ANTHROPIC_RULES,
     Form,
     UploadRefused,
     check_display_name,
     check_upload,
     parse_form,
 )
-from skillsync.limits import MAX_UPLOAD_BYTES
 
 _ROUTE = re.compile(r"^/v1/skills(?:/([^/]+)(?:/(versions)(?:/([^/]+)(?:/(content))?)?)?)?$")
 MAX_LIMIT = 1000
@@ -81,8 +81,8 @@ def _read_only(skill_id: str) -> ApiFailure:
 
 class AnthropicApi(Front):
     api = "anthropic"
-    max_body_bytes = MAX_UPLOAD_BYTES + FRAMING_ALLOWANCE
-    too_large = f"the files of an upload must not exceed {MAX_UPLOAD_BYTES:,} bytes in all"
+    max_body_bytes = ANTHROPIC_RULES.max_bytes + FRAMING_ALLOWANCE
+    too_large = ANTHROPIC_RULES.too_large
     missing_key = "an API key is required: send x-api-key or Authorization: Bearer"
     request_id_in_errors = True
 

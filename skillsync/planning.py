@@ -162,17 +162,29 @@ class Loading:
 
     def _child(self, conn: Any) -> None:
         default_signals()
+        remote = self.remote
+        cached = remote.caches  # then partial skills come from the verdict cache
         try:
-            skills = load_projected(self.config, self.remote)
+            skills: list[Skill | None] = list(
+                load_projected(self.config, remote) if cached else load_desired(self.config)
+            )
         except SkillsyncError as exc:
             conn.send(("error", type(exc).__name__, exc.message, exc.hint))
             return
         remote_names = conn.recv()
         if remote_names is None:
             return  # the plan failed: nothing to send
-        out = [partial(s) if s.name in remote_names else s for s in skills]
-        for start in range(0, len(out), APART_CHUNK):  # small pickles: no big copy
-            conn.send(("skills", out[start : start + APART_CHUNK]))
+        chunk: list[Skill] = []
+        for index, skill in enumerate(skills):
+            assert skill is not None
+            skills[index] = None  # projected one at a time: never every text at once
+            projected = skill if cached else remote.project(skill)
+            chunk.append(partial(projected) if projected.name in remote_names else projected)
+            if len(chunk) == APART_CHUNK:  # small pickles: no big copy
+                conn.send(("skills", chunk))
+                chunk = []
+        if chunk:
+            conn.send(("skills", chunk))
         conn.send(("done",))
 
     def tell(self, remote_names: set[str] | None) -> None:

@@ -527,7 +527,7 @@ def table(r: dict[str, Any], sizes: dict[str, int]) -> list[str]:
                     "only the list pages (<= 11)",
                 )
             )
-        rss_bar = "< 200 MB" if api == "seed" else ""
+        rss_bar = "< 200 MB"
         lines.append(
             f"| {api}: peak RSS, plan of {large:,} | {big['peak_rss_mib']:.0f} MiB | | {rss_bar} |"
         )

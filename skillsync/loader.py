@@ -357,7 +357,7 @@ def folder_assets(folder: str, inside: Inside, result: SkillFile) -> tuple[Asset
             )
             result.problems.append(problem)
         else:
-            assets.append(Asset(found.rel, found.real, found.stat()[0]))
+            assets.append(Asset(found.rel, found.real, found.size()))
     return tuple(assets)
 
 

@@ -77,6 +77,7 @@ def validate_repository(
     selected: set[str] | None = None
     if only is not None:
         selected = {CONFIG_NAME}
+        shown = {display for display, _ in found}
         for given in only:
             path = given if given.is_absolute() else Path.cwd() / given
             display = rel(root, path.absolute())
@@ -90,7 +91,8 @@ def validate_repository(
                 problems.append(Problem(Location(display), "file not found", rule="unreadable"))
             else:
                 selected.add(display)
-                if display not in {shown for shown, _ in found}:
+                if display not in shown:
+                    shown.add(display)
                     found.append((display, str(path.absolute())))
     dialects = config.dialects()
     cached = use_cache and (project is not None or not keep_instructions)

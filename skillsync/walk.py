@@ -46,15 +46,13 @@ class Found(NamedTuple):
     kind: str = "file"
     """``file``; ``link-to-folder``, ``special`` (FIFO, socket, device) or ``broken``."""
 
-    def stat(self) -> tuple[int, str]:
-        """(size, signature) of what it leads to, read now: the walk itself never stats a
-        regular file, since finding skill files needs only their names. The signature is
-        what changes when the content may have (device, inode, size, times); '-' if gone."""
+    def size(self) -> int:
+        """The size of what it leads to, read now (the walk itself never stats a regular
+        file: finding skill files needs only their names); 0 if it is gone."""
         try:
-            st = os.stat(self.real)
+            return os.stat(self.real).st_size
         except OSError:
-            return 0, "-"
-        return st.st_size, f"{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
+            return 0
 
 
 def walk(top: str, prefix: str = "") -> list[Found]:

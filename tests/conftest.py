@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx2
 import pytest
 
 from skillsync.cli import main
@@ -228,3 +230,16 @@ def spawn_emulator(db: Path, *options: str, api: str = "seed") -> subprocess.Pop
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+class AppTransport(httpx2.BaseTransport):
+    """The SDK's HTTP client straight into the emulator's app, as local: serves it."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        query = dict(request.url.params.multi_items())
+        answer = self.app.handle(request.method, request.url.path, query, headers, request.read())
+        return httpx2.Response(answer.status, headers=answer.headers, content=answer.body)

@@ -21,7 +21,7 @@ import pytest
 
 from skillsync.emulator.app import EmulatorApp, open_store
 from skillsync.limits import MAX_OPENAI_FILE_BYTES, MAX_OPENAI_FILES
-from tests.conftest import Emulator, spawn_emulator
+from tests.conftest import AppTransport, Emulator, spawn_emulator
 
 SKILL_MD = b"---\nname: pdf-notes\ndescription: Takes notes from PDFs.\n---\n\nRead the PDF.\n"
 BINARY = bytes(range(256)) * 4
@@ -278,19 +278,6 @@ def test_twenty_concurrent_version_uploads_lose_nothing(api: openai.OpenAI) -> N
     assert errors == []
     numbers = [v.version for v in api.skills.versions.list(skill.id, limit=100)]
     assert numbers == [str(n) for n in range(21, 0, -1)]
-
-
-class AppTransport(httpx2.BaseTransport):
-    """The SDK's HTTP client straight into the emulator's app, as local: serves it."""
-
-    def __init__(self, app: EmulatorApp) -> None:
-        self.app = app
-
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        query = dict(request.url.params.multi_items())
-        answer = self.app.handle(request.method, request.url.path, query, headers, request.read())
-        return httpx2.Response(answer.status, headers=answer.headers, content=answer.body)
 
 
 def test_the_sdk_in_process_as_local_serves_it(tmp_path: Path) -> None:

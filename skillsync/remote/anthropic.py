@@ -29,8 +29,6 @@ PAGE_LIMIT = 1000
 
 
 class AnthropicRemote(FolderRemote):
-    dialect = "anthropic"
-
     def __init__(
         self,
         base_url: str,

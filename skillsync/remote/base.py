@@ -39,7 +39,6 @@ R = TypeVar("R")
 
 
 class Remote(ABC):
-    dialect = ""
     finish_on_caller = False
     """Whether ``finish_full`` is CPU work best done on the calling thread."""
     heavy_projection = False

@@ -31,7 +31,6 @@ POINTER = "default_version"
 
 
 class OpenAIRemote(FolderRemote):
-    dialect = "openai"
     description_in_content = True  # the list's description is the default version's
 
     def __init__(

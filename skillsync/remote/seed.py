@@ -16,8 +16,6 @@ PAGE_LIMIT = 100
 
 
 class SeedRemote(Remote):
-    dialect = "seed"
-
     def __init__(self, base_url: str, api_key: str, **options: Any) -> None:
         auth = {"x-api-key": api_key, "anthropic-version": API_VERSION}
         super().__init__(ApiHttp(base_url, api_key, auth, **options))

@@ -8,6 +8,7 @@ may live in an ``instructions_file``, and an Agent Skills folder whose
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ class Inside:
         """The repository's walk, when the caller made one (a folder's files come from it)."""
         self._folders: dict[str, str] = {}
         self._links: dict[str, frozenset[str]] = {}
+        self._tree_root = os.path.realpath(tree.root) if tree is not None else ""
 
     def _symlinks_in(self, real_folder: str) -> frozenset[str]:
         links = self._links.get(real_folder)
@@ -71,6 +73,12 @@ class Inside:
         return links
 
     def resolve(self, path: Path | str) -> str:
+        found = self.tree.get(str(path)) if self.tree is not None else None
+        if found is not None and found.kind == "file":
+            if found.real != found.path:
+                return found.real  # a file symlink: the walk resolved it
+            # the walk follows no folder symlink below its root: only the root may be one
+            return self._tree_root + os.sep + found.rel.replace("/", os.sep)
         folder, name = os.path.split(path)
         real_folder = self._folders.get(folder)
         if real_folder is None:
@@ -309,9 +317,12 @@ def folder_entries(folder: str, tree: Tree | None) -> list[Found]:
     return walk(folder) if found is None else found
 
 
+_NOT_UPLOADABLE = re.compile(r'["\x00-\x1f\x7f]')
+
+
 def uploadable_name(path: str) -> bool:
     """A path a multipart upload carries as it is: no double quote, no control character."""
-    return '"' not in path and not any(ord(c) < 32 or c == "\x7f" for c in path)
+    return _NOT_UPLOADABLE.search(path) is None
 
 
 _KIND_PROBLEMS = {
@@ -329,35 +340,44 @@ def folder_assets(folder: str, inside: Inside, result: SkillFile) -> tuple[Asset
     outside the repository or cannot be read, a folder symlink, a FIFO) is a problem,
     located at it."""
     assets: list[Asset] = []
-    root_prefix = inside.root + os.sep
-    for found in folder_entries(folder, inside.tree):
-        if found.rel == SKILL_MD:
+    tree = inside.tree
+    covered = tree.inside(folder, relative=False) if tree is not None else None
+    # from the repository's walk, paths relative to its root (the first ``cut`` characters
+    # name the folder), else a walk of the folder alone
+    entries, cut = (
+        (walk(folder), 0)
+        if tree is None or covered is None
+        else (covered, len(folder) - len(tree.root))
+    )
+
+    def at(found: Found) -> Location:
+        normal, prefix = os.path.normpath(found.path), inside.root + os.sep
+        if normal.startswith(prefix):
+            return Location(normal[len(prefix) :].replace(os.sep, "/"))
+        return Location(rel(Path(inside.root), Path(normal)))
+
+    for found in entries:
+        path = found.rel[cut:]
+        if path == SKILL_MD:
             continue
-        normal = os.path.normpath(found.path)
-        shown = (
-            normal[len(root_prefix) :].replace(os.sep, "/")
-            if normal.startswith(root_prefix)
-            else rel(Path(inside.root), Path(normal))
-        )
-        if not uploadable_name(found.rel):
+        if not uploadable_name(path):
             message = (
-                f"the file name {found.rel!r} holds a double quote or a control character, "
+                f"the file name {path!r} holds a double quote or a control character, "
                 "which an upload cannot carry as it is; rename the file"
             )
-            result.problems.append(Problem(Location(shown), message, rule="file-name"))
+            result.problems.append(Problem(at(found), message, rule="file-name"))
         elif found.kind != "file":
-            rule = "unreadable"
-            result.problems.append(Problem(Location(shown), _KIND_PROBLEMS[found.kind], rule=rule))
+            result.problems.append(
+                Problem(at(found), _KIND_PROBLEMS[found.kind], rule="unreadable")
+            )
         elif found.real != found.path and not inside.holds(os.path.realpath(found.real)):
             message = "resolves outside the repository (symlink); keep a skill's files inside it"
-            result.problems.append(Problem(Location(shown), message, rule="outside-repository"))
+            result.problems.append(Problem(at(found), message, rule="outside-repository"))
         elif not os.access(found.real, os.R_OK):
-            problem = Problem(
-                Location(shown), "cannot be read (permission denied)", rule="unreadable"
-            )
+            problem = Problem(at(found), "cannot be read (permission denied)", rule="unreadable")
             result.problems.append(problem)
         else:
-            assets.append(Asset(found.rel, found.real, found.size()))
+            assets.append(Asset(path, found.real, found.size()))
     return tuple(assets)
 
 

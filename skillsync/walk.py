@@ -123,6 +123,16 @@ class Tree:
         found.sort()  # by rel first: rels are unique
         return cls(root, found)
 
+    def get(self, path: str) -> Found | None:
+        """The entry found at ``path`` (an absolute path as walked), if the walk found one."""
+        if not path.startswith(self.root + os.sep):
+            return None
+        relative = path[len(self.root) + 1 :].replace(os.sep, "/")
+        index = bisect.bisect_left(self._keys, relative)
+        if index < len(self._keys) and self._keys[index] == relative:
+            return self.found[index]
+        return None
+
     def under(self, folder: str) -> list[Found]:
         """Every entry below ``folder`` (relative to the root)."""
         prefix = folder.rstrip("/") + "/" if folder else ""

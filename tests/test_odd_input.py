@@ -53,6 +53,41 @@ def test_symlink_loops_and_fifos_never_hang_validate(repo) -> None:  # type: ign
     }
 
 
+def test_the_walk_resolves_every_file_as_realpath_does(tmp_path: Path) -> None:
+    """The loader takes a found file's real path from the walk (no realpath per file):
+    the same answer, through a repository root that is itself a symlink, file symlinks
+    inside and outside, and paths the walk did not find."""
+    from skillsync.loader import Inside
+    from skillsync.walk import Tree
+
+    real = tmp_path / "real-repo"
+    write_tree(
+        real,
+        {
+            "skills/a/SKILL.md": folder("a"),
+            "skills/a/ref/notes.md": "x",
+            "skills/b.yaml": skill_yaml("b"),
+            "shared/text.md": "x",
+        },
+    )
+    (tmp_path / "outside.md").write_text("x")
+    (real / "skills/a/ref/link.md").symlink_to(real / "shared/text.md")
+    (real / "skills/a/ref/relative.md").symlink_to("../../../shared/text.md")
+    (real / "skills/a/away.md").symlink_to(tmp_path / "outside.md")
+    root = tmp_path / "repo"
+    root.symlink_to(real)  # a checkout reached through a symlink (macOS /tmp, a mount)
+    tree = Tree.of(str(root))
+    inside = Inside(root, tree)
+    files = [f for f in tree.found if f.kind == "file"]
+    assert len(files) == 7
+    for found in files:
+        assert inside.resolve(found.path) == os.path.realpath(found.path), found.rel
+    assert inside.holds(inside.resolve(f"{root}/skills/a/ref/link.md"))
+    assert not inside.holds(inside.resolve(f"{root}/skills/a/away.md"))
+    for path in (f"{root}/skills/../skills/b.yaml", f"{root}/skills/a/missing.md"):
+        assert inside.resolve(path) == os.path.realpath(path)  # not found by the walk
+
+
 def test_a_file_matched_by_two_spellings_of_a_glob_is_one_file(repo) -> None:  # type: ignore[no-untyped-def]
     root = repo(
         {"skills/a.yaml": skill_yaml("a")},

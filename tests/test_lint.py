@@ -12,7 +12,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skillsync.lint.markdown import scan
+from skillsync.lint.markdown import (
+    _DEFINITION,
+    _FENCE,
+    _INLINE_LINK,
+    Span,
+    _blank_code,
+    _closes,
+    scan,
+)
 from skillsync.lint.overlap import Described, overlapping, shingles, similarity
 from skillsync.lint.rules import LINT_RULES, RULES
 from skillsync.lint.settings import LintSettings, path_matches
@@ -472,6 +480,55 @@ def test_no_rule_raises_on_arbitrary_text(body: str, description: str, name: str
         assert problem.rule in RULES and problem.location.line >= 1
     links, code = scan(body)
     assert all(s.line >= 1 and s.col >= 1 for s in (*links, *code))
+
+
+def _scan_every_line(text: str, first_line: int = 1) -> tuple[list[Span], list[Span]]:
+    """The markdown scan written plainly, one step per line: what scan() must equal."""
+    links: list[Span] = []
+    code: list[Span] = []
+    fence = ""
+    for at, line in enumerate(text.split("\n"), start=first_line):
+        opening = _FENCE.match(line)
+        if fence:
+            if opening and _closes(fence, opening.group(1), line[opening.end() :]):
+                fence = ""
+            continue
+        if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end() :]):
+            fence = opening.group(1)
+            continue
+        line, spans = _blank_code(line.rstrip("\r"))
+        code.extend(Span(s.text, at, s.col) for s in spans)
+        links += [Span(m.group(1), at, m.start(1) + 1) for m in _INLINE_LINK.finditer(line)]
+        definition = _DEFINITION.match(line)
+        if definition:
+            links.append(Span(definition.group(1), at, definition.start(1) + 1))
+    return links, code
+
+
+_MARKDOWNISH = st.lists(
+    st.sampled_from(
+        [
+            *("`", "``", "```", "~~~", "    ```", "[a](b.md)", "[x]: y.md", "]", "\r", "\n"),
+            *("\n\n", "text ", "`code/a.py`", "![i](img/p.png)", "[a](<c d.md>)", "~", " "),
+        ]
+    )
+    | st.text(alphabet="`~[]()!: \n\rab./<>", max_size=8),
+    max_size=60,
+).map("".join)
+
+
+@given(text=_MARKDOWNISH, first_line=st.integers(1, 50))
+@settings(max_examples=500, deadline=None)
+def test_scan_finds_what_a_line_by_line_scan_finds(text: str, first_line: int) -> None:
+    assert scan(text, first_line) == _scan_every_line(text, first_line)
+
+
+def test_scan_of_the_corpus_equals_a_line_by_line_scan(corpus: Path) -> None:
+    documents = sorted(corpus.rglob("*.md"))
+    assert len(documents) > 10
+    for path in documents:
+        text = path.read_text(encoding="utf-8")
+        assert scan(text, 3) == _scan_every_line(text, 3), path
 
 
 def test_plan_runs_overlapping_descriptions_only_when_it_is_an_error(

@@ -9,6 +9,7 @@ reference definitions ``[label]: target``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -49,15 +50,41 @@ def _blank_code(line: str) -> tuple[str, list[Span]]:
     return _CODE_SPAN.sub(blank, line), spans
 
 
+def _marked_lines(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line holding a backtick, a tilde or a ``]``, in order: only
+    such a line can open or close a fence, or hold a code span or a link. ``str.find``
+    jumps from one to the next at C speed; most lines of a skill's instructions are prose
+    and cost no Python step."""
+    find = text.find
+    tick, tilde, bracket = find("`"), find("~"), find("]")
+    while True:
+        first = min((p for p in (tick, tilde, bracket) if p >= 0), default=-1)
+        if first < 0:
+            return
+        start = text.rfind("\n", 0, first) + 1
+        end = find("\n", first)
+        if end < 0:
+            end = len(text)
+        yield start, end
+        if 0 <= tick <= end:
+            tick = find("`", end + 1)
+        if 0 <= tilde <= end:
+            tilde = find("~", end + 1)
+        if 0 <= bracket <= end:
+            bracket = find("]", end + 1)
+
+
 def scan(text: str, first_line: int = 1) -> tuple[list[Span], list[Span]]:
     """(link targets, code spans) of a markdown text whose first line is ``first_line``,
     outside fenced code blocks."""
     links: list[Span] = []
     code: list[Span] = []
     fence = ""
-    for at, line in enumerate(text.split("\n"), start=first_line):
-        if "`" not in line and "~" not in line and "]" not in line:
-            continue  # most lines: no fence, no code span, no link
+    at, counted = first_line, 0  # ``at``: the number of the line starting at ``counted``
+    for start, end in _marked_lines(text):
+        at += text.count("\n", counted, start)
+        counted = start
+        line = text[start:end]
         opening = _FENCE.match(line)
         if fence:
             if opening and _closes(fence, opening.group(1), line[opening.end() :]):

@@ -155,9 +155,11 @@ def _load(root: Path, paths: list[Path], dialects: frozenset[str]) -> list[Skill
 
 def _load_stripped(root: Path, paths: list[Path], dialects: frozenset[str]) -> list[SkillFile]:
     files = _load(root, paths, dialects)
-    for skill_file in files:  # only the verdict travels back; the text is not needed
-        if skill_file.skill is not None:
-            skill_file.skill = replace(skill_file.skill, instructions="")
+    for skill_file in files:  # only the verdict travels back: not the texts nor the files
+        skill = skill_file.skill
+        if skill is not None:
+            skill_md = None if skill.skill_md is None else ""
+            skill_file.skill = replace(skill, instructions="", skill_md=skill_md, assets=())
     return files
 
 

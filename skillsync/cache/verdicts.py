@@ -92,21 +92,31 @@ def stat_signature(path: str) -> str:
     return f"{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
 
 
-def folder_signature(folder: str, tree: Tree | None = None) -> str:
+def folder_signature(
+    folder: str, tree: Tree | None = None, known: dict[str, str] | None = None
+) -> str:
     """A SKILL.md folder's listing as the loader walks it (paths, kinds, stat signatures):
-    from the repository's walk when there is one, at no cost of its own."""
+    from the repository's walk when there is one, at no cost of its own. ``known``: stat
+    signatures just taken, by path (SKILL.md's own, in a lookup)."""
     covered = tree.inside(folder, relative=False) if tree is not None else None
+    known = known or {}
     lines = [
-        f"{found.rel}|{found.kind}|{found.real}|{stat_signature(found.real)}\n"
+        f"{found.rel}|{found.kind}|{found.real}|"
+        f"{known.get(found.real) or stat_signature(found.real)}\n"
         for found in (folder_entries(folder, None) if covered is None else covered)
     ]
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
-def _depends_signature(skill_file: SkillFile, path: str, tree: Tree | None = None) -> str:
+def _depends_signature(
+    skill_file: SkillFile, path: str, tree: Tree | None = None, stat: str | None = None
+) -> str:
+    """What the verdict of the file at ``path`` depends on besides its bytes (``stat``:
+    the file's own stat signature, when just taken)."""
     parts = [f"{dep}={stat_signature(dep)}" for dep in skill_file.depends]
     if path.endswith(SKILL_MD) and os.path.basename(path) == SKILL_MD:
-        parts.append(f"folder={folder_signature(os.path.dirname(path), tree)}")
+        known = {path: stat} if stat else None
+        parts.append(f"folder={folder_signature(os.path.dirname(path), tree, known)}")
     return "\n".join(parts)
 
 
@@ -258,7 +268,7 @@ class VerdictCache:
             skill_file = decode(display, payload)
         except (ValueError, KeyError, TypeError, IndexError):
             return None
-        if _depends_signature(skill_file, path, self._tree) != depends:
+        if _depends_signature(skill_file, path, self._tree, now_stat) != depends:
             return None
         self.hits += 1
         self._valid[display] = checksum

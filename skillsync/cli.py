@@ -9,6 +9,7 @@ interrupted. This module is the only place that turns exceptions into them.
 from __future__ import annotations
 
 import functools
+import gc
 import itertools
 import logging
 import math
@@ -651,6 +652,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     SIGTERM (CI cancelling a job, a container stopping) ends a run as Ctrl-C does:
     nothing new starts, in-flight changes finish, the summary is printed, exit 130."""
+    if argv is None:  # the console script: this process runs one command
+        _tune_gc()
     if threading.current_thread() is not threading.main_thread():
         return _main(argv)
     previous = signal.signal(signal.SIGTERM, _interrupt)
@@ -658,6 +661,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+GC_THRESHOLD = 50_000
+"""Container allocations between two collections of the youngest generation (Python's
+default: 700)."""
+
+
+def _tune_gc() -> None:
+    """A command over 10,000 skills makes millions of small objects and almost no reference
+    cycles; with Python's default thresholds the cyclic collector walks all of them again
+    and again (0.2 s of a 0.8 s validate). Collect less often, and never walk what the
+    imports made (frozen: also spares the pages a forked worker shares with its parent)."""
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, 20, 20)
 
 
 def _main(argv: Sequence[str] | None = None) -> int:

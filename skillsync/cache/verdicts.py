@@ -84,7 +84,8 @@ def salt(schema_texts: list[str], dialects: frozenset[str]) -> str:
 
 def stat_signature(path: str) -> str:
     """What changes when a file's content may have: '-' for a missing file. The stat
-    follows symlinks, so a link pointed elsewhere changes the device and inode."""
+    follows symlinks, so a link pointed elsewhere changes the device and inode (written
+    out in VerdictCache.lookup too, which also reads the modification time)."""
     try:
         st = os.stat(path)
     except OSError:
@@ -114,10 +115,13 @@ def _depends_signature(
     """What the verdict of the file at ``path`` depends on besides its bytes (``stat``:
     the file's own stat signature, when just taken)."""
     parts = [f"{dep}={stat_signature(dep)}" for dep in skill_file.depends]
-    if path.endswith(SKILL_MD) and os.path.basename(path) == SKILL_MD:
+    if path.endswith(_IN_FOLDER):
         known = {path: stat} if stat else None
-        parts.append(f"folder={folder_signature(os.path.dirname(path), tree, known)}")
+        parts.append(f"folder={folder_signature(path[: -len(_IN_FOLDER)], tree, known)}")
     return "\n".join(parts)
+
+
+_IN_FOLDER = os.sep + SKILL_MD
 
 
 def _content_digest(path: str) -> str | None:
@@ -131,10 +135,6 @@ def _content_digest(path: str) -> str | None:
 # -- SkillFile <-> JSON ---------------------------------------------------------------------
 def _location(where: Location | None) -> list[Any] | None:
     return None if where is None else [where.path, where.line, where.col]
-
-
-def _from_location(data: list[Any] | None) -> Location | None:
-    return None if data is None else Location(data[0], data[1], data[2])
 
 
 def encode(skill_file: SkillFile) -> str:
@@ -188,8 +188,10 @@ def decode(path: str, payload: str) -> SkillFile:
         ),
         problems=[Problem(Location(p[0], p[1], p[2]), p[3], p[4], p[5]) for p in data["problems"]],
         name=data["name"],
-        name_at=_from_location(data["name_at"]),
-        description_at=_from_location(data["description_at"]),
+        name_at=None if (at := data["name_at"]) is None else Location(at[0], at[1], at[2]),
+        description_at=None
+        if (at := data["description_at"]) is None
+        else Location(at[0], at[1], at[2]),
         renamed_at={k: Location(*v) for k, v in data["renamed_at"].items()},
         not_a_file=data["not_a_file"],
         upload_bytes=data["upload_bytes"],
@@ -257,10 +259,12 @@ class VerdictCache:
             != checksum
         ):
             return None
-        now_stat = stat_signature(path)
-        if now_stat == "-":
+        try:
+            st = os.stat(path)
+        except OSError:
             return None
-        mtime = int(now_stat.split("|")[3]) / 1e9
+        now_stat = f"{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
+        mtime = st.st_mtime_ns / 1e9
         hashed = now_stat != stat or mtime >= written - RACY_SECONDS
         if hashed and _content_digest(path) != digest:
             return None

@@ -127,6 +127,11 @@ def load(directory: Path | None) -> tuple[Config, list[Problem]]:
     root = find_root(directory)
     try:
         doc = parse(read_source(root / CONFIG_NAME))
+    except OSError as exc:
+        raise ConfigError(
+            f"{CONFIG_NAME} cannot be read ({exc.strerror or exc})",
+            hint=f"make {root / CONFIG_NAME} a readable file",
+        ) from None
     except YAMLProblem as exc:
         where = Location(CONFIG_NAME, exc.line, exc.col)
         return Config(root=root), [Problem(where, exc.message, rule="yaml")]

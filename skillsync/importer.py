@@ -86,7 +86,11 @@ def stale_files(root: Path, rendered: SkillFiles) -> list[Path]:
         return []
     folder = (root / rendered.main_path).parent
     keep = {root / path for path in rendered.files}
-    return [Path(f.path) for f in walk(str(folder)) if Path(f.path) not in keep]
+    return [
+        Path(f.path)
+        for f in walk(str(folder))
+        if Path(f.path) not in keep and f.kind != "unlistable"  # left: validate reports it
+    ]
 
 
 def render_folder(name: str, files: list[tuple[str, bytes]], directory: str) -> SkillFiles:

@@ -18,7 +18,7 @@ from skillsync.config import leaves_repository
 from skillsync.lint.skill_rules import SkillText
 from skillsync.model import Asset, Location, Problem, Skill
 from skillsync.walk import Found, Tree, fixed_folder, walk
-from skillsync.yamlread import Document, YAMLProblem, parse, read_source
+from skillsync.yamlread import Document, NotRegularFile, YAMLProblem, parse, read_source
 
 SKILL_MD = "SKILL.md"
 DEFAULT_SKILL_MD_VERSION = "1.0.0"
@@ -48,9 +48,11 @@ class Inside:
     """Where paths really lead (symlinks resolved), cheaply.
 
     Resolving every file separately costs several system calls per path
-    component. Skill files share a few folders, so each folder is resolved
-    once and listed once (the listing says which entries are symlinks); a
-    file is resolved on its own only when it is itself a symlink.
+    component. A file the repository's walk found needs none: the walk follows
+    no folder symlink and resolved each file symlink. Any other path: skill
+    files share a few folders, so each folder is resolved once and listed once
+    (the listing says which entries are symlinks); a file is resolved on its own
+    only when it is itself a symlink.
     """
 
     def __init__(self, root: Path, tree: Tree | None = None) -> None:
@@ -150,11 +152,22 @@ def load_file(root: Path, path: Path, inside: Inside | None = None) -> SkillFile
         result.problems.append(
             Problem(Location(display), "cannot be read (a broken symlink?)", rule="unreadable")
         )
+    except OSError as exc:  # permission denied, a FIFO, an I/O error: never a crash
+        result.problems.append(Problem(Location(display), unreadable(exc), rule="unreadable"))
     except YAMLProblem as exc:
         result.problems.append(
             Problem(Location(display, exc.line, exc.col), exc.message, rule="yaml")
         )
     return result
+
+
+def unreadable(exc: OSError) -> str:
+    """Why a file could not be read, as a problem says it."""
+    if isinstance(exc, NotRegularFile):
+        return _KIND_PROBLEMS["special"]
+    if isinstance(exc, PermissionError):
+        return "cannot be read (permission denied); make it readable or remove it"
+    return f"cannot be read ({exc.strerror or exc})"
 
 
 def _mapping(doc: Document, result: SkillFile, what: str) -> bool:
@@ -281,6 +294,9 @@ def _read_instructions_file(
             "unreadable",
         )
         return None
+    except OSError as exc:
+        fail(f"{value!r} {unreadable(exc)}", "unreadable")
+        return None
     except YAMLProblem as exc:
         shown = rel(Path(inside.root), Path(resolved))
         result.problems.append(
@@ -330,7 +346,20 @@ _KIND_PROBLEMS = {
     "folder itself here",
     "special": "is not a regular file (a FIFO, socket or device); remove it from the folder",
     "broken": "cannot be read (a broken symlink?)",
+    "unlistable": "is a folder that cannot be listed (permission denied?); skillsync cannot "
+    "tell which files it holds: make it readable or remove it",
 }
+
+
+def unlistable_folders(tree: Tree) -> list[Problem]:
+    """The folders of the walk that could not be listed: errors, since a skill they hold
+    would otherwise look deleted (and a plan would delete it remotely)."""
+    message = _KIND_PROBLEMS["unlistable"]
+    return [
+        Problem(Location(f.rel), message, rule="unreadable")
+        for f in tree.found
+        if f.kind == "unlistable"
+    ]
 
 
 def folder_assets(folder: str, inside: Inside, result: SkillFile) -> tuple[Asset, ...]:
@@ -374,7 +403,7 @@ def folder_assets(folder: str, inside: Inside, result: SkillFile) -> tuple[Asset
             message = "resolves outside the repository (symlink); keep a skill's files inside it"
             result.problems.append(Problem(at(found), message, rule="outside-repository"))
         elif not os.access(found.real, os.R_OK):
-            problem = Problem(at(found), "cannot be read (permission denied)", rule="unreadable")
+            problem = Problem(at(found), unreadable(PermissionError()), rule="unreadable")
             result.problems.append(problem)
         else:
             assets.append(Asset(path, found.real, found.size()))

@@ -18,7 +18,15 @@ from skillsync.errors import default_signals
 from skillsync.lint.overlap import Described, digest_of, overlapping
 from skillsync.lint.skill_rules import check_skill
 from skillsync.lint.upload_limits import upload_limits
-from skillsync.loader import Inside, SkillFile, load_file, matched, rel, walk_for
+from skillsync.loader import (
+    Inside,
+    SkillFile,
+    load_file,
+    matched,
+    rel,
+    unlistable_folders,
+    walk_for,
+)
 from skillsync.model import Location, Problem, Skill
 from skillsync.walk import Tree
 
@@ -73,7 +81,7 @@ def validate_repository(
     root = config.root
     tree = walk_for(root, config.skills)
     found = matched(root, config.skills, tree)
-    problems = list(config_problems)
+    problems = [*config_problems, *unlistable_folders(tree)]
     selected: set[str] | None = None
     if only is not None:
         selected = {CONFIG_NAME}

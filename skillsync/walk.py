@@ -7,7 +7,9 @@ walk. It lists each folder once with ``os.scandir``, skips hidden names and
 symlink to a folder, so symlink loops cannot hang it and ``ln -s .. up`` cannot make
 every skill appear twice. A symlink to a file is kept with its resolved target (the
 loader refuses one that leads outside the repository). Anything that is not a regular
-file (a FIFO, a socket, a device) is recorded as such and never opened.
+file (a FIFO, a socket, a device) is recorded as such and never opened, and so is a
+folder that cannot be listed: never taken for an empty one, so the skills it holds
+cannot look deleted.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ class Found(NamedTuple):
     real: str
     """Where it leads: ``path`` itself, or a file symlink's resolved target."""
     kind: str = "file"
-    """``file``; ``link-to-folder``, ``special`` (FIFO, socket, device) or ``broken``."""
+    """``file``; ``link-to-folder``, ``special`` (FIFO, socket, device), ``broken``, or
+    ``unlistable`` (a folder whose entries cannot be read)."""
 
     def size(self) -> int:
         """The size of what it leads to, read now (the walk itself never stats a regular
@@ -65,8 +68,12 @@ def walk(top: str, prefix: str = "") -> list[Found]:
         relative, folder = pending.pop()
         try:
             entries = list(os.scandir(folder))
-        except OSError:
-            continue  # unreadable or gone: nothing under it is found
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # gone since it was listed: nothing under it is found
+        except OSError:  # unreadable: what it holds is unknown, and must not look absent
+            shown = f"{prefix}{relative}" if relative else prefix.rstrip("/") or "."
+            append(Found(shown, folder, folder, "unlistable"))
+            continue
         base = f"{prefix}{relative}/" if relative else prefix
         for entry in entries:
             name = entry.name

@@ -11,6 +11,7 @@ documents in one file.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -211,16 +212,26 @@ def parse(text: str, *, line_offset: int = 0) -> Document:
 MAX_FILE_BYTES = 1024 * 1024
 
 
+class NotRegularFile(OSError):
+    """A FIFO, socket or device where a file was expected: never read (a FIFO would
+    block the read until some other process wrote to it)."""
+
+
 def read_source(path: Any) -> str:
     """Read a skill or config file as UTF-8, refusing what skillsync never accepts.
 
     Raises YAMLProblem (with a position) for: larger than 1 MiB, a byte order
     mark, bytes that are not UTF-8. ``path`` is a path (str or ``pathlib.Path``).
-    OS errors (missing file, a folder) propagate.
+    OS errors (missing file, a folder, permission denied) propagate, and
+    NotRegularFile for a FIFO, socket or device.
     """
     # Plain os.open/os.read: a file object's buffering costs more than it saves here.
-    fd = os.open(path, os.O_RDONLY)
+    # O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):  # a folder: EISDIR below
+            raise NotRegularFile(f"not a regular file: {path}")
         chunks = []
         size = 0
         while size <= MAX_FILE_BYTES:

@@ -88,6 +88,83 @@ def test_the_walk_resolves_every_file_as_realpath_does(tmp_path: Path) -> None:
         assert inside.resolve(path) == os.path.realpath(path)  # not found by the walk
 
 
+def test_a_fifo_where_a_skill_file_belongs_is_an_error_not_a_hang(repo) -> None:  # type: ignore[no-untyped-def]
+    root = repo(
+        {"skills/a/SKILL.md": folder("a"), "skills/c.yaml": skill_yaml("c")},
+        config='version: 1\nskills: ["skills/**/SKILL.md", "skills/*.yaml"]\n',
+    )
+    os.mkfifo(root / "skills/b.yaml")
+    (root / "skills/d").mkdir()
+    os.mkfifo(root / "skills/d/SKILL.md")
+    for _ in range(2):  # a cold run, then one with the verdicts it cached
+        code, report = validate_json(root)  # a hang fails by the timeout
+        assert code == 1
+        assert report["skills"] == ["a", "c"]
+        problems = [(p["path"], p["rule"], p["message"]) for p in report["problems"]]  # type: ignore[attr-defined]
+        special = "is not a regular file (a FIFO, socket or device); remove it from the folder"
+        assert problems == [
+            ("skills/b.yaml", "unreadable", special),
+            ("skills/d/SKILL.md", "unreadable", special),
+        ]
+
+
+def test_what_cannot_be_read_is_an_error_never_a_crash_or_a_deletion(
+    repo, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Root reads every file, so the tests' root cannot meet a permission denial for
+    real: os.open and os.scandir refuse the chosen paths as the kernel would for others."""
+    root = repo(
+        {
+            "skills/a/SKILL.md": folder("a"),
+            "skills/b/SKILL.md": folder("b"),
+            "skills/c/SKILL.md": folder("c"),
+            "skills/d.yaml": skill_yaml("d").split("instructions:")[0]
+            + "instructions_file: d.md\n",
+            "skills/d.md": "Do d.\n",
+        },
+        config='version: 1\nskills: ["skills/**/SKILL.md", "skills/*.yaml"]\n'
+        "targets:\n  t:\n    base_url: local:state.db\n    api: anthropic\n",
+    )
+    refused = {str(root / "skills/b/SKILL.md"), str(root / "skills/d.md")}
+    real_open, real_scandir = os.open, os.scandir
+
+    def open_(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(path) in refused:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    def scandir(path=".", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(path) == str(root / "skills/c"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", open_)
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = run_cli("-C", str(root), "validate", "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["skills"] == ["a"]  # c is not taken for deleted: its folder is an error
+    assert [(p["path"], p["message"]) for p in report["problems"]] == [
+        ("skills/b/SKILL.md", "cannot be read (permission denied); make it readable or remove it"),
+        (
+            "skills/c",
+            "is a folder that cannot be listed (permission denied?); skillsync cannot tell "
+            "which files it holds: make it readable or remove it",
+        ),
+        (
+            "skills/d.yaml",
+            "instructions_file: 'd.md' cannot be read (permission denied); make it readable "
+            "or remove it",
+        ),
+    ]
+    plan = run_cli("-C", str(root), "plan", "--target", "t")
+    assert plan.exit_code == 1 and "have 3 error(s)" in plan.stderr  # nothing planned
+    refused.add(str(root / "skillsync.yaml"))
+    broken = run_cli("-C", str(root), "validate")
+    assert broken.exit_code == 1
+    assert "skillsync.yaml cannot be read (Permission denied)" in broken.stderr
+
+
 def test_a_file_matched_by_two_spellings_of_a_glob_is_one_file(repo) -> None:  # type: ignore[no-untyped-def]
     root = repo(
         {"skills/a.yaml": skill_yaml("a")},

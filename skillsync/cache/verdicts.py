@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import sqlite3
+import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -125,11 +126,21 @@ _IN_FOLDER = os.sep + SKILL_MD
 
 
 def _content_digest(path: str) -> str | None:
+    """The digest of a regular file's bytes; None for anything else (a FIFO is never
+    opened for a blocking read) or what cannot be read."""
     try:
-        with open(path, "rb") as handle:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
             return hashlib.sha256(handle.read()).hexdigest()
     except OSError:
         return None
+    finally:
+        os.close(fd)
 
 
 # -- SkillFile <-> JSON ---------------------------------------------------------------------

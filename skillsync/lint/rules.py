@@ -62,7 +62,8 @@ _FIXED = (
     Rule(
         "unreadable",
         "error",
-        "a file that cannot be read (or is no regular file: a FIFO, a folder symlink)",
+        "a file that cannot be read (or is no regular file: a FIFO, a folder symlink), or a "
+        "folder that cannot be listed",
         "its skill cannot be checked or sent",
         False,
     ),

@@ -166,8 +166,11 @@ def unreadable(exc: OSError) -> str:
     if isinstance(exc, NotRegularFile):
         return _KIND_PROBLEMS["special"]
     if isinstance(exc, PermissionError):
-        return "cannot be read (permission denied); make it readable or remove it"
+        return PERMISSION_DENIED
     return f"cannot be read ({exc.strerror or exc})"
+
+
+PERMISSION_DENIED = "cannot be read (permission denied); make it readable or remove it"
 
 
 def _mapping(doc: Document, result: SkillFile, what: str) -> bool:
@@ -326,13 +329,6 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
         position = end + 1
 
 
-def folder_entries(folder: str, tree: Tree | None) -> list[Found]:
-    """The walk of a SKILL.md folder, relative to it: from the repository's walk when
-    it covers the folder, else a walk of the folder alone."""
-    found = tree.inside(folder) if tree is not None else None
-    return walk(folder) if found is None else found
-
-
 _NOT_UPLOADABLE = re.compile(r'["\x00-\x1f\x7f]')
 
 
@@ -370,7 +366,7 @@ def folder_assets(folder: str, inside: Inside, result: SkillFile) -> tuple[Asset
     located at it."""
     assets: list[Asset] = []
     tree = inside.tree
-    covered = tree.inside(folder, relative=False) if tree is not None else None
+    covered = tree.inside(folder) if tree is not None else None
     # from the repository's walk, paths relative to its root (the first ``cut`` characters
     # name the folder), else a walk of the folder alone
     entries, cut = (
@@ -403,7 +399,7 @@ def folder_assets(folder: str, inside: Inside, result: SkillFile) -> tuple[Asset
             message = "resolves outside the repository (symlink); keep a skill's files inside it"
             result.problems.append(Problem(at(found), message, rule="outside-repository"))
         elif not os.access(found.real, os.R_OK):
-            problem = Problem(at(found), unreadable(PermissionError()), rule="unreadable")
+            problem = Problem(at(found), PERMISSION_DENIED, rule="unreadable")
             result.problems.append(problem)
         else:
             assets.append(Asset(path, found.real, found.size()))

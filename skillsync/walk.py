@@ -130,11 +130,17 @@ class Tree:
         found.sort()  # by rel first: rels are unique
         return cls(root, found)
 
-    def get(self, path: str) -> Found | None:
-        """The entry found at ``path`` (an absolute path as walked), if the walk found one."""
+    def _relative(self, path: str) -> str | None:
+        """``path`` (as walked) relative to the root, with ``/``; None outside the root."""
         if not path.startswith(self.root + os.sep):
             return None
-        relative = path[len(self.root) + 1 :].replace(os.sep, "/")
+        return path[len(self.root) + 1 :].replace(os.sep, "/")
+
+    def get(self, path: str) -> Found | None:
+        """The entry found at ``path`` (an absolute path as walked), if the walk found one."""
+        relative = self._relative(path)
+        if relative is None:
+            return None
         index = bisect.bisect_left(self._keys, relative)
         if index < len(self._keys) and self._keys[index] == relative:
             return self.found[index]
@@ -147,18 +153,11 @@ class Tree:
         end = bisect.bisect_left(self._keys, prefix + "\uffff")
         return self.found[start:end]
 
-    def inside(self, folder: str, *, relative: bool = True) -> list[Found] | None:
-        """The entries below the folder at path ``folder``, with paths relative to it (or,
-        without ``relative``, to the root: no copies); None when the walk did not cover
-        that folder."""
-        if not folder.startswith(self.root + os.sep):
-            return None
-        below = folder[len(self.root) + 1 :].replace(os.sep, "/")
-        found = self.under(below)
-        if not relative:
-            return found
-        cut = len(below) + 1
-        return [Found(f.rel[cut:], f.path, f.real, f.kind) for f in found]
+    def inside(self, folder: str) -> list[Found] | None:
+        """The entries below the folder at path ``folder`` (their paths relative to the
+        root, as found: no copies); None when the walk did not cover that folder."""
+        below = self._relative(folder)
+        return None if below is None else self.under(below)
 
     def match(self, patterns: tuple[str, ...]) -> list[Found]:
         """Entries matched by any of the glob ``patterns`` (``**`` crosses folders; ``*``,

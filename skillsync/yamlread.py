@@ -217,6 +217,18 @@ class NotRegularFile(OSError):
     block the read until some other process wrote to it)."""
 
 
+def open_regular(path: Any) -> int:
+    """A file descriptor open for reading ``path``, a regular file or a folder (reading a
+    folder then fails with IsADirectoryError). O_NONBLOCK: opening a FIFO returns at once
+    instead of waiting for a writer, and NotRegularFile refuses it, a socket or a device."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        os.close(fd)
+        raise NotRegularFile(f"not a regular file: {path}")
+    return fd
+
+
 def read_source(path: Any) -> str:
     """Read a skill or config file as UTF-8, refusing what skillsync never accepts.
 
@@ -226,12 +238,8 @@ def read_source(path: Any) -> str:
     NotRegularFile for a FIFO, socket or device.
     """
     # Plain os.open/os.read: a file object's buffering costs more than it saves here.
-    # O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer.
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    fd = open_regular(path)
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):  # a folder: EISDIR below
-            raise NotRegularFile(f"not a regular file: {path}")
         chunks = []
         size = 0
         while size <= MAX_FILE_BYTES:

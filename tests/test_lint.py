@@ -12,15 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skillsync.lint.markdown import (
-    _DEFINITION,
-    _FENCE,
-    _INLINE_LINK,
-    Span,
-    _blank_code,
-    _closes,
-    scan,
-)
+from skillsync.lint.markdown import Span, scan, scan_line
 from skillsync.lint.overlap import Described, overlapping, shingles, similarity
 from skillsync.lint.rules import LINT_RULES, RULES
 from skillsync.lint.settings import LintSettings, path_matches
@@ -483,25 +475,13 @@ def test_no_rule_raises_on_arbitrary_text(body: str, description: str, name: str
 
 
 def _scan_every_line(text: str, first_line: int = 1) -> tuple[list[Span], list[Span]]:
-    """The markdown scan written plainly, one step per line: what scan() must equal."""
+    """The scan with every line looked at: what scan(), which jumps from one line holding
+    a backtick, tilde or ']' to the next, must equal."""
     links: list[Span] = []
     code: list[Span] = []
     fence = ""
     for at, line in enumerate(text.split("\n"), start=first_line):
-        opening = _FENCE.match(line)
-        if fence:
-            if opening and _closes(fence, opening.group(1), line[opening.end() :]):
-                fence = ""
-            continue
-        if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end() :]):
-            fence = opening.group(1)
-            continue
-        line, spans = _blank_code(line.rstrip("\r"))
-        code.extend(Span(s.text, at, s.col) for s in spans)
-        links += [Span(m.group(1), at, m.start(1) + 1) for m in _INLINE_LINK.finditer(line)]
-        definition = _DEFINITION.match(line)
-        if definition:
-            links.append(Span(definition.group(1), at, definition.start(1) + 1))
+        fence = scan_line(line, at, fence, links, code)
     return links, code
 
 

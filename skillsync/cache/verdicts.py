@@ -33,17 +33,17 @@ import json
 import logging
 import os
 import sqlite3
-import stat
 import time
 from pathlib import Path
 from typing import Any
 
 from skillsync import __version__
 from skillsync.cache import cache_dir, open_db, row_checksum
-from skillsync.loader import SKILL_MD, SkillFile, folder_entries
+from skillsync.loader import SKILL_MD, SkillFile
 from skillsync.model import FileEntry, Location, Problem, Skill
 from skillsync.model import Tree as FileTree
-from skillsync.walk import Tree
+from skillsync.walk import Tree, walk
+from skillsync.yamlread import open_regular
 
 log = logging.getLogger("skillsync.cache")
 
@@ -85,12 +85,14 @@ def salt(schema_texts: list[str], dialects: frozenset[str]) -> str:
 
 def stat_signature(path: str) -> str:
     """What changes when a file's content may have: '-' for a missing file. The stat
-    follows symlinks, so a link pointed elsewhere changes the device and inode (written
-    out in VerdictCache.lookup too, which also reads the modification time)."""
+    follows symlinks, so a link pointed elsewhere changes the device and inode."""
     try:
-        st = os.stat(path)
+        return _signature(os.stat(path))
     except OSError:
         return "-"
+
+
+def _signature(st: os.stat_result) -> str:
     return f"{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
 
 
@@ -100,12 +102,12 @@ def folder_signature(
     """A SKILL.md folder's listing as the loader walks it (paths, kinds, stat signatures):
     from the repository's walk when there is one, at no cost of its own. ``known``: stat
     signatures just taken, by path (SKILL.md's own, in a lookup)."""
-    covered = tree.inside(folder, relative=False) if tree is not None else None
+    covered = tree.inside(folder) if tree is not None else None
     known = known or {}
     lines = [
         f"{found.rel}|{found.kind}|{found.real}|"
         f"{known.get(found.real) or stat_signature(found.real)}\n"
-        for found in (folder_entries(folder, None) if covered is None else covered)
+        for found in (walk(folder) if covered is None else covered)
     ]
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
@@ -129,18 +131,10 @@ def _content_digest(path: str) -> str | None:
     """The digest of a regular file's bytes; None for anything else (a FIFO is never
     opened for a blocking read) or what cannot be read."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as handle:
+        with os.fdopen(open_regular(path), "rb") as handle:
             return hashlib.sha256(handle.read()).hexdigest()
-    except OSError:
+    except OSError:  # NotRegularFile too, and a folder's IsADirectoryError
         return None
-    finally:
-        os.close(fd)
 
 
 # -- SkillFile <-> JSON ---------------------------------------------------------------------
@@ -274,7 +268,7 @@ class VerdictCache:
             st = os.stat(path)
         except OSError:
             return None
-        now_stat = f"{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
+        now_stat = _signature(st)
         mtime = st.st_mtime_ns / 1e9
         hashed = now_stat != stat or mtime >= written - RACY_SECONDS
         if hashed and _content_digest(path) != digest:

@@ -84,27 +84,31 @@ def scan(text: str, first_line: int = 1) -> tuple[list[Span], list[Span]]:
     for start, end in _marked_lines(text):
         at += text.count("\n", counted, start)
         counted = start
-        line = text[start:end]
-        opening = _FENCE.match(line)
-        if fence:
-            if opening and _closes(fence, opening.group(1), line[opening.end() :]):
-                fence = ""
-            continue
-        if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end() :]):
-            fence = opening.group(1)
-            continue
-        line = line.rstrip("\r")
-        if "`" in line:
-            line, spans = _blank_code(line)
-            code.extend(Span(s.text, at, s.col) for s in spans)
-        if "]" not in line:
-            continue
+        fence = scan_line(text[start:end], at, fence, links, code)
+    return links, code
+
+
+def scan_line(line: str, at: int, fence: str, links: list[Span], code: list[Span]) -> str:
+    """One line (number ``at``) of a scan: its links and code spans added to ``links`` and
+    ``code``; ``fence``: the open fence before it, and the one after it is returned."""
+    opening = _FENCE.match(line)
+    if fence:
+        if opening and _closes(fence, opening.group(1), line[opening.end() :]):
+            return ""
+        return fence
+    if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end() :]):
+        return opening.group(1)
+    line = line.rstrip("\r")
+    if "`" in line:
+        line, spans = _blank_code(line)
+        code.extend(Span(s.text, at, s.col) for s in spans)
+    if "]" in line:
         for match in _INLINE_LINK.finditer(line):
             links.append(Span(match.group(1), at, match.start(1) + 1))
         definition = _DEFINITION.match(line)
         if definition:
             links.append(Span(definition.group(1), at, definition.start(1) + 1))
-    return links, code
+    return fence
 
 
 def relative_target(target: str) -> str | None:

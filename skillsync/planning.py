@@ -19,7 +19,7 @@ from skillsync.errors import (
     ValidationFailed,
     default_signals,
 )
-from skillsync.loader import Inside, discover, load_file
+from skillsync.loader import Inside, load_file, matched, walk_for
 from skillsync.model import RemoteSkill, Skill
 from skillsync.plan import Plan
 from skillsync.planner import Rules, make_plan
@@ -27,15 +27,23 @@ from skillsync.remote.base import Remote
 from skillsync.render.read_progress import ReadProgress
 from skillsync.snapshot import name_all, read_remote
 from skillsync.validation import validate_repository
+from skillsync.walk import Tree
 
 
 def load_desired(
-    config: Config, *, quiet: bool = False, project: Callable[[Skill], Skill] | None = None
+    config: Config,
+    *,
+    quiet: bool = False,
+    project: Callable[[Skill], Skill] | None = None,
+    tree: Tree | None = None,
 ) -> list[Skill]:
     """Every skill of the repository; ValidationFailed (listing the errors) if any.
     The warnings go to stderr unless ``quiet``. With ``project``, projected, and partial
-    where the verdict cache holds the file's verdict and tree."""
-    result = validate_repository(config, [], use_cache=project is not None, project=project)
+    where the verdict cache holds the file's verdict and tree. ``tree``: the
+    repository's walk, when the caller already made it."""
+    result = validate_repository(
+        config, [], use_cache=project is not None, project=project, tree=tree
+    )
     for warning in [] if quiet else result.warnings:
         print(f"{warning}", file=sys.stderr)
     if result.errors:
@@ -148,11 +156,12 @@ class Loading:
         self.told = False
         self.aborted = False
         self.process: Any = None
-        if (
-            not remote.heavy_projection
-            or "fork" not in multiprocessing.get_all_start_methods()
-            or len(discover(config.root, config.skills)) < APART_MIN_FILES
-        ):
+        self.tree: Tree | None = None
+        """The repository's walk, made once here: the loading process inherits it."""
+        if not remote.heavy_projection or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        self.tree = walk_for(config.root, config.skills)
+        if len(matched(config.root, config.skills, self.tree)) < APART_MIN_FILES:
             return
         context = multiprocessing.get_context("fork")
         self.conn, child_conn = context.Pipe()
@@ -166,7 +175,9 @@ class Loading:
         cached = remote.caches  # then partial skills come from the verdict cache
         try:
             skills: list[Skill | None] = list(
-                load_projected(self.config, remote) if cached else load_desired(self.config)
+                load_projected(self.config, remote, tree=self.tree)
+                if cached
+                else load_desired(self.config, tree=self.tree)
             )
         except SkillsyncError as exc:
             conn.send(("error", type(exc).__name__, exc.message, exc.hint))
@@ -196,12 +207,12 @@ class Loading:
 
     def receive(self) -> list[Skill]:
         if self.process is None:
-            return load_projected(self.config, self.remote)
+            return load_projected(self.config, self.remote, tree=self.tree)
         skills: list[Skill] = []
         try:
             while (answer := self.conn.recv())[0] == "skills":
                 skills.extend(answer[1])
-        except EOFError:
+        except (EOFError, OSError):  # the process ended without its answer (reset pipe)
             answer = ("died",)
         finally:
             self.conn.close()
@@ -230,14 +241,19 @@ def partial(skill: Skill) -> Skill:
 
 
 def load_projected(
-    config: Config, remote: Remote, *, quiet: bool = False, full: bool = False
+    config: Config,
+    remote: Remote,
+    *,
+    quiet: bool = False,
+    full: bool = False,
+    tree: Tree | None = None,
 ) -> list[Skill]:
     """The desired skills as the remote's dialect compares them (the folder dialects: with
     trees). Unless ``full``, a folder dialect with caches on takes unchanged files' trees
     from the verdict cache (partial skills: ``complete`` loads those a plan changes)."""
     if remote.heavy_projection and remote.caches and not full:
-        return load_desired(config, quiet=quiet, project=remote.project)
-    return [remote.project(skill) for skill in load_desired(config, quiet=quiet)]
+        return load_desired(config, quiet=quiet, project=remote.project, tree=tree)
+    return [remote.project(skill) for skill in load_desired(config, quiet=quiet, tree=tree)]
 
 
 def complete(

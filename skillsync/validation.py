@@ -63,6 +63,7 @@ def validate_repository(
     keep_instructions: bool = True,
     use_cache: bool = False,
     project: Callable[[Skill], Skill] | None = None,
+    tree: Tree | None = None,
 ) -> ValidationResult:
     """Load and check every skill file of the repository.
 
@@ -77,9 +78,11 @@ def validate_repository(
     ``project`` (plans against the folder dialects, with ``use_cache``): the skills come
     back projected, with their upload trees; an unchanged file's verdict and tree come
     from the verdict cache, the skill marked ``partial`` (no instructions).
+
+    ``tree``: the repository's walk for the config's globs, when the caller made it.
     """
     root = config.root
-    tree = walk_for(root, config.skills)
+    tree = walk_for(root, config.skills) if tree is None else tree
     found = matched(root, config.skills, tree)
     problems = [*config_problems, *unlistable_folders(tree)]
     selected: set[str] | None = None
@@ -227,9 +230,7 @@ def _load_projected(
         if skill_file.skill is not None:
             skill_file.skill = project(skill_file.skill)
         found[index] = skill_file
-    cache.store(
-        [(paths[i][1], f) for i, f in zip(todo, loaded, strict=True) if i in stale] + cache.refresh
-    )
+    cache.store([(paths[i][1], f) for i, f in zip(todo, loaded, strict=True)] + cache.refresh)
     refreshed = [f for _, f in cache.refresh]  # stored again: their trees go with them
     cache.store_trees(
         [(f.path, f.skill.files) for f in (*loaded, *refreshed) if f.skill and f.skill.files]

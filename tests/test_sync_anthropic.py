@@ -405,10 +405,10 @@ def test_a_large_repository_loads_in_a_second_process(
     pids = tmp_path / "pids"
     real = planning.load_projected
 
-    def recording(*args: Any) -> Any:
+    def recording(*args: Any, **kwargs: Any) -> Any:
         with pids.open("a") as out:
             out.write(f"{os.getpid()}\n")
-        return real(*args)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(planning, "APART_MIN_FILES", 2)
     monkeypatch.setattr(planning, "APART_CHUNK", 1)  # several messages through the pipe

@@ -113,6 +113,7 @@ class Tree:
         self.root = root
         self.found = found
         self._keys = [f.rel for f in found]
+        self._prefix = root + os.sep
 
     @classmethod
     def of(cls, root: str, tops: tuple[str, ...] = ("",)) -> Tree:
@@ -132,9 +133,10 @@ class Tree:
 
     def _relative(self, path: str) -> str | None:
         """``path`` (as walked) relative to the root, with ``/``; None outside the root."""
-        if not path.startswith(self.root + os.sep):
+        if not path.startswith(self._prefix):
             return None
-        return path[len(self.root) + 1 :].replace(os.sep, "/")
+        relative = path[len(self._prefix) :]
+        return relative if os.sep == "/" else relative.replace(os.sep, "/")
 
     def get(self, path: str) -> Found | None:
         """The entry found at ``path`` (an absolute path as walked), if the walk found one."""
@@ -150,7 +152,7 @@ class Tree:
         """Every entry below ``folder`` (relative to the root)."""
         prefix = folder.rstrip("/") + "/" if folder else ""
         start = bisect.bisect_left(self._keys, prefix)
-        end = bisect.bisect_left(self._keys, prefix + "\uffff")
+        end = bisect.bisect_left(self._keys, prefix + "\uffff", start)
         return self.found[start:end]
 
     def inside(self, folder: str) -> list[Found] | None:

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from skillsync.cache.verdicts import decode, encode
 from skillsync.cache.versions import VersionCache, VersionRecord, scope_of
 from skillsync.emulator.uploads import check_upload
-from skillsync.model import FileEntry
+from skillsync.model import FileEntry, Skill
 from skillsync.render.read_progress import ReadProgress
+from skillsync.validation import _load_stripped
 from tests.conftest import (
     KEY_ENV,
     ROOT,
@@ -354,6 +357,41 @@ def test_cached_verdicts_follow_edits_and_cross_file_rules(repo: Callable[..., P
     (root / "skills/a.yaml").write_text(skill_yaml("a", version="2.0.0"))
     changed = run_cli("-C", str(root), "-v", "validate")
     assert "verdict cache: 2 of 3 files unchanged, 1 validated" in changed.stderr
+
+
+def test_a_verdict_comes_back_from_its_record_exactly_as_validate_kept_it(
+    tmp_path: Path,
+) -> None:
+    """decode restores a Skill without its __init__: every field must come back, and a
+    field added to Skill without a place in the record must fail here."""
+    root = write_tree(
+        tmp_path / "repo",
+        {
+            "skills/a.yaml": (
+                "name: a\ndescription: d\nversion: 1.0.0\ninstructions_file: a.md\n"
+                "renamed_from: [old-a]\ndisplay_name: A\n"
+            ),
+            "skills/a.md": "Body.\n",
+            "skills/b/SKILL.md": "---\nname: b\ndescription: Does b.\n---\nBody [x](gone.md)\n",
+            "skills/b/run.py": "print()\n",
+            "skills/c.yaml": "name: c\n",
+        },
+    )
+    loaded = _load_stripped(
+        root, sorted((root / "skills").rglob("*.yaml")), frozenset({"anthropic"})
+    )
+    loaded += _load_stripped(root, [root / "skills/b/SKILL.md"], frozenset({"anthropic"}))
+    assert [f.skill is None for f in loaded] == [False, True, False]
+    assert loaded[1].problems and loaded[2].problems  # c lacks fields; b links to gone.md
+    for kept in loaded:
+        back = decode(kept.path, encode(kept))
+        skill = kept.skill
+        if skill is not None:  # what validate keeps: no instructions, no texts, no files
+            kept.skill = replace(skill, skill_md=None, instructions="")
+            assert back.skill is not None
+            assert vars(back.skill) == vars(kept.skill)
+            assert set(vars(back.skill)) == {f.name for f in fields(Skill)}
+        assert back == kept
 
 
 def test_an_unusable_cache_folder_only_means_no_cache(

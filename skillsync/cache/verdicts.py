@@ -48,7 +48,7 @@ from skillsync.yamlread import open_regular
 log = logging.getLogger("skillsync.cache")
 
 FILE_NAME = "verdicts.db"
-FORMAT = 5
+FORMAT = 6
 RACY_SECONDS = 2.0
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS verdicts (
@@ -97,18 +97,24 @@ def _signature(st: os.stat_result) -> str:
 
 
 def folder_signature(
-    folder: str, tree: Tree | None = None, known: dict[str, str] | None = None
+    folder: str, tree: Tree | None = None, own: tuple[str, str] | None = None
 ) -> str:
     """A SKILL.md folder's listing as the loader walks it (paths, kinds, stat signatures):
-    from the repository's walk when there is one, at no cost of its own. ``known``: stat
-    signatures just taken, by path (SKILL.md's own, in a lookup)."""
+    from the repository's walk when there is one, at no cost of its own. ``own``: a file
+    of the folder whose stat signature was just taken (SKILL.md's, in a lookup), and it."""
     covered = tree.inside(folder) if tree is not None else None
-    known = known or {}
-    lines = [
-        f"{found.rel}|{found.kind}|{found.real}|"
-        f"{known.get(found.real) or stat_signature(found.real)}\n"
-        for found in (walk(folder) if covered is None else covered)
-    ]
+    known, signed = own or ("", "")
+    lines = []
+    for found in walk(folder) if covered is None else covered:  # one per file: hot
+        real = found.real
+        if real == known:
+            signature = signed
+        else:
+            try:
+                signature = _signature(os.stat(real))
+            except OSError:
+                signature = "-"
+        lines.append(f"{found.rel}|{found.kind}|{real}|{signature}\n")
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
@@ -119,8 +125,8 @@ def _depends_signature(
     the file's own stat signature, when just taken)."""
     parts = [f"{dep}={stat_signature(dep)}" for dep in skill_file.depends]
     if path.endswith(_IN_FOLDER):
-        known = {path: stat} if stat else None
-        parts.append(f"folder={folder_signature(path[: -len(_IN_FOLDER)], tree, known)}")
+        own = None if stat is None else (path, stat)
+        parts.append(f"folder={folder_signature(path[: -len(_IN_FOLDER)], tree, own)}")
     return "\n".join(parts)
 
 
@@ -138,6 +144,8 @@ def _content_digest(path: str) -> str | None:
 
 
 # -- SkillFile <-> JSON ---------------------------------------------------------------------
+# A JSON array, not an object: a warm validate decodes one per skill file, and an array
+# decodes a third faster. Its Skill is restored without its __init__ (see _restore_skill).
 def _location(where: Location | None) -> list[Any] | None:
     return None if where is None else [where.path, where.line, where.col]
 
@@ -145,19 +153,19 @@ def _location(where: Location | None) -> list[Any] | None:
 def encode(skill_file: SkillFile) -> str:
     skill = skill_file.skill
     return json.dumps(
-        {
-            "problems": [
+        [
+            [
                 [p.location.path, p.location.line, p.location.col, p.message, p.severity, p.rule]
                 for p in skill_file.problems
             ],
-            "name": skill_file.name,
-            "name_at": _location(skill_file.name_at),
-            "description_at": _location(skill_file.description_at),
-            "renamed_at": {k: _location(v) for k, v in skill_file.renamed_at.items()},
-            "not_a_file": skill_file.not_a_file,
-            "upload_bytes": skill_file.upload_bytes,
-            "depends": skill_file.depends,
-            "skill": None
+            skill_file.name,
+            _location(skill_file.name_at),
+            _location(skill_file.description_at),
+            {k: _location(v) for k, v in skill_file.renamed_at.items()},
+            skill_file.not_a_file,
+            skill_file.upload_bytes,
+            skill_file.depends,
+            None
             if skill is None
             else [
                 skill.name,
@@ -168,40 +176,65 @@ def encode(skill_file: SkillFile) -> str:
                 skill.display_name,
                 skill.versioned,
             ],
-        },
+        ],
         ensure_ascii=False,
         separators=(",", ":"),
     )
 
 
+_JSON = json.JSONDecoder()
+
+
 def decode(path: str, payload: str) -> SkillFile:
-    data = json.loads(payload)
-    skill = data["skill"]
-    return SkillFile(
-        path=path,
-        skill=None
-        if skill is None
-        else Skill(
-            skill[0],
-            skill[1],
-            "",
-            skill[2],
-            skill[3],
-            tuple(skill[4]),
-            skill[5],
-            versioned=skill[6],
-        ),
-        problems=[Problem(Location(p[0], p[1], p[2]), p[3], p[4], p[5]) for p in data["problems"]],
-        name=data["name"],
-        name_at=None if (at := data["name_at"]) is None else Location(at[0], at[1], at[2]),
-        description_at=None
-        if (at := data["description_at"]) is None
-        else Location(at[0], at[1], at[2]),
-        renamed_at={k: Location(*v) for k, v in data["renamed_at"].items()},
-        not_a_file=data["not_a_file"],
-        upload_bytes=data["upload_bytes"],
-        depends=list(data["depends"]),
+    problems, name, name_at, description_at, renamed_at, not_a_file, size, depends, skill = (
+        _JSON.raw_decode(payload)[0]  # json.loads, less its checks: the row's checksum held
     )
+    return SkillFile(
+        path,
+        None if skill is None else _restore_skill(*skill),
+        [Problem(Location(p[0], p[1], p[2]), p[3], p[4], p[5]) for p in problems],
+        name,
+        None if name_at is None else Location(name_at[0], name_at[1], name_at[2]),
+        {k: Location(v[0], v[1], v[2]) for k, v in renamed_at.items()},
+        not_a_file,
+        size,
+        depends,
+        None if description_at is None else Location(*description_at),
+    )
+
+
+def _restore_skill(
+    name: str,
+    description: str,
+    version: str,
+    source: str,
+    renamed_from: list[str],
+    display_name: str | None,
+    versioned: bool,
+) -> Skill:
+    """The recorded Skill (without instructions, as validate keeps it), every field set at
+    once: a frozen dataclass's __init__ sets each of its 12 fields through
+    ``object.__setattr__``, a third of decoding a verdict."""
+    skill = object.__new__(Skill)
+    object.__setattr__(
+        skill,
+        "__dict__",
+        {
+            "name": name,
+            "description": description,
+            "instructions": "",
+            "version": version,
+            "source": source,
+            "renamed_from": tuple(renamed_from),
+            "display_name": display_name,
+            "skill_md": None,
+            "assets": (),
+            "files": None,
+            "versioned": versioned,
+            "partial": False,
+        },
+    )
+    return skill
 
 
 class VerdictCache:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import multiprocessing
 import os
 from collections import defaultdict
 from collections.abc import Callable
@@ -177,11 +176,11 @@ def _load_stripped(root: Path, paths: list[Path], dialects: frozenset[str]) -> l
 def _load_for_report(root: Path, paths: list[Path], dialects: frozenset[str]) -> list[SkillFile]:
     """Load files on every core (fork workers), in the order given."""
     workers = min(os.cpu_count() or 1, 8)
-    if (
-        workers < 2
-        or len(paths) < PARALLEL_MIN_FILES
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if workers < 2 or len(paths) < PARALLEL_MIN_FILES:
+        return _load_stripped(root, paths, dialects)
+    import multiprocessing  # only here: a warm validate, which forks nothing, is spared it
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return _load_stripped(root, paths, dialects)
     size = -(-len(paths) // workers)
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]

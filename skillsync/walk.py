@@ -15,6 +15,7 @@ cannot look deleted.
 from __future__ import annotations
 
 import bisect
+import operator
 import os
 import re
 import stat
@@ -91,8 +92,13 @@ def walk(top: str, prefix: str = "") -> list[Found]:
                     append(Found(base + name, path, path, "special"))
             except OSError:
                 append(Found(base + name, path, path, "broken"))
-    found.sort()  # by rel first: rels are unique
+    found.sort(key=_REL)
     return found
+
+
+_REL = operator.itemgetter(0)
+"""Sort key of found entries: the relative path (unique; comparing strings alone is three
+times faster than comparing the tuples)."""
 
 
 def _link(rel: str, path: str) -> Found:
@@ -128,7 +134,8 @@ class Tree:
             if top and (os.path.islink(base) or not os.path.isdir(base)):
                 continue  # a glob's fixed folder that is missing, or a folder symlink
             found += walk(base, f"{top}/" if top else "")
-        found.sort()  # by rel first: rels are unique
+        if len(kept) > 1:  # each walk's entries are sorted already
+            found.sort(key=_REL)
         return cls(root, found)
 
     def _relative(self, path: str) -> str | None:

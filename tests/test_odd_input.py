@@ -108,6 +108,20 @@ def test_a_fifo_where_a_skill_file_belongs_is_an_error_not_a_hang(repo) -> None:
         ]
 
 
+def test_file_times_beyond_64_bit_nanoseconds_are_cached_like_any_other(repo) -> None:  # type: ignore[no-untyped-def]
+    """The verdict cache packs stat times as 64-bit nanoseconds; `touch -d 2300-01-01`
+    makes one that does not fit (nor does a time before 1678)."""
+    root = repo({"skills/a/SKILL.md": folder("a"), "skills/a/ref.md": "Ref.\n"})
+    year_2300 = 10_413_792_000
+    for path in ("skills/a/SKILL.md", "skills/a/ref.md"):
+        os.utime(root / path, (year_2300, year_2300))
+    assert os.stat(root / "skills/a/ref.md").st_mtime_ns >= 2**63  # the filesystem kept it
+    runs = [validate_json(root) for _ in range(3)]  # cold, cached, cached again
+    assert runs[0][0] == 0
+    assert runs[0][1]["skills"] == ["a"]
+    assert runs[1] == runs[2] == runs[0]
+
+
 def test_what_cannot_be_read_is_an_error_never_a_crash_or_a_deletion(
     repo, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]

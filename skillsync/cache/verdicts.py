@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import sqlite3
+import struct
 import time
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,17 @@ def stat_signature(path: str) -> str:
 
 
 def _signature(st: os.stat_result) -> str:
-    return f"{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
+    # packed, then hex: half the time of formatting five integers as decimal text, and a
+    # warm validate of 10,000 SKILL.md folders takes 30,000 signatures
+    fields = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    try:
+        return _STAT.pack(*fields).hex()
+    except struct.error:  # a time before 1678 or after 2262 (touch -d can set one): as text
+        return "|".join(map(str, fields))
+
+
+_STAT = struct.Struct("<QQQqq")
+"""Device, inode and size (unsigned), modification and change times (ns, signed)."""
 
 
 def folder_signature(

@@ -369,11 +369,10 @@ def folder_assets(folder: str, inside: Inside, result: SkillFile) -> tuple[Asset
     covered = tree.inside(folder) if tree is not None else None
     # from the repository's walk, paths relative to its root (the first ``cut`` characters
     # name the folder), else a walk of the folder alone
-    entries, cut = (
-        (walk(folder), 0)
-        if tree is None or covered is None
-        else (covered, len(folder) - len(tree.root))
-    )
+    if tree is None or covered is None:
+        entries, cut = walk(folder), 0
+    else:
+        entries, cut = covered, len(folder) - len(tree.root)
 
     def at(found: Found) -> Location:
         normal, prefix = os.path.normpath(found.path), inside.root + os.sep

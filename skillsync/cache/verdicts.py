@@ -28,6 +28,7 @@ show a stale verdict and costs no re-validation.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -118,13 +119,7 @@ def folder_signature(
     lines = []
     for found in walk(folder) if covered is None else covered:  # one per file: hot
         real = found.real
-        if real == known:
-            signature = signed
-        else:
-            try:
-                signature = _signature(os.stat(real))
-            except OSError:
-                signature = "-"
+        signature = signed if real == known else stat_signature(real)
         lines.append(f"{found.rel}|{found.kind}|{real}|{signature}\n")
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
@@ -203,10 +198,10 @@ def decode(path: str, payload: str) -> SkillFile:
     return SkillFile(
         path,
         None if skill is None else _restore_skill(*skill),
-        [Problem(Location(p[0], p[1], p[2]), p[3], p[4], p[5]) for p in problems],
+        [Problem(Location(*p[:3]), *p[3:]) for p in problems],
         name,
-        None if name_at is None else Location(name_at[0], name_at[1], name_at[2]),
-        {k: Location(v[0], v[1], v[2]) for k, v in renamed_at.items()},
+        None if name_at is None else Location(*name_at),
+        {k: Location(*v) for k, v in renamed_at.items()},
         not_a_file,
         size,
         depends,
@@ -227,25 +222,25 @@ def _restore_skill(
     once: a frozen dataclass's __init__ sets each of its 12 fields through
     ``object.__setattr__``, a third of decoding a verdict."""
     skill = object.__new__(Skill)
-    object.__setattr__(
-        skill,
-        "__dict__",
-        {
-            "name": name,
-            "description": description,
-            "instructions": "",
-            "version": version,
-            "source": source,
-            "renamed_from": tuple(renamed_from),
-            "display_name": display_name,
-            "skill_md": None,
-            "assets": (),
-            "files": None,
-            "versioned": versioned,
-            "partial": False,
-        },
-    )
+    fields = {
+        **_SKILL_DEFAULTS,
+        "name": name,
+        "description": description,
+        "instructions": "",
+        "version": version,
+        "source": source,
+        "renamed_from": tuple(renamed_from),
+        "display_name": display_name,
+        "versioned": versioned,
+    }
+    object.__setattr__(skill, "__dict__", fields)
     return skill
+
+
+_SKILL_DEFAULTS = {
+    f.name: f.default for f in dataclasses.fields(Skill) if f.default is not dataclasses.MISSING
+}
+"""Skill's own defaults (its files, assets, SKILL.md text): what a restored Skill keeps."""
 
 
 class VerdictCache:

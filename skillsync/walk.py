@@ -158,8 +158,13 @@ class Tree:
     def under(self, folder: str) -> list[Found]:
         """Every entry below ``folder`` (relative to the root)."""
         prefix = folder.rstrip("/") + "/" if folder else ""
-        start = bisect.bisect_left(self._keys, prefix)
-        end = bisect.bisect_left(self._keys, prefix + "\uffff", start)
+        keys = self._keys
+        start = end = bisect.bisect_left(keys, prefix)
+        # the entries below are the run that starts there (sorted paths); no upper bound
+        # key marks its end: a name may hold any code point, one above U+FFFF too
+        count = len(keys)
+        while end < count and keys[end].startswith(prefix):
+            end += 1
         return self.found[start:end]
 
     def inside(self, folder: str) -> list[Found] | None:

@@ -121,6 +121,30 @@ def test_create_uploads_the_folder_and_the_rendered_yaml_skill(
     assert run_cli("-C", str(root), "plan", "--detailed-exitcode").exit_code == 0
 
 
+def test_file_names_beyond_the_basic_multilingual_plane_are_uploaded(
+    make_repo: Callable[..., Path], remote: Emulator
+) -> None:
+    """A name with a code point above U+FFFF sorts after every other name of its folder:
+    a folder's files are found up to the last of them, not up to an upper-bound key."""
+    files = {
+        "skills/emoji/SKILL.md": folder_md("emoji"),
+        "skills/emoji/\U0001f600.md": "smile\n",
+        "skills/emoji/\U0001d4b3/notes.md": "script x\n",
+        "skills/emoji/\uffff.md": "last of the plane\n",
+    }
+    root = make_repo(files)
+    assert apply(root).exit_code == 0
+    assert sorted(state(remote)["emoji"]["files"]) == [
+        "emoji/SKILL.md",
+        "emoji/\uffff.md",
+        "emoji/\U0001d4b3/notes.md",
+        "emoji/\U0001f600.md",
+    ]
+    (root / "skills/emoji/\U0001f600.md").write_text("grin\n")  # a change there is seen
+    [change] = plan_json(root)["changes"]
+    assert [(f["action"], f["path"]) for f in change["files"]] == [("change", "\U0001f600.md")]
+
+
 def test_update_is_a_new_version_of_the_same_skill(
     make_repo: Callable[..., Path], remote: Emulator
 ) -> None:

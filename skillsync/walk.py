@@ -115,9 +115,13 @@ def _link(rel: str, path: str) -> Found:
 class Tree:
     """The walk of one root, with the files under any folder at hand."""
 
-    def __init__(self, root: str, found: list[Found]) -> None:
+    def __init__(self, root: str, found: list[Found], tops: tuple[str, ...] = ("",)) -> None:
         self.root = root
         self.found = found
+        self.tops = tops
+        """The folders walked, relative to the root (``""``: all of it)."""
+        self._whole = "" in tops
+        self._below = tuple(f"{top}/" for top in tops if top)
         self._keys = [f.rel for f in found]
         self._prefix = root + os.sep
 
@@ -136,7 +140,7 @@ class Tree:
             found += walk(base, f"{top}/" if top else "")
         if len(kept) > 1:  # each walk's entries are sorted already
             found.sort(key=_REL)
-        return cls(root, found)
+        return cls(root, found, tuple(kept))
 
     def _relative(self, path: str) -> str | None:
         """``path`` (as walked) relative to the root, with ``/``; None outside the root."""
@@ -169,9 +173,16 @@ class Tree:
 
     def inside(self, folder: str) -> list[Found] | None:
         """The entries below the folder at path ``folder`` (their paths relative to the
-        root, as found: no copies); None when the walk did not cover that folder."""
+        root, as found: no copies); None when the walk did not cover that folder (outside
+        the root, or beside the folders walked: a file named on the command line)."""
         below = self._relative(folder)
-        return None if below is None else self.under(below)
+        if below is None or not self.covers(below):
+            return None
+        return self.under(below)
+
+    def covers(self, folder: str) -> bool:
+        """Whether the walk went through ``folder`` (relative to the root)."""
+        return self._whole or folder in self.tops or folder.startswith(self._below)
 
     def match(self, patterns: tuple[str, ...]) -> list[Found]:
         """Entries matched by any of the glob ``patterns`` (``**`` crosses folders; ``*``,

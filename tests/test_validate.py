@@ -151,6 +151,33 @@ def test_file_arguments_limit_the_report(repo) -> None:
     assert all(line.startswith("skills/a.yaml:") for line in result.stdout.splitlines()[:-1])
 
 
+def test_a_skill_folder_named_beside_the_globs_is_read_whole(repo) -> None:  # type: ignore[no-untyped-def]
+    """A SKILL.md given on the command line in a folder the globs do not walk: its files
+    are listed on their own, never taken for none (a link to one of them is not broken),
+    and a cached verdict still sees them change."""
+    root = repo(
+        {
+            "skills/a/SKILL.md": "---\nname: a\ndescription: Does a. Use when a.\n---\nA.\n",
+            "drafts/x/SKILL.md": (
+                "---\nname: x\ndescription: Does x. Use when x.\n---\nRead [notes](notes.md).\n"
+            ),
+            "drafts/x/notes.md": "Notes.\n",
+        }
+    )
+    draft = str(root / "drafts/x/SKILL.md")
+    for _ in range(2):  # a fresh verdict, then the cached one
+        result = run_cli("-C", str(root), "validate", draft)
+        assert (result.exit_code, result.stdout) == (0, "2 skill files valid.\n")
+    (root / "drafts/x/notes.md").unlink()
+    result = run_cli("-C", str(root), "validate", draft)
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "drafts/x/SKILL.md:5:14: error: link to 'notes.md': no such file in the skill's "
+        "folder (drafts/x/); add the file or fix the link [broken-link]\n"
+        "1 error, 0 warnings in 2 skill files.\n"
+    )
+
+
 def test_github_format_escapes(repo) -> None:
     root = repo(
         {

@@ -118,12 +118,7 @@ def matched(root: Path, globs: tuple[str, ...], tree: Tree | None = None) -> lis
     without making a ``Path`` per file (validate's warm runs mostly need none)."""
     tree = tree or walk_for(root, globs)
     usable = tuple(p for p in globs if not leaves_repository(p))  # others: config problems
-    base = str(root)
-    return [
-        (f.rel, f"{base}{os.sep}{f.rel}" if os.sep == "/" else os.path.join(base, f.rel))
-        for f in tree.match(usable)
-        if f.kind != "link-to-folder"
-    ]
+    return [(f.rel, f.path) for f in tree.match(usable) if f.kind != "link-to-folder"]
 
 
 def walk_for(root: Path, globs: tuple[str, ...]) -> Tree:

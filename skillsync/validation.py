@@ -213,7 +213,7 @@ def _load_projected(
 ) -> list[SkillFile]:
     """Verdicts and upload trees from the cache where the file did not change (partial
     skills); the other files loaded in full, projected, and recorded for the next run."""
-    found: list[SkillFile | None] = [cache.lookup(shown, absolute) for shown, absolute in paths]
+    found = cache.lookup_all(paths)
     stale = {index for index, hit in enumerate(found) if hit is None}
     for index, hit in enumerate(found):
         if hit is None or hit.skill is None:
@@ -245,7 +245,7 @@ def _load_with_cache(
 ) -> list[SkillFile]:
     """Verdicts only, taken from the verdict cache for the files that did not change
     (``paths``: the path shown and the absolute path of each file)."""
-    found: list[SkillFile | None] = [cache.lookup(shown, absolute) for shown, absolute in paths]
+    found = cache.lookup_all(paths)
     misses = [index for index, hit in enumerate(found) if hit is None]
     loaded = _load_for_report(root, [Path(paths[i][1]) for i in misses], dialects)
     for index, skill_file in zip(misses, loaded, strict=True):

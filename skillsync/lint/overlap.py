@@ -16,7 +16,7 @@ import itertools
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from skillsync.model import Location, Problem
 
@@ -24,8 +24,9 @@ THRESHOLD = 0.8
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
-@dataclass(frozen=True)
-class Described:
+class Described(NamedTuple):
+    """A skill as the rule sees it (a named tuple: validate makes one per skill)."""
+
     name: str
     description: str
     at: Location
@@ -33,10 +34,13 @@ class Described:
 
 def digest_of(skills: list[Described]) -> str:
     """What the rule's findings depend on, hashed (the verdict cache keeps them by it)."""
-    digest = hashlib.sha256()
-    for s in skills:
-        digest.update(f"{s.name}\0{s.description}\0{s.at}\0".encode())
-    return digest.hexdigest()
+    text = "".join(
+        [
+            f"{name}\0{description}\0{at.path}\0{at.line}\0{at.col}\0"
+            for name, description, at in skills
+        ]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def shingles(text: str) -> frozenset[int]:

@@ -6,8 +6,9 @@ repositories (descriptions of 100-300 characters, instructions of 2-20 KB, some
 taken from the Agent Skills corpus when it is beside the checkout), starts the
 emulator as a separate HTTP server process in the dialect measured, runs each
 measurement several times and prints one table (median and spread), also written
-as JSON to benchmarks/results/results.json. Every skillsync run has its own
-empty cache unless the measurement is of a warm cache.
+as JSON to benchmarks/results/results.json. The two sides of a ratio (a plan and its
+bare baseline, an apply at parallelism 1 and at 10) are measured in turns. Every
+skillsync run has its own empty cache unless the measurement is of a warm cache.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -252,7 +254,23 @@ def delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
 
 
 def measure(runs: int, action: Callable[[], float]) -> dict[str, Any]:
-    values = [action() for _ in range(runs)]
+    return summary([action() for _ in range(runs)])
+
+
+def measure_pair(
+    runs: int, first: Callable[[], float], second: Callable[[], float]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two measurements whose ratio is a bar, taken in turns (first, second, first, ...):
+    on a shared machine a slow minute then slows both alike, where measuring all runs of
+    one and then all of the other can read the two at different speeds."""
+    values: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        values[0].append(first())
+        values[1].append(second())
+    return summary(values[0]), summary(values[1])
+
+
+def summary(values: list[float]) -> dict[str, Any]:
     return {
         "median": statistics.median(values),
         "min": min(values),
@@ -366,20 +384,21 @@ def bench_plan(work: Path, skills: list[dict[str, str]], runs: int, api: str) ->
         repo = work / f"plan-{api}-{len(skills)}"
         write_repo(repo, skills, url, api)
         plan = skillsync("-C", str(repo), "plan", "--detailed-exitcode", "--parallelism", "10")
-        before = stats(url)
         peak: list[int] = []
+        requests: Counter[str] = Counter()
 
         def cold() -> float:
+            before = stats(url)
             seconds, code, rss = timed([*plan, "--no-cache"], user_env(BENCH_KEY=KEY))
             assert code == 0, "the remote should be in sync"
+            requests.update(delta(stats(url), before))
             peak.append(rss)
             return seconds
 
-        result["plan"] = measure(runs, cold)
-        result["plan_requests"] = {k: v // runs for k, v in delta(stats(url), before).items()}
-        result["peak_rss_mib"] = max(peak) / 1024
         baseline = [sys.executable, str(HERE / "baseline.py"), url, KEY, "10", api]
-        result["baseline"] = measure(runs, lambda: timed(baseline)[0])
+        result["plan"], result["baseline"] = measure_pair(runs, cold, lambda: timed(baseline)[0])
+        result["plan_requests"] = {k: v // runs for k, v in requests.items()}
+        result["peak_rss_mib"] = max(peak) / 1024
         if api != "seed":
             env = user_env(work / f"plan-cache-{api}-{len(skills)}", BENCH_KEY=KEY)
             timed(plan, env)  # fills the version cache
@@ -394,11 +413,13 @@ def bench_plan(work: Path, skills: list[dict[str, str]], runs: int, api: str) ->
 
 
 def bench_apply(
-    work: Path, skills: list[dict[str, str]], runs: int, parallelism: int, api: str
-) -> dict[str, Any]:
-    requests: dict[str, int] = {}
+    work: Path, skills: list[dict[str, str]], runs: int, api: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Apply of every skill as creates at parallelism 1 and 10, in turns (the speed-up
+    is their ratio): each run a fresh emulator with 20 ms latency and a fresh repository."""
+    requests: dict[int, dict[str, int]] = {1: {}, 10: {}}
 
-    def apply() -> float:
+    def apply(parallelism: int) -> float:
         db = work / f"apply-{api}-{parallelism}.db"
         db.unlink(missing_ok=True)
         with emulator(db, api, "--latency-ms", "20") as url:
@@ -415,12 +436,11 @@ def bench_apply(
                 str(parallelism),
             ]
             seconds, _, _ = timed(skillsync(*command), user_env(BENCH_KEY=KEY))
-            requests.update(delta(stats(url), before))
+            requests[parallelism] = delta(stats(url), before)
         return seconds
 
-    result = measure(runs, apply)
-    result["requests"] = requests
-    return result
+    one, ten = measure_pair(runs, lambda: apply(1), lambda: apply(10))
+    return {**one, "requests": requests[1]}, {**ten, "requests": requests[10]}
 
 
 # -- the whole run ---------------------------------------------------------------------------
@@ -454,11 +474,10 @@ def main() -> None:
             for n in (small, large):
                 print(f"{api}: plan {n} ...", flush=True)
                 results[f"{api}_plan_{n}"] = bench_plan(work, skills[:n], runs, api)
-            for parallelism in (1, 10):
-                print(f"{api}: apply {apply_n} at parallelism {parallelism} ...", flush=True)
-                results[f"{api}_apply_p{parallelism}"] = bench_apply(
-                    work, skills[:apply_n], runs, parallelism, api
-                )
+            print(f"{api}: apply {apply_n} at parallelism 1 and 10, in turns ...", flush=True)
+            results[f"{api}_apply_p1"], results[f"{api}_apply_p10"] = bench_apply(
+                work, skills[:apply_n], runs, api
+            )
             results[f"{api}_speedup_apply"] = (
                 results[f"{api}_apply_p1"]["median"] / results[f"{api}_apply_p10"]["median"]
             )

@@ -58,7 +58,7 @@ def test_the_walk_resolves_every_file_as_realpath_does(tmp_path: Path) -> None:
     the same answer, through a repository root that is itself a symlink, file symlinks
     inside and outside, and paths the walk did not find."""
     from skillsync.loader import Inside
-    from skillsync.walk import Tree
+    from skillsync.walk import Found, Tree
 
     real = tmp_path / "real-repo"
     write_tree(
@@ -80,6 +80,8 @@ def test_the_walk_resolves_every_file_as_realpath_does(tmp_path: Path) -> None:
     inside = Inside(root, tree)
     files = [f for f in tree.found if f.kind == "file"]
     assert len(files) == 7
+    plain = f"{root}/skills/b.yaml"  # made without Found.__new__: every field still there
+    assert tree.get(plain) == Found("skills/b.yaml", plain, plain)
     for found in files:
         assert inside.resolve(found.path) == os.path.realpath(found.path), found.rel
     assert inside.holds(inside.resolve(f"{root}/skills/a/ref/link.md"))

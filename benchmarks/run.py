@@ -376,13 +376,20 @@ def bench_warm_folders(work: Path, skills: list[dict[str, str]], runs: int) -> d
     return result
 
 
-def bench_plan(work: Path, skills: list[dict[str, str]], runs: int, api: str) -> dict[str, Any]:
-    db = work / f"plan-{api}-{len(skills)}.db"
-    populate(db, skills, api)
+def bench_plan(
+    work: Path, skills: list[dict[str, str]], runs: int, api: str, layout: str = "yaml"
+) -> dict[str, Any]:
+    """A cold plan of ``skills`` in sync, and its bare baseline, in turns; for the YAML
+    layout also a warm plan and ``skillsync output`` (SKILL.md folders: see
+    bench_warm_folders)."""
+    tag = f"{api}-{layout}-{len(skills)}"
+    repo, db = work / f"plan-{tag}", work / f"plan-{tag}.db"
+    write_repo(repo, skills, "http://placeholder", api, layout=layout)
+    populate(db, skills, api, repo / "skills" if layout == "folders" else None)
     result: dict[str, Any] = {}
     with emulator(db, api) as url:
-        repo = work / f"plan-{api}-{len(skills)}"
-        write_repo(repo, skills, url, api)
+        config = repo / "skillsync.yaml"
+        config.write_text(config.read_text().replace("http://placeholder", url))
         plan = skillsync("-C", str(repo), "plan", "--detailed-exitcode", "--parallelism", "10")
         peak: list[int] = []
         requests: Counter[str] = Counter()
@@ -399,7 +406,7 @@ def bench_plan(work: Path, skills: list[dict[str, str]], runs: int, api: str) ->
         result["plan"], result["baseline"] = measure_pair(runs, cold, lambda: timed(baseline)[0])
         result["plan_requests"] = {k: v // runs for k, v in requests.items()}
         result["peak_rss_mib"] = max(peak) / 1024
-        if api != "seed":
+        if api != "seed" and layout == "yaml":
             env = user_env(work / f"plan-cache-{api}-{len(skills)}", BENCH_KEY=KEY)
             timed(plan, env)  # fills the version cache
             before = stats(url)
@@ -481,6 +488,11 @@ def main() -> None:
             results[f"{api}_speedup_apply"] = (
                 results[f"{api}_apply_p1"]["median"] / results[f"{api}_apply_p10"]["median"]
             )
+            if api != "seed":
+                print(f"{api}: plan {large} SKILL.md folders ...", flush=True)
+                results[f"{api}_plan_folders_{large}"] = bench_plan(
+                    work, skills[:large], runs, api, layout="folders"
+                )
             if api == "anthropic":
                 print(f"anthropic: warm plan of {large} SKILL.md folders ...", flush=True)
                 results[f"anthropic_folders_{large}"] = bench_warm_folders(
@@ -529,6 +541,16 @@ def table(r: dict[str, Any], sizes: dict[str, int]) -> list[str]:
             lines.append(_row(f"{api}: plan {n:,} in-sync skills{cold}", p["plan"]))
             lines.append(_row(f"{api}: bare baseline, same requests ({n:,})", p["baseline"]))
             lines.append(f"| {api}: plan / baseline ({n:,}) | {p['ratio']:.2f}x | | <= 1.3x |")
+        cold_folders = r.get(f"{api}_plan_folders_{large}")
+        if cold_folders is not None:
+            what = f"{large:,} SKILL.md folders"
+            lines.append(_row(f"{api}: plan {what} in sync (no cache)", cold_folders["plan"]))
+            lines.append(
+                _row(f"{api}: bare baseline, same requests ({what})", cold_folders["baseline"])
+            )
+            lines.append(
+                f"| {api}: plan / baseline ({what}) | {cold_folders['ratio']:.2f}x | | <= 1.3x |"
+            )
         big = r[f"{api}_plan_{large}"]
         if "warm" in big:
             lines.append(

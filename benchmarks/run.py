@@ -551,6 +551,10 @@ def table(r: dict[str, Any], sizes: dict[str, int]) -> list[str]:
             lines.append(
                 f"| {api}: plan / baseline ({what}) | {cold_folders['ratio']:.2f}x | | <= 1.3x |"
             )
+            lines.append(
+                f"| {api}: peak RSS, plan of {what} | {cold_folders['peak_rss_mib']:.0f} MiB "
+                "| | < 200 MB |"
+            )
         big = r[f"{api}_plan_{large}"]
         if "warm" in big:
             lines.append(

@@ -36,13 +36,15 @@ def load_desired(
     quiet: bool = False,
     project: Callable[[Skill], Skill] | None = None,
     tree: Tree | None = None,
+    finish: Callable[[Skill], Skill] | None = None,
 ) -> list[Skill]:
     """Every skill of the repository; ValidationFailed (listing the errors) if any.
     The warnings go to stderr unless ``quiet``. With ``project``, projected, and partial
     where the verdict cache holds the file's verdict and tree. ``tree``: the
-    repository's walk, when the caller already made it."""
+    repository's walk, when the caller already made it. ``finish``: see
+    validate_repository."""
     result = validate_repository(
-        config, [], use_cache=project is not None, project=project, tree=tree
+        config, [], use_cache=project is not None, project=project, tree=tree, finish=finish
     )
     for warning in [] if quiet else result.warnings:
         print(f"{warning}", file=sys.stderr)
@@ -172,25 +174,39 @@ class Loading:
     def _child(self, conn: Any) -> None:
         default_signals()
         remote = self.remote
-        cached = remote.caches  # then partial skills come from the verdict cache
+        told: list[set[str] | None] = []
+        """The remote's names, once the plan sent them (None: the plan failed)."""
+
+        def slim(skill: Skill) -> Skill:
+            """A skill just loaded, projected at once. Its texts are let go unless the
+            remote lacks it: loaded whole and kept, 10,000 SKILL.md folders held 306 MiB.
+            One let go before the names came and then missing remotely is loaded again by
+            ``complete``."""
+            if not told and conn.poll():
+                told.append(conn.recv())
+            projected = remote.project(skill)
+            names = told[0] if told else None
+            return (
+                projected if names is not None and skill.name not in names else partial(projected)
+            )
+
         try:
             skills: list[Skill | None] = list(
                 load_projected(self.config, remote, tree=self.tree)
-                if cached
-                else load_desired(self.config, tree=self.tree)
+                if remote.caches  # then partial skills come from the verdict cache
+                else load_desired(self.config, tree=self.tree, finish=slim)
             )
         except SkillsyncError as exc:
             conn.send(("error", type(exc).__name__, exc.message, exc.hint))
             return
-        remote_names = conn.recv()
+        remote_names = told[0] if told else conn.recv()
         if remote_names is None:
             return  # the plan failed: nothing to send
         chunk: list[Skill] = []
         for index, skill in enumerate(skills):
             assert skill is not None
-            skills[index] = None  # projected one at a time: never every text at once
-            projected = skill if cached else remote.project(skill)
-            chunk.append(partial(projected) if projected.name in remote_names else projected)
+            skills[index] = None  # sent one chunk at a time: never every text at once
+            chunk.append(partial(skill) if skill.name in remote_names else skill)
             if len(chunk) == APART_CHUNK:  # small pickles: no big copy
                 conn.send(("skills", chunk))
                 chunk = []

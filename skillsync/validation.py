@@ -63,6 +63,7 @@ def validate_repository(
     use_cache: bool = False,
     project: Callable[[Skill], Skill] | None = None,
     tree: Tree | None = None,
+    finish: Callable[[Skill], Skill] | None = None,
 ) -> ValidationResult:
     """Load and check every skill file of the repository.
 
@@ -79,6 +80,10 @@ def validate_repository(
     from the verdict cache, the skill marked ``partial`` (no instructions).
 
     ``tree``: the repository's walk for the config's globs, when the caller made it.
+
+    ``finish`` (without the cache, keeping instructions): applied to each valid skill as
+    soon as its file is checked, before the next file is read (a plan's loading process
+    projects it and lets its texts go, so 10,000 skills' texts are never held at once).
     """
     root = config.root
     tree = walk_for(root, config.skills) if tree is None else tree
@@ -116,8 +121,10 @@ def validate_repository(
             files = _load_with_cache(cache, root, found, dialects)
         else:
             paths = [Path(absolute) for _, absolute in found]
-            load = _load if keep_instructions else _load_for_report
-            files = load(root, paths, dialects)
+            if keep_instructions:
+                files = _load(root, paths, dialects, finish)
+            else:
+                files = _load_for_report(root, paths, dialects)
         files = [f for f in files if not f.not_a_file]
         for skill_file in files:
             problems.extend(skill_file.problems)
@@ -152,14 +159,24 @@ _tree: Tree | None = None
 (a module global, so it is never pickled for them)."""
 
 
-def _load(root: Path, paths: list[Path], dialects: frozenset[str]) -> list[SkillFile]:
+def _load(
+    root: Path,
+    paths: list[Path],
+    dialects: frozenset[str],
+    finish: Callable[[Skill], Skill] | None = None,
+) -> list[SkillFile]:
+    """Load and check each file in turn; ``finish`` each skill as soon as it is checked."""
     inside = Inside(root, _tree)  # shared, so each folder is resolved and listed once
-    files = [load_file(root, path, inside) for path in paths]
-    for skill_file in files:
+    files = []
+    for path in paths:  # one at a time: only one file's texts are read at once
+        skill_file = load_file(root, path, inside)
         skill_file.problems.extend(upload_limits(skill_file, dialects))
         if skill_file.text is not None:
             skill_file.problems.extend(check_skill(skill_file.text, dialects))
             skill_file.text = None  # read by the rules; too large to carry further
+        if finish is not None and skill_file.skill is not None:
+            skill_file.skill = finish(skill_file.skill)
+        files.append(skill_file)
     return files
 
 

@@ -457,6 +457,16 @@ def test_a_large_repository_loads_in_a_second_process(
     assert "+New words." in change["files"][0]["diff"]
     assert apply(root).exit_code == 0
     assert b"\nNew words.\n" in state(remote)["a"]["files"]["a/SKILL.md"]
+    # Without the caches the loading process projects each file as it loads it and lets
+    # its texts go; a skill the remote lacks is whole (loaded again if let go too early).
+    (root / "skills/b.yaml").write_text(skill_yaml("b", version="1.1.0", instructions="B2.\n"))
+    (root / "skills/c.yaml").write_text(skill_yaml("c", instructions="Brand new.\n"))
+    changes = plan_json(root, "--no-cache")["changes"]
+    assert [(c["action"], c["name"]) for c in changes] == [("update", "b"), ("create", "c")]
+    assert "+B2." in changes[0]["files"][0]["diff"]
+    assert apply(root, "--no-cache").exit_code == 0
+    assert b"\nBrand new.\n" in state(remote)["c"]["files"]["c/SKILL.md"]
+    assert plan_json(root, "--no-cache")["changes"] == []
     monkeypatch.setenv(KEY_ENV, "not-the-key")  # the list fails: the loading process ends
     refused = run_cli("-C", str(root), "plan")
     assert refused.exit_code == 1 and "401" in refused.stderr

@@ -177,24 +177,21 @@ class Loading:
         told: list[set[str] | None] = []
         """The remote's names, once the plan sent them (None: the plan failed)."""
 
-        def slim(skill: Skill) -> Skill:
-            """A skill just loaded, projected at once. Its texts are let go unless the
-            remote lacks it: loaded whole and kept, 10,000 SKILL.md folders held 306 MiB.
-            One let go before the names came and then missing remotely is loaded again by
+        def slim(projected: Skill) -> Skill:
+            """A skill just loaded and projected: its texts let go unless the remote lacks
+            it (loaded whole and kept, 10,000 SKILL.md folders held 306 MiB). One let go
+            before the names came and then missing remotely is loaded again by
             ``complete``."""
             if not told and conn.poll():
                 told.append(conn.recv())
-            projected = remote.project(skill)
             names = told[0] if told else None
-            return (
-                projected if names is not None and skill.name not in names else partial(projected)
-            )
+            keep = names is not None and projected.name not in names
+            return projected if keep else partial(projected)
 
         try:
+            # partial skills also come from the verdict cache, when it is on
             skills: list[Skill | None] = list(
-                load_projected(self.config, remote, tree=self.tree)
-                if remote.caches  # then partial skills come from the verdict cache
-                else load_desired(self.config, tree=self.tree, finish=slim)
+                load_projected(self.config, remote, tree=self.tree, finish=slim)
             )
         except SkillsyncError as exc:
             conn.send(("error", type(exc).__name__, exc.message, exc.hint))
@@ -263,13 +260,18 @@ def load_projected(
     quiet: bool = False,
     full: bool = False,
     tree: Tree | None = None,
+    finish: Callable[[Skill], Skill] | None = None,
 ) -> list[Skill]:
     """The desired skills as the remote's dialect compares them (the folder dialects: with
     trees). Unless ``full``, a folder dialect with caches on takes unchanged files' trees
-    from the verdict cache (partial skills: ``complete`` loads those a plan changes)."""
+    from the verdict cache (partial skills: ``complete`` loads those a plan changes).
+    Each skill loaded from its file is projected as soon as it is checked, then
+    ``finish``ed (see validate_repository)."""
     if remote.heavy_projection and remote.caches and not full:
-        return load_desired(config, quiet=quiet, project=remote.project, tree=tree)
-    return [remote.project(skill) for skill in load_desired(config, quiet=quiet, tree=tree)]
+        return load_desired(config, quiet=quiet, project=remote.project, tree=tree, finish=finish)
+    project = remote.project
+    then = project if finish is None else (lambda skill: finish(project(skill)))
+    return load_desired(config, quiet=quiet, tree=tree, finish=then)
 
 
 def complete(

@@ -81,9 +81,9 @@ def validate_repository(
 
     ``tree``: the repository's walk for the config's globs, when the caller made it.
 
-    ``finish`` (without the cache, keeping instructions): applied to each valid skill as
-    soon as its file is checked, before the next file is read (a plan's loading process
-    projects it and lets its texts go, so 10,000 skills' texts are never held at once).
+    ``finish`` (keeping instructions): applied to each skill loaded from its file (after
+    ``project``) as soon as the file is checked, before the next file is read (a plan's
+    loading process lets its texts go, so 10,000 skills' texts are never held at once).
     """
     root = config.root
     tree = walk_for(root, config.skills) if tree is None else tree
@@ -116,13 +116,13 @@ def validate_repository(
     _tree = tree
     try:
         if cache is not None and project is not None:
-            files = _load_projected(cache, root, found, dialects, project)
+            files = _load_projected(cache, root, found, dialects, project, finish)
         elif cache is not None:
             files = _load_with_cache(cache, root, found, dialects)
         else:
             paths = [Path(absolute) for _, absolute in found]
-            if keep_instructions:
-                files = _load(root, paths, dialects, finish)
+            if keep_instructions:  # (project: the verdict cache could not be opened)
+                files = _load(root, paths, dialects, _then(project, finish))
             else:
                 files = _load_for_report(root, paths, dialects)
         files = [f for f in files if not f.not_a_file]
@@ -148,6 +148,15 @@ def validate_repository(
     result = ValidationResult(config, files, sorted(set(problems)))
     _drop_invalid(result)
     return result
+
+
+def _then(
+    first: Callable[[Skill], Skill] | None, second: Callable[[Skill], Skill] | None
+) -> Callable[[Skill], Skill] | None:
+    """``first``, then ``second``, either of them absent."""
+    if first is None or second is None:
+        return first or second
+    return lambda skill: second(first(skill))
 
 
 PARALLEL_MIN_FILES = 1000
@@ -227,9 +236,11 @@ def _load_projected(
     paths: list[tuple[str, str]],
     dialects: frozenset[str],
     project: Callable[[Skill], Skill],
+    finish: Callable[[Skill], Skill] | None = None,
 ) -> list[SkillFile]:
     """Verdicts and upload trees from the cache where the file did not change (partial
-    skills); the other files loaded in full, projected, and recorded for the next run."""
+    skills); the other files loaded in full, projected (then ``finish``ed) one by one, and
+    recorded for the next run."""
     found = cache.lookup_all(paths)
     stale = {index for index, hit in enumerate(found) if hit is None}
     for index, hit in enumerate(found):
@@ -241,10 +252,8 @@ def _load_projected(
         else:
             hit.skill = replace(hit.skill, files=tree, partial=True)
     todo = sorted(stale)
-    loaded = _load(root, [Path(paths[i][1]) for i in todo], dialects)
+    loaded = _load(root, [Path(paths[i][1]) for i in todo], dialects, _then(project, finish))
     for index, skill_file in zip(todo, loaded, strict=True):
-        if skill_file.skill is not None:
-            skill_file.skill = project(skill_file.skill)
         found[index] = skill_file
     cache.store([(paths[i][1], f) for i, f in zip(todo, loaded, strict=True)] + cache.refresh)
     refreshed = [f for _, f in cache.refresh]  # stored again: their trees go with them

@@ -35,16 +35,17 @@ def load_desired(
     *,
     quiet: bool = False,
     project: Callable[[Skill], Skill] | None = None,
+    use_cache: bool = False,
     tree: Tree | None = None,
     finish: Callable[[Skill], Skill] | None = None,
 ) -> list[Skill]:
     """Every skill of the repository; ValidationFailed (listing the errors) if any.
-    The warnings go to stderr unless ``quiet``. With ``project``, projected, and partial
-    where the verdict cache holds the file's verdict and tree. ``tree``: the
-    repository's walk, when the caller already made it. ``finish``: see
+    The warnings go to stderr unless ``quiet``. With ``project``, projected (and with
+    ``use_cache``, partial where the verdict cache holds the file's verdict and tree).
+    ``tree``: the repository's walk, when the caller already made it. ``finish``: see
     validate_repository."""
     result = validate_repository(
-        config, [], use_cache=project is not None, project=project, tree=tree, finish=finish
+        config, [], use_cache=use_cache, project=project, tree=tree, finish=finish
     )
     for warning in [] if quiet else result.warnings:
         print(f"{warning}", file=sys.stderr)
@@ -174,7 +175,8 @@ class Loading:
     def _child(self, conn: Any) -> None:
         default_signals()
         remote = self.remote
-        told: list[set[str] | None] = []
+        heard = False
+        remote_names: set[str] | None = None
         """The remote's names, once the plan sent them (None: the plan failed)."""
 
         def slim(projected: Skill) -> Skill:
@@ -182,10 +184,10 @@ class Loading:
             it (loaded whole and kept, 10,000 SKILL.md folders held 306 MiB). One let go
             before the names came and then missing remotely is loaded again by
             ``complete``."""
-            if not told and conn.poll():
-                told.append(conn.recv())
-            names = told[0] if told else None
-            keep = names is not None and projected.name not in names
+            nonlocal heard, remote_names
+            if not heard and conn.poll():
+                heard, remote_names = True, conn.recv()
+            keep = remote_names is not None and projected.name not in remote_names
             return projected if keep else partial(projected)
 
         try:
@@ -196,7 +198,8 @@ class Loading:
         except SkillsyncError as exc:
             conn.send(("error", type(exc).__name__, exc.message, exc.hint))
             return
-        remote_names = told[0] if told else conn.recv()
+        if not heard:
+            remote_names = conn.recv()
         if remote_names is None:
             return  # the plan failed: nothing to send
         chunk: list[Skill] = []
@@ -267,11 +270,14 @@ def load_projected(
     from the verdict cache (partial skills: ``complete`` loads those a plan changes).
     Each skill loaded from its file is projected as soon as it is checked, then
     ``finish``ed (see validate_repository)."""
-    if remote.heavy_projection and remote.caches and not full:
-        return load_desired(config, quiet=quiet, project=remote.project, tree=tree, finish=finish)
-    project = remote.project
-    then = project if finish is None else (lambda skill: finish(project(skill)))
-    return load_desired(config, quiet=quiet, tree=tree, finish=then)
+    return load_desired(
+        config,
+        quiet=quiet,
+        project=remote.project,
+        use_cache=remote.heavy_projection and remote.caches and not full,
+        tree=tree,
+        finish=finish,
+    )
 
 
 def complete(

@@ -75,9 +75,9 @@ def validate_repository(
     only when the repository made it an error: as a warning it cannot change a
     plan, and validate reports it.
 
-    ``project`` (plans against the folder dialects, with ``use_cache``): the skills come
-    back projected, with their upload trees; an unchanged file's verdict and tree come
-    from the verdict cache, the skill marked ``partial`` (no instructions).
+    ``project`` (plans): the skills come back projected (the folder dialects: with their
+    upload trees); with ``use_cache``, an unchanged file's verdict and tree come from the
+    verdict cache, the skill marked ``partial`` (no instructions).
 
     ``tree``: the repository's walk for the config's globs, when the caller made it.
 
@@ -121,7 +121,7 @@ def validate_repository(
             files = _load_with_cache(cache, root, found, dialects)
         else:
             paths = [Path(absolute) for _, absolute in found]
-            if keep_instructions:  # (project: the verdict cache could not be opened)
+            if keep_instructions:  # project, if any: no cache, or it could not be opened
                 files = _load(root, paths, dialects, _then(project, finish))
             else:
                 files = _load_for_report(root, paths, dialects)

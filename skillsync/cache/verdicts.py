@@ -120,13 +120,7 @@ def folder_signature(
     known, signed = own or ("", "")
     lines = []
     for rel, _, real, kind in walk(folder) if covered is None else covered:  # one per file: hot
-        if real == known:
-            signature = signed
-        else:  # stat_signature(), inlined
-            try:
-                signature = _signature(os.stat(real))
-            except OSError:
-                signature = "-"
+        signature = signed if real == known else stat_signature(real)
         lines.append(f"{rel}|{kind}|{real}|{signature}\n")
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
@@ -136,13 +130,11 @@ def _depends_signature(
 ) -> str:
     """What the verdict of the file at ``path`` depends on besides its bytes (``stat``:
     the file's own stat signature, when just taken)."""
-    if not path.endswith(_IN_FOLDER):
-        return "\n".join([f"{dep}={stat_signature(dep)}" for dep in skill_file.depends])
-    own = None if stat is None else (path, stat)
-    folder = f"folder={folder_signature(path[: -len(_IN_FOLDER)], tree, own)}"
-    if not skill_file.depends:  # a SKILL.md reads no other file: the common case
-        return folder
-    return "\n".join([*(f"{dep}={stat_signature(dep)}" for dep in skill_file.depends), folder])
+    parts = [f"{dep}={stat_signature(dep)}" for dep in skill_file.depends]
+    if path.endswith(_IN_FOLDER):
+        own = None if stat is None else (path, stat)
+        parts.append(f"folder={folder_signature(path[: -len(_IN_FOLDER)], tree, own)}")
+    return "\n".join(parts)
 
 
 _IN_FOLDER = os.sep + SKILL_MD

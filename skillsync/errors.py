@@ -38,8 +38,11 @@ EXIT_INTERRUPTED = 130
 
 def default_signals() -> None:
     """In a forked worker: SIGTERM terminates it again (the CLI turns SIGTERM into an
-    interrupt in its own process only; a pool stops its workers with SIGTERM)."""
+    interrupt in its own process only; a pool stops its workers with SIGTERM), and
+    SIGINT is ignored: a Ctrl-C reaches the whole process group, and the CLI's process,
+    which reports it, ends its workers (no worker prints a traceback of its own)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class SkillsyncError(Exception):

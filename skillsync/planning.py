@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import queue
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from skillsync.plan import Plan
 from skillsync.planner import Rules, make_plan
 from skillsync.remote.base import Remote
 from skillsync.render.read_progress import ReadProgress
-from skillsync.snapshot import name_all, read_remote
+from skillsync.snapshot import name_all, read_for_plan
 from skillsync.validation import validate_repository
 from skillsync.walk import Tree
 
@@ -96,27 +97,26 @@ def plan_target(
 ) -> Planned:
     """Plan one target. ``alone``: no other target is planned at the same time, so the
     repository may be loaded in a forked process and progress drawn on the terminal."""
-    # Loading the files is CPU work and reading the remote's list (and, in the
-    # anthropic dialect, its skills' names) is mostly waiting: both at once hide
-    # much of one behind the other.
+    # Loading the files is CPU work and reading the remote is mostly waiting: both at
+    # once hide much of one behind the other. The list (and, in the anthropic dialect,
+    # its skills' names) is read while the files load, and each remote skill as soon as
+    # the repository's skill of that name has loaded.
     progress = ReadProgress.on_terminal(sys.stderr) if alone else None
-    loader = start_loading(config, remote) if alone and not quiet else None
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load") as background:
-        loading = background.submit(
-            loader.receive if loader else lambda: load_projected(config, remote, quiet=quiet)
-        )
-        listed: list[RemoteSkill] | None = None
-        try:
-            listed = name_all(remote, remote.list_skills(), progress)
-        finally:
-            if loader is not None:  # also on failure: the loading process must not wait
-                loader.tell(None if listed is None else {s.name for s in listed})
-        desired = loading.result()
-    names = {s.name for s in desired}
-    if only:
-        names &= set(only)
-    by_name = {s.name: s for s in desired}
-    current = read_remote(remote, names, by_name, listed=listed, progress=progress)
+    loading = Loading(config, remote, apart=alone and not quiet, quiet=quiet)
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load") as background:
+            background.submit(loading.receive)
+            try:
+                listed = name_all(remote, remote.list_skills(), progress)
+                loading.tell({s.name for s in listed})
+                by_name, current = read_for_plan(
+                    remote, listed, loading.arriving(), only=only or None, progress=progress
+                )
+            finally:
+                loading.stop()  # on failure: the receiving thread ends with the process
+    finally:
+        loading.close()
+    desired = [by_name[name] for name in loading.names]
     desired = complete(config, remote, desired, current)
     by_name = {s.name: s for s in desired}
     plan = make_plan(
@@ -146,22 +146,33 @@ interpreter is busy with the requests, and its GIL is what limits a cold plan.""
 
 
 class Loading:
-    """The repository loaded in a forked process while the remote is listed.
+    """The repository loaded while the remote is listed and read.
+
+    From APART_MIN_FILES skill files on, a dialect whose projection is heavy loads in a
+    forked process, which sends the skills a chunk at a time as it checks them: the
+    plan reads each one's remote skill as soon as it arrives, while the rest still
+    load. Elsewhere the repository loads on the plan's receiving thread.
 
     Pickling every skill back whole (instructions, file texts) cost a plan of 10,000
     about 220 MB through the pipe. The process sends in full only the skills the
-    remote does not hold (creates: apply uploads them); the others come as partial
-    skills (``Skill.partial``), enough to compare, and ``complete`` loads the few
-    that the plan then changes."""
+    remote does not hold (creates: apply uploads them), once it has the remote's names
+    (``tell``); the others come as partial skills (``Skill.partial``), enough to
+    compare, and ``complete`` loads the few that the plan then changes."""
 
-    def __init__(self, config: Config, remote: Remote) -> None:
-        self.config, self.remote = config, remote
+    def __init__(self, config: Config, remote: Remote, *, apart: bool, quiet: bool) -> None:
+        self.config, self.remote, self.quiet = config, remote, quiet
         self.told = False
-        self.aborted = False
         self.process: Any = None
         self.tree: Tree | None = None
         """The repository's walk, made once here: the loading process inherits it."""
-        if not remote.heavy_projection or "fork" not in multiprocessing.get_all_start_methods():
+        self.names: list[str] = []
+        """The desired skills' names in the repository's order, once they all arrived."""
+        self.queue: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        """What ``receive`` heard: ("skills", chunk)..., then ("done", names), ("died",),
+        ("error", kind, message, hint) or ("failed", exception)."""
+        if not apart or not remote.heavy_projection:
+            return
+        if "fork" not in multiprocessing.get_all_start_methods():
             return
         self.tree = walk_for(config.root, config.skills)
         if len(matched(config.root, config.skills, self.tree)) < APART_MIN_FILES:
@@ -177,80 +188,108 @@ class Loading:
         remote = self.remote
         heard = False
         remote_names: set[str] | None = None
-        """The remote's names, once the plan sent them (None: the plan failed)."""
+        """The remote's names, once the plan sent them."""
+        chunk: list[Skill] = []
+        sent: set[int] = set()
+        """The ids of the skills sent (each is held till the end: ids stay unique)."""
+
+        def send(skills: list[Skill]) -> None:
+            sent.update(id(skill) for skill in skills)
+            conn.send(("skills", skills))  # small pickles: no big copy
 
         def slim(projected: Skill) -> Skill:
-            """A skill just loaded and projected: its texts let go unless the remote lacks
-            it (loaded whole and kept, 10,000 SKILL.md folders held 306 MiB). One let go
+            """A skill just checked (and projected): sent on, its texts let go unless the
+            remote lacks it (10,000 SKILL.md folders loaded whole held 306 MiB). One let go
             before the names came and then missing remotely is loaded again by
             ``complete``."""
             nonlocal heard, remote_names
             if not heard and conn.poll():
                 heard, remote_names = True, conn.recv()
             keep = remote_names is not None and projected.name not in remote_names
-            return projected if keep else partial(projected)
+            skill = projected if keep else partial(projected)
+            chunk.append(skill)
+            if len(chunk) == APART_CHUNK:
+                send(chunk[:])
+                chunk.clear()
+            return skill
 
         try:
-            # partial skills also come from the verdict cache, when it is on
-            skills: list[Skill | None] = list(
-                load_projected(self.config, remote, tree=self.tree, finish=slim)
-            )
+            skills = load_projected(self.config, remote, tree=self.tree, finish=slim)
         except SkillsyncError as exc:
             conn.send(("error", type(exc).__name__, exc.message, exc.hint))
             return
-        if not heard:
-            remote_names = conn.recv()
-        if remote_names is None:
-            return  # the plan failed: nothing to send
-        chunk: list[Skill] = []
-        for index, skill in enumerate(skills):
-            assert skill is not None
-            skills[index] = None  # sent one chunk at a time: never every text at once
-            chunk.append(partial(skill) if skill.name in remote_names else skill)
-            if len(chunk) == APART_CHUNK:  # small pickles: no big copy
-                conn.send(("skills", chunk))
-                chunk = []
+        chunk.extend(skill for skill in skills if id(skill) not in sent)  # none, so far
         if chunk:
-            conn.send(("skills", chunk))
-        conn.send(("done",))
+            send(chunk)
+        conn.send(("done", [skill.name for skill in skills]))
 
-    def tell(self, remote_names: set[str] | None) -> None:
-        """The names the remote holds (None: the plan failed); the process waits for them."""
+    def tell(self, remote_names: set[str]) -> None:
+        """The names the remote holds: the loading process keeps those skills' texts."""
         if self.process is not None and not self.told:
-            self.told, self.aborted = True, remote_names is None
-            with contextlib.suppress(OSError):
+            self.told = True
+            with contextlib.suppress(OSError):  # the process is done already
                 self.conn.send(remote_names)
 
-    def receive(self) -> list[Skill]:
-        if self.process is None:
-            return load_projected(self.config, self.remote, tree=self.tree)
-        skills: list[Skill] = []
+    def receive(self) -> None:
+        """On a thread of the plan's: load, or hear the loading process, onto ``queue``."""
         try:
-            while (answer := self.conn.recv())[0] == "skills":
-                skills.extend(answer[1])
-        except (EOFError, OSError):  # the process ended without its answer (reset pipe)
-            answer = ("died",)
-        finally:
-            self.conn.close()
+            if self.process is None:
+                skills = load_projected(self.config, self.remote, quiet=self.quiet, tree=self.tree)
+                self.queue.put(("skills", skills))
+                self.queue.put(("done", [skill.name for skill in skills]))
+                return
+            try:
+                while (answer := self.conn.recv())[0] == "skills":
+                    self.queue.put(answer)
+            except (EOFError, OSError):  # the process ended without its answer (reset pipe)
+                answer = ("died",)
+            self.queue.put(answer)
+        except BaseException as exc:  # raised on the plan's thread, by ``arriving``
+            self.queue.put(("failed", exc))
+
+    def arriving(self) -> Iterator[list[Skill]]:
+        """The desired skills as they arrive: all that came since the last chunk taken.
+        Then ``names`` is set; the loading's error is raised here."""
+        while True:
+            heard = [self.queue.get()]
+            with contextlib.suppress(queue.Empty):
+                while heard[-1][0] == "skills":
+                    heard.append(self.queue.get_nowait())
+            skills = [skill for answer in heard if answer[0] == "skills" for skill in answer[1]]
+            if skills:
+                yield skills
+            answer = heard[-1]
+            if answer[0] == "skills":
+                continue
+            if answer[0] == "done":
+                self.names = answer[1]
+                return
+            if answer[0] == "died":  # the process could not finish: load here
+                skills = load_projected(self.config, self.remote)
+                self.names = [skill.name for skill in skills]
+                yield skills
+                return
+            if answer[0] == "failed":
+                raise answer[1]
+            _, kind, message, hint = answer
+            raise (ConfigError if kind == "ConfigError" else ValidationFailed)(message, hint=hint)
+
+    def stop(self) -> None:
+        """End the loading process unless it is done (the plan failed, or was interrupted:
+        the process ignores SIGINT)."""
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+
+    def close(self) -> None:
+        """Once ``receive`` returned: the pipe closed, the process waited for."""
+        if self.process is not None:
             self.process.join()
-        if answer[0] == "done":
-            return skills
-        if answer[0] == "died":
-            if self.aborted:
-                return []  # the plan failed already: nobody reads this
-            return load_projected(self.config, self.remote)  # the process could not finish
-        _, kind, message, hint = answer
-        raise (ConfigError if kind == "ConfigError" else ValidationFailed)(message, hint=hint)
-
-
-def start_loading(config: Config, remote: Remote) -> Loading:
-    """Start loading the desired skills (``Loading.receive`` waits for them)."""
-    return Loading(config, remote)
+            self.conn.close()
 
 
 def partial(skill: Skill) -> Skill:
     """``skill`` without what only an upload or a diff needs (``complete`` reloads it)."""
-    if skill.files is None:
+    if skill.files is None or skill.partial:
         return skill
     files = tuple(replace(e, text=None) if e.text is not None else e for e in skill.files)
     return replace(skill, instructions="", skill_md=None, files=files, partial=True)

@@ -3,7 +3,8 @@
 List every page; read the name of each listed skill that lacks one (the
 anthropic dialect lists skills without names: one version read each); then, in
 parallel, everything a plan compares for each skill whose name the repository
-also defines, unless the list already carried it (the request bar of the README's
+also defines (as soon as that skill has loaded, for a plan), unless the list already
+carried it (the request bar of the README's
 Performance section: list pages plus one read per skill present on both sides;
 for the anthropic dialect a version read and a content download per skill).
 """
@@ -11,7 +12,7 @@ for the anthropic dialect a version read and a content download per skill).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -28,29 +29,81 @@ cold anthropic plan of 10,000); batches bound the memory held."""
 def read_remote(
     remote: Remote,
     full_names: Iterable[str],
-    desired: Mapping[str, Skill] | None = None,
     *,
     listed: list[RemoteSkill] | None = None,
     progress: ReadProgress | None = None,
 ) -> list[RemoteSkill]:
     """Every remote skill; everything a plan compares for each name in ``full_names``.
-
-    With ``desired``, a remote field equal to the desired one keeps the desired
-    object instead of its own copy, so a plan of skills in sync holds each
-    instruction text once (the peak-memory bar in the README's Performance section).
-    ``listed`` is the list already read, if the caller has it.
-    """
+    ``listed`` is the list already read, if the caller has it."""
     listed = name_all(remote, remote.list_skills() if listed is None else listed, progress)
-    wanted = set(full_names)
+    readable = _readable(listed)
+    to_read = sorted(readable[name] for name in set(full_names) if name in readable)
+    if progress is not None:
+        progress.start("skills", len(to_read))
+    _read_full(remote, listed, to_read, {}, progress)
+    if progress is not None:
+        progress.close()
+    return listed
+
+
+def read_for_plan(
+    remote: Remote,
+    listed: list[RemoteSkill],
+    arriving: Iterable[Sequence[Skill]],
+    *,
+    only: Collection[str] | None = None,
+    progress: ReadProgress | None = None,
+) -> tuple[dict[str, Skill], list[RemoteSkill]]:
+    """The desired skills by name and the remote skills, read while the desired ones
+    arrive (a plan's loading process sends them a chunk at a time): each listed skill
+    the repository also defines (and ``only`` names) is read as soon as its desired
+    skill is there, so the reads start while the repository is still loading.
+
+    A remote field equal to the desired one keeps the desired object instead of its own
+    copy, so a plan of skills in sync holds each text once (the peak-memory bar in the
+    README's Performance section). ``listed`` must be named (``name_all``)."""
+    readable = _readable(listed)
+    desired: dict[str, Skill] = {}
+    if progress is not None:
+        wanted = readable.keys() if only is None else readable.keys() & set(only)
+        progress.start("skills", len(wanted))  # at most: some may not be in the repository
+    for chunk in arriving:
+        to_read = []
+        for skill in chunk:
+            desired[skill.name] = skill
+            index = readable.get(skill.name)
+            if index is None or listed[index].is_full:
+                continue  # not on the remote, or read already (a name sent again)
+            if only is None or skill.name in only:
+                to_read.append(index)
+        _read_full(remote, listed, to_read, desired, progress)
+    if progress is not None:
+        progress.close()
+    _fill_texts(remote, listed, desired)
+    return desired, listed
+
+
+def _readable(listed: list[RemoteSkill]) -> dict[str, int]:
+    """The index of each listed skill that a plan reads in full: named once, not full yet."""
     counts = Counter(skill.name for skill in listed)
-    to_read = [
-        index
+    return {
+        skill.name: index
         for index, skill in enumerate(listed)
-        if skill.name in wanted and counts[skill.name] == 1 and not skill.is_full
-    ]
+        if counts[skill.name] == 1 and not skill.is_full
+    }
+
+
+def _read_full(
+    remote: Remote,
+    listed: list[RemoteSkill],
+    to_read: list[int],
+    desired: Mapping[str, Skill],
+    progress: ReadProgress | None,
+) -> None:
+    """Replace ``listed[i]`` by the full skill for each i of ``to_read``, in parallel."""
 
     def finish(index: int, fetched: Any) -> RemoteSkill:
-        mine = desired.get(listed[index].name) if desired else None
+        mine = desired.get(listed[index].name)
         return _share(remote.finish_full(listed[index], fetched, mine), mine)
 
     def fetch(index: int) -> Any:
@@ -60,17 +113,10 @@ def read_remote(
         # Where finishing is cheap, finish here: no second copy of a text is held.
         return fetched if remote.finish_on_caller else finish(index, fetched)
 
-    if progress is not None:
-        progress.start("skills", len(to_read))
     for start in range(0, len(to_read), BATCH):
         batch = to_read[start : start + BATCH]
         for index, fetched in zip(batch, remote.map(fetch, batch), strict=True):
             listed[index] = finish(index, fetched) if remote.finish_on_caller else fetched
-    if progress is not None:
-        progress.close()
-    if desired:
-        _fill_texts(remote, listed, desired)
-    return listed
 
 
 def _fill_texts(remote: Remote, listed: list[RemoteSkill], desired: Mapping[str, Skill]) -> None:

@@ -81,9 +81,11 @@ def validate_repository(
 
     ``tree``: the repository's walk for the config's globs, when the caller made it.
 
-    ``finish`` (keeping instructions): applied to each skill loaded from its file (after
+    ``finish`` (keeping instructions): applied to each skill as soon as it is known, the
+    verdict cache's partial skills first, then each skill loaded from its file (after
     ``project``) as soon as the file is checked, before the next file is read (a plan's
-    loading process lets its texts go, so 10,000 skills' texts are never held at once).
+    loading process sends it on and lets its texts go, so 10,000 skills' texts are
+    never held at once).
     """
     root = config.root
     tree = walk_for(root, config.skills) if tree is None else tree
@@ -251,6 +253,8 @@ def _load_projected(
             stale.add(index)  # a verdict without a tree: validate recorded it
         else:
             hit.skill = replace(hit.skill, files=tree, partial=True)
+            if finish is not None:
+                hit.skill = finish(hit.skill)
     todo = sorted(stale)
     loaded = _load(root, [Path(paths[i][1]) for i in todo], dialects, _then(project, finish))
     for index, skill_file in zip(todo, loaded, strict=True):

@@ -14,7 +14,7 @@ from skillsync.dialects import openai_reset_in
 from skillsync.emulator.folder_store import VersionContent
 from skillsync.emulator.uploads import OPENAI_RULES, check_upload
 from tests.conftest import KEY_ENV, Emulator, run_cli, skill_yaml, target_config, write_tree
-from tests.test_contract import WS, make_repo, reset, state, writes
+from tests.test_contract import WS, make_repo, requests, reset, state, writes
 
 
 @pytest.fixture
@@ -244,3 +244,74 @@ def test_openai_rate_limit_headers(remaining: str, reset: str, seconds: float | 
         {"x-ratelimit-remaining-requests": remaining, "x-ratelimit-reset-requests": reset}
     )
     assert openai_reset_in(headers) == seconds
+
+
+def test_each_remote_skill_is_read_as_soon_as_its_desired_skill_arrives(
+    make_repo: Callable[..., Path], remote: Emulator
+) -> None:
+    from skillsync.config import load_or_fail
+    from skillsync.options import ClientOptions
+    from skillsync.planning import load_projected, partial
+    from skillsync.remote import open_remote
+    from skillsync.snapshot import name_all, read_for_plan
+
+    names = ["a", "b", "c", "d"]
+    root = make_repo({f"skills/{n}.yaml": skill_yaml(n) for n in names})
+    assert cli(root, "apply", "--auto-approve").exit_code == 0
+    (root / "skills/d.yaml").unlink()  # d: on the remote only, never read in full
+    config = load_or_fail(root)
+    content = "GET /v1/skills/{id}/versions/{version}/content"
+    with open_remote(config, config.target(None), ClientOptions(use_cache=False)) as client:
+        skills = {s.name: partial(s) for s in load_projected(config, client, quiet=True)}
+        listed = name_all(client, client.list_skills())
+        reset(remote)
+        seen: list[int] = []
+
+        def arriving() -> Any:  # as the loading process sends them
+            yield [skills["a"]]
+            seen.append(requests(remote).get(content, 0))
+            yield [skills["b"], skills["a"]]  # a name sent again is not read again
+            seen.append(requests(remote).get(content, 0))
+            yield [skills["c"]]
+
+        desired, current = read_for_plan(client, listed, arriving(), only={"a", "b", "d"})
+    assert seen == [1, 2]  # each read before the next chunk came
+    assert requests(remote) == {content: 2}  # c: not in --skill; d: not in the repository
+    assert sorted(desired) == ["a", "b", "c"]
+    full = {s.name: s.is_full for s in current}
+    assert full == {"a": True, "b": True, "c": False, "d": False}
+    by_name = {s.name: s for s in current}
+    assert by_name["a"].files == skills["a"].files  # the desired entries, shared
+    assert by_name["a"].files is not None and by_name["a"].files[0] is skills["a"].files[0]
+
+
+def test_a_loading_process_that_dies_midway_is_replaced_by_a_load_in_the_plan(
+    make_repo: Callable[..., Path], remote: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from skillsync import planning
+
+    root = make_repo({f"skills/{n}.yaml": skill_yaml(n) for n in "abc"})
+    assert cli(root, "apply", "--auto-approve").exit_code == 0
+    (root / "skills/c.yaml").write_text(skill_yaml("c", version="1.1.0", instructions="C2.\n"))
+    plan_pid, slimmed = os.getpid(), []
+    real = planning.partial
+
+    def dying(skill: Any) -> Any:
+        slimmed.append(skill.name)
+        if os.getpid() != plan_pid and len(slimmed) == 2:
+            os._exit(1)  # one skill sent, then the loading process is gone
+        return real(skill)
+
+    monkeypatch.setattr(planning, "APART_MIN_FILES", 2)
+    monkeypatch.setattr(planning, "APART_CHUNK", 1)
+    monkeypatch.setattr(planning, "partial", dying)
+    reset(remote)
+    result = cli(root, "plan", "--no-cache", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    [change] = json.loads(result.stdout)["changes"]
+    assert (change["action"], change["name"]) == ("update", "c")
+    assert "+C2." in change["files"][0]["diff"]
+    content = "GET /v1/skills/{id}/versions/{version}/content"
+    assert requests(remote)[content] == 3  # a, sent before the process died, read once

@@ -315,3 +315,40 @@ def test_a_loading_process_that_dies_midway_is_replaced_by_a_load_in_the_plan(
     assert "+C2." in change["files"][0]["diff"]
     content = "GET /v1/skills/{id}/versions/{version}/content"
     assert requests(remote)[content] == 3  # a, sent before the process died, read once
+
+
+def test_the_loading_process_leaves_a_ctrl_c_to_the_plan(
+    make_repo: Callable[..., Path],
+    remote: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    import os
+    import signal
+
+    from skillsync import planning
+
+    root = make_repo({f"skills/{n}.yaml": skill_yaml(n) for n in "ab"})
+    loaders = tmp_path / "loaders"
+    real_partial, real_load = planning.partial, planning.load_projected
+
+    def interrupted(skill: Any) -> Any:
+        os.kill(os.getpid(), signal.SIGINT)  # what a Ctrl-C sends the whole process group
+        return real_partial(skill)
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        with loaders.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(planning, "APART_MIN_FILES", 2)
+    monkeypatch.setattr(planning, "partial", interrupted)
+    monkeypatch.setattr(planning, "load_projected", recording)
+    result = cli(root, "plan", "--no-cache", "--format", "json")
+    assert result.exit_code == 0
+    changes = json.loads(result.stdout)["changes"]
+    assert [(c["action"], c["name"]) for c in changes] == [("create", "a"), ("create", "b")]
+    [loader] = [int(pid) for pid in loaders.read_text().split()]
+    assert loader != os.getpid()  # the loading process finished: no second load in the plan
+    assert "Traceback" not in capfd.readouterr().err

@@ -218,7 +218,7 @@ class Loading:
         except SkillsyncError as exc:
             conn.send(("error", type(exc).__name__, exc.message, exc.hint))
             return
-        chunk.extend(skill for skill in skills if id(skill) not in sent)  # none, so far
+        chunk.extend(skill for skill in skills if id(skill) not in sent)  # a safety net
         if chunk:
             send(chunk)
         conn.send(("done", [skill.name for skill in skills]))

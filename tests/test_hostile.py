@@ -14,6 +14,7 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -117,6 +118,40 @@ def test_a_zip_bomb_is_refused_before_it_inflates(repo: Path, remote: Emulator) 
     imported = run_cli("-C", str(repo), "import", "bomb")
     assert "skipped bomb: remote skill 'bomb': its files inflate to" in imported.stdout
     assert not (repo / "skills/bomb").exists()
+
+
+def test_a_read_failing_while_the_repository_loads_ends_the_loading_process(
+    repo: Path, remote: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import time
+
+    from skillsync import planning
+
+    plan_pid, loaded = os.getpid(), tmp_path / "loaded"
+    real_partial, real_load = planning.partial, planning.load_projected
+
+    def slow(skill: Any) -> Any:  # c and d load slowly: b's read fails before them
+        if os.getpid() != plan_pid and skill.name in ("c", "d"):
+            time.sleep(2)
+        return real_partial(skill)
+
+    def marking(*args: Any, **kwargs: Any) -> Any:
+        skills = real_load(*args, **kwargs)
+        loaded.write_text(str(os.getpid()))
+        return skills
+
+    monkeypatch.setattr(planning, "APART_MIN_FILES", 2)  # loaded in a forked process
+    monkeypatch.setattr(planning, "APART_CHUNK", 1)  # sent a skill at a time
+    monkeypatch.setattr(planning, "partial", slow)
+    monkeypatch.setattr(planning, "load_projected", marking)
+    names = ["a", "b", "c", "d"]
+    write_tree(repo, {f"skills/{n}.yaml": skill_yaml(n) for n in names})
+    for name in names:
+        plant(remote, name, {f"{name}/SKILL.md": md(name)} if name != "b" else b"not a zip")
+    plan = run_cli("-C", str(repo), "plan", "--no-cache")
+    assert plan.exit_code == 1
+    assert plan.stderr.startswith("Error: remote skill 'b': its content is not a zip")
+    assert not loaded.exists()  # the loading process was ended, not waited for
 
 
 def test_unzip_bounds_what_a_lying_zip_inflates() -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -16,6 +18,15 @@ import httpx2
 import pytest
 
 from skillsync.cli import main
+
+if (
+    signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    and threading.current_thread() is threading.main_thread()
+):
+    # The tests that interrupt a subprocess need SIGINT to reach it. A run started as a
+    # background job of a non-interactive shell inherits SIGINT ignored, which stays
+    # ignored across exec; a handler is reset to the default there instead.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "agent-skills"

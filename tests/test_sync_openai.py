@@ -352,3 +352,44 @@ def test_the_loading_process_leaves_a_ctrl_c_to_the_plan(
     [loader] = [int(pid) for pid in loaders.read_text().split()]
     assert loader != os.getpid()  # the loading process finished: no second load in the plan
     assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads children from /proc")
+def test_ctrl_c_stops_a_plan_and_its_loading_process_without_a_traceback(
+    tmp_path: Path, emulator_factory: Callable[..., Emulator]
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from skillsync.emulator.app import Faults
+
+    emulator = emulator_factory(api="openai", faults=Faults(latency_ms=3000))
+    files = {f"skills/s-{i:04d}.yaml": skill_yaml(f"s-{i:04d}") for i in range(1000)}
+    files["skillsync.yaml"] = target_config(emulator.url, api="openai")
+    root = write_tree(tmp_path / "big", files)  # 1,000 files: a loading process
+    process = subprocess.Popen(
+        [sys.executable, "-m", "skillsync", "-C", str(root), "plan"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, KEY_ENV: "emulator-key"},
+        start_new_session=True,  # a process group of its own, as a terminal's job
+    )
+
+    def children() -> list[int]:
+        found = []
+        for task in Path(f"/proc/{process.pid}/task").glob("*/children"):
+            found += [int(pid) for pid in task.read_text().split()]
+        return found
+
+    deadline = time.monotonic() + 20
+    while not children() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    [loader] = children()  # forked; the plan now waits 3 s for the list
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends: the whole group
+    _, err = process.communicate(timeout=30)
+    assert (process.returncode, err) == (130, "Interrupted.\n")
+    assert not Path(f"/proc/{loader}").exists()  # ended and waited for

@@ -161,7 +161,6 @@ class Loading:
 
     def __init__(self, config: Config, remote: Remote, *, apart: bool, quiet: bool) -> None:
         self.config, self.remote, self.quiet = config, remote, quiet
-        self.told = False
         self.process: Any = None
         self.tree: Tree | None = None
         """The repository's walk, made once here: the loading process inherits it."""
@@ -190,12 +189,6 @@ class Loading:
         remote_names: set[str] | None = None
         """The remote's names, once the plan sent them."""
         chunk: list[Skill] = []
-        sent: set[int] = set()
-        """The ids of the skills sent (each is held till the end: ids stay unique)."""
-
-        def send(skills: list[Skill]) -> None:
-            sent.update(id(skill) for skill in skills)
-            conn.send(("skills", skills))  # small pickles: no big copy
 
         def slim(projected: Skill) -> Skill:
             """A skill just checked (and projected): sent on, its texts let go unless the
@@ -209,7 +202,7 @@ class Loading:
             skill = projected if keep else partial(projected)
             chunk.append(skill)
             if len(chunk) == APART_CHUNK:
-                send(chunk[:])
+                conn.send(("skills", chunk))  # small pickles: no big copy
                 chunk.clear()
             return skill
 
@@ -218,15 +211,13 @@ class Loading:
         except SkillsyncError as exc:
             conn.send(("error", type(exc).__name__, exc.message, exc.hint))
             return
-        chunk.extend(skill for skill in skills if id(skill) not in sent)  # a safety net
-        if chunk:
-            send(chunk)
+        if chunk:  # every skill went through slim (see validate_repository's finish)
+            conn.send(("skills", chunk))
         conn.send(("done", [skill.name for skill in skills]))
 
     def tell(self, remote_names: set[str]) -> None:
         """The names the remote holds: the loading process keeps those skills' texts."""
-        if self.process is not None and not self.told:
-            self.told = True
+        if self.process is not None:
             with contextlib.suppress(OSError):  # the process is done already
                 self.conn.send(remote_names)
 

@@ -165,15 +165,14 @@ class Tree:
 
     def under(self, folder: str) -> list[Found]:
         """Every entry below ``folder`` (relative to the root)."""
-        prefix = folder.rstrip("/") + "/" if folder else ""
+        if not folder:
+            return self.found[:]
+        below = folder.rstrip("/")
         keys = self._keys
-        start = end = bisect.bisect_left(keys, prefix)
-        # the entries below are the run that starts there (sorted paths); no upper bound
-        # key marks its end: a name may hold any code point, one above U+FFFF too
-        count = len(keys)
-        while end < count and keys[end].startswith(prefix):
-            end += 1
-        return self.found[start:end]
+        # every path starting "<folder>/" sorts from there to "<folder>0" ('0' follows
+        # '/'), whatever code points the rest of it holds
+        start = bisect.bisect_left(keys, below + "/")
+        return self.found[start : bisect.bisect_left(keys, below + "0", start)]
 
     def inside(self, folder: str) -> list[Found] | None:
         """The entries below the folder at path ``folder`` (their paths relative to the

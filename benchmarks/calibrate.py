@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import subprocess
@@ -34,14 +33,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import run  # this checkout's benchmarks/run.py, beside this script
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RELEASE = "f949f56"
 REFERENCE = {"cold": 0.53, "one_change": 0.30}
 """Seconds for validate of 10,000 files on the reference machine, from f949f56's README."""
 SIZE = 10_000
-RACY = 2.1
-"""Seconds after which a file just written is old enough for its stat to be trusted."""
 
 
 def main() -> None:
@@ -67,18 +66,13 @@ def main() -> None:
             subprocess.run([*git, "worktree", "remove", "--force", str(checkout)], check=True)
 
 
-def _env(cache: Path | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return env if cache is None else {**env, "SKILLSYNC_CACHE_DIR": str(cache)}
-
-
 def whole(temp: Path, checkout: Path, runs: int) -> None:
     out = temp / "results.json"
     command = [sys.executable, "benchmarks/run.py", "--only", "validate"]
     subprocess.run(
         [*command, "--runs", str(runs), "--out", str(out)],
         cwd=checkout,  # python -m skillsync imports the release from here
-        env=_env(),
+        env=run.user_env(temp / "cache"),  # the release's run.py sets one per run
         check=True,
     )
     measured = json.loads(out.read_text())["validate_10000"]
@@ -101,7 +95,7 @@ class Side:
         subprocess.run(
             [sys.executable, "-m", "skillsync", "-C", str(self.repo), "validate"],
             cwd=self.code,  # python -m skillsync imports the skillsync found here
-            env=_env(self.cache),
+            env=run.user_env(self.cache),
             stdout=subprocess.DEVNULL,
             check=True,
         )
@@ -124,12 +118,12 @@ def paired(temp: Path, checkout: Path, rounds: int) -> None:
         f"run.write_repo(Path(sys.argv[1]), [run.skill(rng, i, bodies) for i in range({SIZE})])"
     )
     subprocess.run(
-        [sys.executable, "-c", writer, str(release_repo)], cwd=checkout, env=_env(), check=True
+        [sys.executable, "-c", writer, str(release_repo)],
+        cwd=checkout,
+        env=run.user_env(temp / "cache"),
+        check=True,
     )
     print(f"writing {SIZE:,} SKILL.md folders with this checkout's benchmark ...", flush=True)
-    sys.path.insert(0, str(HERE))
-    import run  # this checkout's benchmarks/run.py
-
     rng = random.Random(2026)
     bodies = run._corpus_bodies()
     run.write_repo(folders_repo, [run.skill(rng, i, bodies) for i in range(SIZE)], layout="folders")
@@ -143,7 +137,7 @@ def paired(temp: Path, checkout: Path, rounds: int) -> None:
     }
     for side in sides.values():  # fill each cache, then trust it as run.py does
         side.validate()
-    time.sleep(RACY)
+    time.sleep(run.RACY)
     for side in sides.values():
         side.validate()
     print(f"\n{rounds} rounds, validate after one change (seconds here):")

@@ -37,6 +37,9 @@ ROOT = HERE.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "agent-skills"
 KEY = "emulator-key"
 APIS = ("seed", "anthropic", "openai")
+RACY = 2.1
+"""Seconds after which a file just written is old enough for its stat to be trusted (files
+just written are too new: the racy window)."""
 INLINE_SHARE = 0.5
 """Share of skills whose instructions are inline (the rest use instructions_file)."""
 WORDS = [
@@ -296,9 +299,8 @@ def bench_validate(
     cache = work / f"validate-cache-{layout}-{len(skills)}"
     env = user_env(cache)
     timed(skillsync("-C", str(repo), "validate"), env)  # fills the cache
-    # Files just written are too new for their stat to be trusted (the racy window):
-    # once past it, one more run records that, as for files committed a while ago.
-    time.sleep(2.1)
+    # once past the racy window, one more run records that, as for files committed a while ago
+    time.sleep(RACY)
     timed(skillsync("-C", str(repo), "validate"), env)
     edits = iter(range(2 * runs))
 

@@ -23,7 +23,15 @@ from hypothesis import strategies as st
 from skillsync.emulator.folder_store import VersionContent
 from skillsync.errors import UnsafeRemoteContent
 from skillsync.tree import unzip
-from tests.conftest import KEY_ENV, Emulator, run_cli, skill_yaml, target_config, write_tree
+from tests.conftest import (
+    KEY_ENV,
+    Emulator,
+    record_loads,
+    run_cli,
+    skill_yaml,
+    target_config,
+    write_tree,
+)
 
 WS = "default"
 SKILL_MD = b"---\nname: NAME\ndescription: Hostile. Use when testing.\n---\nBody.\n"
@@ -127,23 +135,17 @@ def test_a_read_failing_while_the_repository_loads_ends_the_loading_process(
 
     from skillsync import planning
 
-    plan_pid, loaded = os.getpid(), tmp_path / "loaded"
-    real_partial, real_load = planning.partial, planning.load_projected
+    plan_pid, real_partial = os.getpid(), planning.partial
 
     def slow(skill: Any) -> Any:  # c and d load slowly: b's read fails before them
         if os.getpid() != plan_pid and skill.name in ("c", "d"):
             time.sleep(2)
         return real_partial(skill)
 
-    def marking(*args: Any, **kwargs: Any) -> Any:
-        skills = real_load(*args, **kwargs)
-        loaded.write_text(str(os.getpid()))
-        return skills
-
     monkeypatch.setattr(planning, "APART_MIN_FILES", 2)  # loaded in a forked process
     monkeypatch.setattr(planning, "APART_CHUNK", 1)  # sent a skill at a time
     monkeypatch.setattr(planning, "partial", slow)
-    monkeypatch.setattr(planning, "load_projected", marking)
+    loads = record_loads(monkeypatch, tmp_path / "loaded")
     names = ["a", "b", "c", "d"]
     write_tree(repo, {f"skills/{n}.yaml": skill_yaml(n) for n in names})
     for name in names:
@@ -151,7 +153,7 @@ def test_a_read_failing_while_the_repository_loads_ends_the_loading_process(
     plan = run_cli("-C", str(repo), "plan", "--no-cache")
     assert plan.exit_code == 1
     assert plan.stderr.startswith("Error: remote skill 'b': its content is not a zip")
-    assert not loaded.exists()  # the loading process was ended, not waited for
+    assert loads() == []  # the loading process was ended, not waited for
 
 
 def test_unzip_bounds_what_a_lying_zip_inflates() -> None:

@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 
 from skillsync.emulator.uploads import check_upload
-from tests.conftest import KEY_ENV, Emulator, run_cli, skill_yaml, target_config, write_tree
+from tests.conftest import (
+    KEY_ENV,
+    Emulator,
+    record_loads,
+    run_cli,
+    skill_yaml,
+    target_config,
+    write_tree,
+)
 
 WS = "default"
 
@@ -426,17 +434,9 @@ def test_a_large_repository_loads_in_a_second_process(
 
     from skillsync import planning
 
-    pids = tmp_path / "pids"
-    real = planning.load_projected
-
-    def recording(*args: Any, **kwargs: Any) -> Any:
-        with pids.open("a") as out:
-            out.write(f"{os.getpid()}\n")
-        return real(*args, **kwargs)
-
+    loads = record_loads(monkeypatch, tmp_path / "pids")
     monkeypatch.setattr(planning, "APART_MIN_FILES", 2)
     monkeypatch.setattr(planning, "APART_CHUNK", 1)  # several messages through the pipe
-    monkeypatch.setattr(planning, "load_projected", recording)
     root = make_repo({**FOLDER, "skills/a.yaml": skill_yaml("a"), "skills/b.yaml": skill_yaml("b")})
     plan = plan_json(root)
     assert [(c["action"], c["name"]) for c in plan["changes"]] == [
@@ -444,7 +444,7 @@ def test_a_large_repository_loads_in_a_second_process(
         ("create", "b"),
         ("create", "pdf-notes"),
     ]
-    loaders = [int(p) for p in pids.read_text().split()]
+    loaders = loads()
     assert loaders and os.getpid() not in loaders  # loaded in a child process
     assert apply(root).exit_code == 0
     assert sorted(state(remote)) == ["a", "b", "pdf-notes"]

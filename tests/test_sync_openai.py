@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,10 +15,25 @@ from typing import Any
 import httpx
 import pytest
 
+from skillsync import planning
+from skillsync.config import load_or_fail
 from skillsync.dialects import openai_reset_in
+from skillsync.emulator.app import Faults
 from skillsync.emulator.folder_store import VersionContent
 from skillsync.emulator.uploads import OPENAI_RULES, check_upload
-from tests.conftest import KEY_ENV, Emulator, run_cli, skill_yaml, target_config, write_tree
+from skillsync.options import ClientOptions
+from skillsync.planning import load_projected, partial
+from skillsync.remote import open_remote
+from skillsync.snapshot import name_all, read_for_plan
+from tests.conftest import (
+    KEY_ENV,
+    Emulator,
+    record_loads,
+    run_cli,
+    skill_yaml,
+    target_config,
+    write_tree,
+)
 from tests.test_contract import WS, make_repo, requests, reset, state, writes
 
 
@@ -195,8 +215,6 @@ def test_output_hands_openai_skill_references_to_applications(
 def test_defaults_headers_and_errors_of_an_openai_target(
     repo: Callable[..., Path], remote: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from skillsync.config import load_or_fail
-
     root = repo(
         {},
         config="version: 1\ntargets:\n  oa:\n    api: openai\n"
@@ -204,8 +222,6 @@ def test_defaults_headers_and_errors_of_an_openai_target(
     )
     [target] = load_or_fail(root).targets
     assert (target.base_url, target.api_key_env) == ("https://api.openai.com", "OPENAI_API_KEY")
-    from skillsync.options import ClientOptions
-    from skillsync.remote import open_remote
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     with open_remote(load_or_fail(root), target, ClientOptions(use_cache=False)) as client:
@@ -249,12 +265,6 @@ def test_openai_rate_limit_headers(remaining: str, reset: str, seconds: float | 
 def test_each_remote_skill_is_read_as_soon_as_its_desired_skill_arrives(
     make_repo: Callable[..., Path], remote: Emulator
 ) -> None:
-    from skillsync.config import load_or_fail
-    from skillsync.options import ClientOptions
-    from skillsync.planning import load_projected, partial
-    from skillsync.remote import open_remote
-    from skillsync.snapshot import name_all, read_for_plan
-
     names = ["a", "b", "c", "d"]
     root = make_repo({f"skills/{n}.yaml": skill_yaml(n) for n in names})
     assert cli(root, "apply", "--auto-approve").exit_code == 0
@@ -288,10 +298,6 @@ def test_each_remote_skill_is_read_as_soon_as_its_desired_skill_arrives(
 def test_a_loading_process_that_dies_midway_is_replaced_by_a_load_in_the_plan(
     make_repo: Callable[..., Path], remote: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import os
-
-    from skillsync import planning
-
     root = make_repo({f"skills/{n}.yaml": skill_yaml(n) for n in "abc"})
     assert cli(root, "apply", "--auto-approve").exit_code == 0
     (root / "skills/c.yaml").write_text(skill_yaml("c", version="1.1.0", instructions="C2.\n"))
@@ -324,32 +330,21 @@ def test_the_loading_process_leaves_a_ctrl_c_to_the_plan(
     capfd: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
-    import os
-    import signal
-
-    from skillsync import planning
-
     root = make_repo({f"skills/{n}.yaml": skill_yaml(n) for n in "ab"})
-    loaders = tmp_path / "loaders"
-    real_partial, real_load = planning.partial, planning.load_projected
+    real_partial = planning.partial
 
     def interrupted(skill: Any) -> Any:
         os.kill(os.getpid(), signal.SIGINT)  # what a Ctrl-C sends the whole process group
         return real_partial(skill)
 
-    def recording(*args: Any, **kwargs: Any) -> Any:
-        with loaders.open("a") as out:
-            out.write(f"{os.getpid()}\n")
-        return real_load(*args, **kwargs)
-
     monkeypatch.setattr(planning, "APART_MIN_FILES", 2)
     monkeypatch.setattr(planning, "partial", interrupted)
-    monkeypatch.setattr(planning, "load_projected", recording)
+    loads = record_loads(monkeypatch, tmp_path / "loaders")
     result = cli(root, "plan", "--no-cache", "--format", "json")
     assert result.exit_code == 0
     changes = json.loads(result.stdout)["changes"]
     assert [(c["action"], c["name"]) for c in changes] == [("create", "a"), ("create", "b")]
-    [loader] = [int(pid) for pid in loaders.read_text().split()]
+    [loader] = loads()
     assert loader != os.getpid()  # the loading process finished: no second load in the plan
     assert "Traceback" not in capfd.readouterr().err
 
@@ -358,14 +353,6 @@ def test_the_loading_process_leaves_a_ctrl_c_to_the_plan(
 def test_ctrl_c_stops_a_plan_and_its_loading_process_without_a_traceback(
     tmp_path: Path, emulator_factory: Callable[..., Emulator]
 ) -> None:
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    from skillsync.emulator.app import Faults
-
     emulator = emulator_factory(api="openai", faults=Faults(latency_ms=3000))
     files = {f"skills/s-{i:04d}.yaml": skill_yaml(f"s-{i:04d}") for i in range(1000)}
     files["skillsync.yaml"] = target_config(emulator.url, api="openai")

@@ -19,6 +19,7 @@ from skillsync.errors import (
     UnsafePlan,
     ValidationFailed,
     default_signals,
+    signals_held,
 )
 from skillsync.loader import Inside, load_file, matched, walk_for
 from skillsync.model import RemoteSkill, Skill
@@ -102,20 +103,19 @@ def plan_target(
     # its skills' names) is read while the files load, and each remote skill as soon as
     # the repository's skill of that name has loaded.
     progress = ReadProgress.on_terminal(sys.stderr) if alone else None
-    loading = Loading(config, remote, apart=alone and not quiet, quiet=quiet)
-    try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load") as background:
+    with (
+        Loading(config, remote, apart=alone and not quiet, quiet=quiet) as loading,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="load") as background,
+    ):
+        try:
             background.submit(loading.receive)
-            try:
-                listed = name_all(remote, remote.list_skills(), progress)
-                loading.tell({s.name for s in listed})
-                by_name, current = read_for_plan(
-                    remote, listed, loading.arriving(), only=only or None, progress=progress
-                )
-            finally:
-                loading.stop()  # on failure: the receiving thread ends with the process
-    finally:
-        loading.close()
+            listed = name_all(remote, remote.list_skills(), progress)
+            loading.tell({s.name for s in listed})
+            by_name, current = read_for_plan(
+                remote, listed, loading.arriving(), only=only or None, progress=progress
+            )
+        finally:
+            loading.stop()  # on failure: the receiving thread ends with the process
     desired = [by_name[name] for name in loading.names]
     desired = complete(config, remote, desired, current)
     by_name = {s.name: s for s in desired}
@@ -179,7 +179,8 @@ class Loading:
         context = multiprocessing.get_context("fork")
         self.conn, child_conn = context.Pipe()
         self.process = context.Process(target=self._child, args=(child_conn,), daemon=True)
-        self.process.start()  # the fork happens here, before any request is made
+        with signals_held():
+            self.process.start()  # the fork happens here, before any request is made
         child_conn.close()
 
     def _child(self, conn: Any) -> None:
@@ -267,13 +268,21 @@ class Loading:
 
     def stop(self) -> None:
         """End the loading process unless it is done (the plan failed, or was interrupted:
-        the process ignores SIGINT)."""
+        the process ignores SIGINT). Killed: a SIGTERM sent right after the fork is lost
+        (the new interpreter clears the signals pending when it starts), and the process
+        writes only the verdict cache, whose SQLite transactions survive a kill."""
         if self.process is not None and self.process.is_alive():
-            self.process.terminate()
+            self.process.kill()
 
-    def close(self) -> None:
-        """Once ``receive`` returned: the pipe closed, the process waited for."""
+    def __enter__(self) -> Loading:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Once ``receive`` returned (or never ran: a Ctrl-C can come at any point): the
+        process ended unless it is done, and waited for; the pipe closed. Waiting alone
+        could wait for ever: a process nobody reads from blocks on a full pipe."""
         if self.process is not None:
+            self.stop()
             self.process.join()
             self.conn.close()
 

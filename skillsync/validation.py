@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from skillsync.config import CONFIG_NAME, Config
-from skillsync.errors import default_signals
+from skillsync.errors import default_signals, signals_held
 from skillsync.lint.overlap import Described, digest_of, overlapping
 from skillsync.lint.skill_rules import check_skill
 from skillsync.lint.upload_limits import upload_limits
@@ -213,7 +213,9 @@ def _load_for_report(root: Path, paths: list[Path], dialects: frozenset[str]) ->
     size = -(-len(paths) // workers)
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     context = multiprocessing.get_context("fork")
-    with context.Pool(len(chunks) - 1, initializer=default_signals) as pool:
+    with signals_held():  # the workers fork here
+        pool = context.Pool(len(chunks) - 1, initializer=default_signals)
+    with pool:
         pending = pool.map_async(
             functools.partial(_load_stripped, root, dialects=dialects), chunks[1:]
         )

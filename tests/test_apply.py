@@ -284,6 +284,40 @@ def test_progress_bar_on_a_terminal() -> None:
     assert "[###############...............] 2/4, 1 failed" in text
 
 
+def _worker_that_sets_its_signals_late() -> None:
+    import time
+
+    from skillsync.errors import default_signals
+
+    time.sleep(0.3)  # a worker's start: the signal comes before its own dispositions
+    default_signals()
+    time.sleep(0.1)
+
+
+def test_a_ctrl_c_as_a_worker_forks_is_neither_its_traceback_nor_lost() -> None:
+    import multiprocessing
+    import os
+    import threading
+    import time
+
+    from skillsync.errors import signals_held
+
+    context = multiprocessing.get_context("fork")
+    worker = context.Process(target=_worker_that_sets_its_signals_late)
+    with signals_held():
+        worker.start()
+        assert worker.pid is not None
+        time.sleep(0.1)  # the worker runs, with the CLI's dispositions still
+        os.kill(worker.pid, signal.SIGINT)  # Ctrl-C: the whole group, the worker too
+    worker.join(timeout=10)
+    assert worker.exitcode == 0  # ignored once its own dispositions were set, not raised
+    held = False
+    with pytest.raises(KeyboardInterrupt), signals_held():  # raised as the block ends
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+        held = True  # not raised while held, and not lost
+    assert held
+
+
 @pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_ctrl_c_finishes_in_flight_changes_and_exits_130(
     tmp_path: Path, emulator_factory, monkeypatch: pytest.MonkeyPatch, sent: signal.Signals

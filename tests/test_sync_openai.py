@@ -349,6 +349,33 @@ def test_the_loading_process_leaves_a_ctrl_c_to_the_plan(
     assert "Traceback" not in capfd.readouterr().err
 
 
+def test_a_ctrl_c_before_the_plan_hears_its_loading_process_ends_that_process(
+    make_repo: Callable[..., Path],
+    remote: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    root = make_repo({f"skills/{n}.yaml": skill_yaml(n) for n in "abc"})
+    plan_pid, real_partial = os.getpid(), planning.partial
+
+    def slow(skill: Any) -> Any:  # the loading process is still at work when it comes
+        if os.getpid() != plan_pid and skill.name == "b":
+            time.sleep(2)
+        return real_partial(skill)
+
+    class Interrupted(planning.ThreadPoolExecutor):
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            raise KeyboardInterrupt  # Ctrl-C, before the receiving thread runs
+
+    monkeypatch.setattr(planning, "APART_MIN_FILES", 2)
+    monkeypatch.setattr(planning, "partial", slow)
+    monkeypatch.setattr(planning, "ThreadPoolExecutor", Interrupted)
+    loads = record_loads(monkeypatch, tmp_path / "loads")
+    result = cli(root, "plan")
+    assert (result.exit_code, result.stderr) == (130, "Interrupted.\n")
+    assert loads() == []  # the loading process was ended, not waited for
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads children from /proc")
 def test_ctrl_c_stops_a_plan_and_its_loading_process_without_a_traceback(
     tmp_path: Path, emulator_factory: Callable[..., Emulator]

@@ -132,9 +132,18 @@ def load_file(root: Path, path: Path, inside: Inside | None = None) -> SkillFile
     display = rel(root, path)
     result = SkillFile(display)
     inside = inside or Inside(root)
-    if not inside.holds(inside.resolve(path)):
+    real = inside.resolve(path)
+    if not inside.holds(real):
         message = "resolves outside the repository (symlink); keep skill files inside it"
         result.problems.append(Problem(Location(display), message, rule="outside-repository"))
+        return result
+    hidden = hidden_part(real, inside.root)
+    if hidden:
+        message = (
+            f"is a symlink to {hidden!r}, a hidden file or folder whose contents must never "
+            "be uploaded; put the skill file itself here"
+        )
+        result.problems.append(Problem(Location(display), message, rule="sensitive-path"))
         return result
     try:
         if path.name == SKILL_MD:
@@ -230,7 +239,7 @@ def _load_yaml(root: Path, path: Path, result: SkillFile, inside: Inside) -> Non
     _note_names(doc, result)
     result.problems.extend(schemas.check(doc, "skill.schema.json", result.path))
     if result.problems:
-        result.text = _lint_text(doc, result)
+        result.text = _lint_text(doc, result, source=source)
         return
     data = doc.value
     instructions = data.get("instructions")
@@ -240,11 +249,22 @@ def _load_yaml(root: Path, path: Path, result: SkillFile, inside: Inside) -> Non
         )
         if instructions is None:
             return
-        body_path, body_line = rel(root, Path(os.path.normpath(result.depends[-1]))), 1
+        body_path, body_line, indent = (
+            rel(root, Path(os.path.normpath(result.depends[-1]))),
+            1,
+            0,
+        )
     else:
-        body_path, body_line = result.path, _block_start(source, doc.where(("instructions",)))
+        body_path = result.path
+        body_line, indent = _block_start(source, doc.where(("instructions",)))
     result.text = _lint_text(
-        doc, result, body=instructions, body_line=body_line, body_path=body_path
+        doc,
+        result,
+        body=instructions,
+        body_line=body_line,
+        body_path=body_path,
+        source=source,
+        body_indent=indent,
     )
     result.skill = Skill(
         name=data["name"],
@@ -257,12 +277,18 @@ def _load_yaml(root: Path, path: Path, result: SkillFile, inside: Inside) -> Non
     )
 
 
-def _block_start(source: str, at: tuple[int, int]) -> int:
-    """The line on which a YAML value's text starts: the next one for a block scalar."""
+def _block_start(source: str, at: tuple[int, int]) -> tuple[int, int]:
+    """The line on which a YAML value's text starts (the next one for a block scalar),
+    and the columns a block scalar's lines are indented by (0 for other scalars)."""
     line, col = at
-    lines = source.split("\n", line)
+    lines = source.split("\n", line + 64)
     here = lines[line - 1] if line <= len(lines) else ""
-    return line + 1 if here[col - 1 : col] in ("|", ">") else line
+    if here[col - 1 : col] not in ("|", ">"):
+        return line, 0
+    for text in lines[line:]:
+        if text.strip():
+            return line + 1, len(text) - len(text.lstrip(" "))
+    return line + 1, 0
 
 
 def _read_instructions_file(
@@ -279,10 +305,15 @@ def _read_instructions_file(
     resolved = inside.resolve(target)
     result.depends.append(os.path.normpath(target))
     if not inside.holds(resolved):
-        fail(f"{value!r} resolves outside the repository; keep it inside", "outside-repository")
+        fail(f"{value!r} resolves outside the repository; keep it inside", "sensitive-path")
         return None
-    if ".git" in Path(os.path.relpath(resolved, inside.root)).parts:
-        fail(f"{value!r} is inside .git/; skillsync never reads git's own files")
+    hidden = hidden_part(resolved, inside.root)
+    if hidden:
+        fail(
+            f"{value!r} leads to {hidden!r}, a hidden file or folder (.git, .env...) whose "
+            "contents must never be uploaded; point it at a visible file",
+            "sensitive-path",
+        )
         return None
     try:
         text = read_source(Path(resolved))
@@ -342,6 +373,27 @@ _KIND_PROBLEMS = {
 }
 
 
+def hidden_part(real: str, root: str) -> str:
+    """The path below ``root`` that ``real`` (resolved, inside it) leads to, when a hidden
+    name (``.git``, ``.env``, ``.ssh``...) lies on it; '' otherwise."""
+    relative = real[len(root) + 1 :].replace(os.sep, "/")
+    return relative if any(part.startswith(".") for part in relative.split("/")) else ""
+
+
+def _sensitive_link(real: str, inside: Inside) -> str:
+    """Why a file symlink may not be uploaded ('' when it may)."""
+    resolved = os.path.realpath(real)
+    if not inside.holds(resolved):
+        return "resolves outside the repository (symlink); keep a skill's files inside it"
+    hidden = hidden_part(resolved, inside.root)
+    if hidden:
+        return (
+            f"is a symlink to {hidden!r}, a hidden file or folder (.git, .env...) whose "
+            "contents must never be uploaded; remove the link"
+        )
+    return ""
+
+
 def unlistable_folders(tree: Tree) -> list[Problem]:
     """The folders of the walk that could not be listed: errors, since a skill they hold
     would otherwise look deleted (and a plan would delete it remotely)."""
@@ -389,9 +441,8 @@ def folder_assets(folder: str, inside: Inside, result: SkillFile) -> tuple[Asset
             result.problems.append(
                 Problem(at(found), _KIND_PROBLEMS[found.kind], rule="unreadable")
             )
-        elif found.real != found.path and not inside.holds(os.path.realpath(found.real)):
-            message = "resolves outside the repository (symlink); keep a skill's files inside it"
-            result.problems.append(Problem(at(found), message, rule="outside-repository"))
+        elif found.real != found.path and (why := _sensitive_link(found.real, inside)):
+            result.problems.append(Problem(at(found), why, rule="sensitive-path"))
         elif not os.access(found.real, os.R_OK):
             problem = Problem(at(found), PERMISSION_DENIED, rule="unreadable")
             result.problems.append(problem)
@@ -458,6 +509,8 @@ def _load_skill_md(root: Path, path: Path, result: SkillFile, inside: Inside) ->
         documents={a.path: a.real for a in assets if a.path.lower().endswith(".md")},
         root=inside.root,
         versioned=version is not None,
+        source=text,
+        files=tuple((a.path, a.real) for a in assets),
     )
     if result.problems:
         return

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from skillsync.config import CONFIG_NAME, Config
 from skillsync.errors import default_signals, signals_held
+from skillsync.lint import credentials
 from skillsync.lint.overlap import Described, digest_of, overlapping
 from skillsync.lint.skill_rules import check_skill
 from skillsync.lint.upload_limits import upload_limits
@@ -139,7 +140,7 @@ def validate_repository(
         _tree = None
         if cache is not None:
             cache.close()
-    problems = config.lint.apply(problems)
+    problems = [_without_secrets(p) for p in config.lint.apply(problems)]
     if selected is not None:
         folders = tuple(s.removesuffix("SKILL.md") for s in selected if s.endswith("/SKILL.md"))
         problems = [
@@ -150,6 +151,12 @@ def validate_repository(
     result = ValidationResult(config, files, sorted(set(problems)))
     _drop_invalid(result)
     return result
+
+
+def _without_secrets(problem: Problem) -> Problem:
+    """A finding whose message cannot show a credential, whatever text it quotes."""
+    redacted = credentials.redact(problem.message)
+    return problem if redacted == problem.message else replace(problem, message=redacted)
 
 
 def _then(

@@ -388,7 +388,11 @@ def test_instructions_are_never_read_from_git(repo: Path) -> None:
     )
     result = run_cli("-C", str(repo), "validate")
     assert result.exit_code == 1
-    assert "instructions_file: '../.git/config' is inside .git/" in result.stdout
+    assert (
+        "skills/x.yaml:4:20: error: instructions_file: '../.git/config' leads to '.git/config'"
+        in result.stdout
+    )
+    assert result.stdout.splitlines()[0].endswith("[sensitive-path]")
     assert "ghp_secret" not in result.output
 
 

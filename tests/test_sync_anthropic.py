@@ -379,7 +379,7 @@ def test_validate_reports_oversized_uploads_and_escaping_files(
         "Anthropic API's limit of 8,388,608 (8 MB); move large files out of the folder "
         "[upload-limits]",
         "skills/leaky/link.txt:1:1: error: resolves outside the repository (symlink); keep a "
-        "skill's files inside it [outside-repository]",
+        "skill's files inside it [sensitive-path]",
     ]
 
 

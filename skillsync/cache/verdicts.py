@@ -51,7 +51,7 @@ from skillsync.yamlread import open_regular
 log = logging.getLogger("skillsync.cache")
 
 FILE_NAME = "verdicts.db"
-FORMAT = 6
+FORMAT = 7
 RACY_SECONDS = 2.0
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS verdicts (

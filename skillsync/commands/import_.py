@@ -16,6 +16,7 @@ from skillsync import config as config_mod
 from skillsync.atomic import write_atomically
 from skillsync.errors import ApiError, ImportRefused, SkillsyncError, UnsafeRemoteContent
 from skillsync.importer import SkillFiles, stale_files
+from skillsync.lint.trust import SECURITY_RULES
 from skillsync.loader import discover
 from skillsync.model import RemoteSkill
 from skillsync.options import ClientOptions
@@ -96,9 +97,28 @@ def run(
                 err=True,
             )
     click.echo(f"Imported {len(exported)} skill(s), skipped {len(skipped)}.")
+    _scan_written(config, exported)
     if missing:
         raise ImportRefused(f"no remote skill named {', '.join(missing)}")
     return 0
+
+
+def _scan_written(config: config_mod.Config, exported: list[SkillFiles]) -> None:
+    """The trust gate over what import wrote: its findings are printed, the files stay
+    written (so they can be reviewed and fixed before the next plan, which refuses them)."""
+    if not exported:
+        return
+    written = [config.root / rendered.main_path for rendered in exported]
+    result = validate_repository(config, [], written, keep_instructions=False)
+    findings = [p for p in result.problems if p.rule in SECURITY_RULES]
+    for problem in findings:
+        click.echo(str(problem), err=True)
+    if findings:
+        click.echo(
+            f"warning: the imported files have {len(findings)} finding(s) of the trust gate; "
+            "review and fix them before the next plan (skillsync validate lists them)",
+            err=True,
+        )
 
 
 def _checked_dir(root: Path, into: str) -> str:

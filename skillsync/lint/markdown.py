@@ -23,7 +23,7 @@ class Span:
     col: int
 
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
 _INLINE_LINK = re.compile(
     r"!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
@@ -33,7 +33,7 @@ _DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*(<[^<>\n]*>|\S+)")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
-def _closes(fence: str, marker: str, rest: str) -> bool:
+def closes_fence(fence: str, marker: str, rest: str) -> bool:
     return marker[0] == fence[0] and len(marker) >= len(fence) and not rest.strip()
 
 
@@ -91,9 +91,9 @@ def scan(text: str, first_line: int = 1) -> tuple[list[Span], list[Span]]:
 def scan_line(line: str, at: int, fence: str, links: list[Span], code: list[Span]) -> str:
     """One line (number ``at``) of a scan: its links and code spans added to ``links`` and
     ``code``; ``fence``: the open fence before it, and the one after it is returned."""
-    opening = _FENCE.match(line)
+    opening = FENCE.match(line)
     if fence:
-        if opening and _closes(fence, opening.group(1), line[opening.end() :]):
+        if opening and closes_fence(fence, opening.group(1), line[opening.end() :]):
             return ""
         return fence
     if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end() :]):

@@ -68,6 +68,15 @@ _FIXED = (
         False,
     ),
     Rule(
+        "sensitive-path",
+        "error",
+        "a file the skill would upload that is, or leads by a symlink or instructions_file "
+        "to, something under .git/, a hidden file or folder (.env, .ssh/), or anything "
+        "outside the repository",
+        "git's credentials, environment files and keys must never leave the repository",
+        False,
+    ),
+    Rule(
         "file-name",
         "error",
         "a file name with a double quote or a control character (tab, newline)",
@@ -157,6 +166,52 @@ _LINT = (
     ),
 )
 
-RULES: dict[str, Rule] = {rule.name: rule for rule in (*_FIXED, *_LINT)}
-LINT_RULES: tuple[str, ...] = tuple(rule.name for rule in _LINT)
+_SECURITY = (
+    Rule(
+        "secret",
+        "error",
+        "a credential (AWS, GitHub, Anthropic, OpenAI, Slack, Stripe live, Google keys, PEM "
+        "private keys, passwords in URLs) in a file the skill uploads",
+        "the key would reach a vendor and every model context the skill is loaded into",
+    ),
+    Rule(
+        "hidden-unicode",
+        "error",
+        "an invisible or reordering character: tag characters, bidi controls, zero-width "
+        "characters, a misplaced byte-order mark or variation selector",
+        "the model reads instructions a reviewer cannot see",
+    ),
+    Rule(
+        "remote-exec",
+        "error",
+        "a download (curl, wget, iwr) or decoded content piped or substituted into a shell "
+        "or interpreter, in a script or a markdown code block",
+        "code nobody reviewed would run with the agent's permissions",
+    ),
+    Rule(
+        "hidden-comment",
+        "warning",
+        "an HTML comment of twelve words or more outside code in a markdown file",
+        "the model reads what a rendered view hides from a reviewer",
+    ),
+    Rule(
+        "bad-suppression",
+        "warning",
+        "a 'skillsync: ignore[RULE]' comment without a reason ('-- why'), or one that "
+        "silences nothing",
+        "an exception must say why it is safe, and go when its finding goes",
+    ),
+)
+
+SECURITY_SEVERITY = {
+    "secret": "9.0",
+    "remote-exec": "8.0",
+    "hidden-unicode": "7.5",
+    "sensitive-path": "7.5",
+    "hidden-comment": "4.0",
+}
+"""The rules code scanning files as security alerts, with their CVSS-like severity."""
+
+RULES: dict[str, Rule] = {rule.name: rule for rule in (*_FIXED, *_LINT, *_SECURITY)}
+LINT_RULES: tuple[str, ...] = tuple(rule.name for rule in (*_LINT, *_SECURITY))
 """The names a repository may configure (the config schema lists the same)."""

@@ -18,12 +18,16 @@ from dataclasses import dataclass, field
 from skillsync.limits import RESERVED_NAME_WORDS
 from skillsync.lint.markdown import Span, relative_target, scan
 from skillsync.lint.rules import RULES
+from skillsync.lint.trust import Scanned
+from skillsync.lint.trust import scan as trust_scan
 from skillsync.model import Location, Problem
 from skillsync.walk import not_uploaded
 
 MAX_BODY_LINES = 500
 MAX_MD_BYTES = 1024 * 1024
 """Larger .md files of a folder are not scanned for links (nothing real is that large)."""
+MAX_SCANNED_BYTES = 8 * 1024 * 1024
+"""Larger files are not read by the trust gate: no target accepts an upload that large."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,12 @@ class SkillText:
     root: str = ""
     """The repository's resolved root (a link into another skill folder must stay in it)."""
     versioned: bool = True
+    source: str = ""
+    """The skill file's whole text (the trust gate reads every character of it)."""
+    body_indent: int = 0
+    """Columns by which each line of ``body`` is indented in the file (a YAML block)."""
+    files: tuple[tuple[str, str], ...] = ()
+    """A SKILL.md folder's other uploaded files: (relative path, real path on disk)."""
 
 
 def _finding(rule: str, where: Location, message: str) -> Problem:
@@ -167,6 +177,21 @@ class _Folder:
             for i in range(1, len(parts))
         )
         self._scans: dict[str, tuple[list[Span], list[Span]]] = {}
+        self._texts: dict[str, str | None] = {}
+
+    def text(self, relative: str, real: str) -> str | None:
+        """An uploaded file's text, read once for every rule; None when it is not UTF-8,
+        cannot be read or is too large to be uploaded anyway."""
+        if relative not in self._texts:
+            text = None
+            try:
+                if os.path.getsize(real) <= MAX_SCANNED_BYTES:
+                    with open(real, "rb") as handle:
+                        text = handle.read().decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                pass
+            self._texts[relative] = text
+        return self._texts[relative]
 
     def holds(self, relative: str) -> bool:
         return relative in self.uploads or relative in self.folders
@@ -179,13 +204,9 @@ class _Folder:
                 found = scan(self.skill.body, self.skill.body_line)
             else:
                 found = ([], [])
-                real = self.skill.documents[document]
-                try:
-                    if os.path.getsize(real) <= MAX_MD_BYTES:
-                        with open(real, encoding="utf-8", errors="replace") as handle:
-                            found = scan(handle.read())
-                except OSError:
-                    pass
+                text = self.text(document, self.skill.documents[document])
+                if text is not None and len(text) <= MAX_MD_BYTES:
+                    found = scan(text)
             self._scans[document] = found
         return found
 
@@ -324,11 +345,39 @@ _FOLDER_RULES: tuple[Callable[[SkillText, _Folder], Iterator[Problem]], ...] = (
 )
 
 
+def _trust(skill: SkillText, folder: _Folder | None) -> list[Problem]:
+    """The trust gate over every file the skill uploads, each read once."""
+    body_in_file = bool(skill.body_path) and skill.body_path != skill.path
+    problems = trust_scan(
+        Scanned(
+            skill.path,
+            skill.source,
+            markdown=None if body_in_file else skill.body,
+            markdown_line=skill.body_line,
+            markdown_indent=skill.body_indent,
+        )
+    )
+    if body_in_file:  # an instructions_file: markdown, read whole
+        problems += trust_scan(Scanned(skill.body_path, skill.body, markdown=skill.body))
+    if folder is not None:
+        for relative, real in skill.files:
+            text = folder.text(relative, real)
+            if text is None:
+                continue  # binary: no text rule applies
+            shown = f"{skill.folder_shown}/{relative}"
+            markdown = relative.lower().endswith((".md", ".markdown"))
+            problems += trust_scan(
+                Scanned(shown, text, markdown=text if markdown else None, script=not markdown)
+            )
+    return problems
+
+
 def check_skill(skill: SkillText, dialects: frozenset[str]) -> list[Problem]:
     """Every finding of the per-skill rules for targets of ``dialects``, at the rules'
     default severities."""
     problems = [p for rule in _TEXT_RULES for p in rule(skill, dialects)]
-    if skill.folder is not None:
-        folder = _Folder(skill)
+    folder = _Folder(skill) if skill.folder is not None else None
+    if folder is not None:
         problems += [p for rule in _FOLDER_RULES for p in rule(skill, folder)]
+    problems += _trust(skill, folder)
     return problems

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from skillsync import __version__
-from skillsync.lint.rules import RULES
+from skillsync.lint.rules import RULES, SECURITY_SEVERITY
 from skillsync.model import Problem
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -38,7 +39,7 @@ def _rule(name: str) -> dict[str, Any]:
         if rule.configurable
         else " Always an error."
     )
-    return {
+    described: dict[str, Any] = {
         "id": name,
         "name": "".join(part.capitalize() for part in name.split("-")),
         "shortDescription": {"text": f"{rule.what[0].upper()}{rule.what[1:]}."},
@@ -48,6 +49,12 @@ def _rule(name: str) -> dict[str, Any]:
         },
         "defaultConfiguration": {"level": _LEVELS[rule.default]},
     }
+    if name in SECURITY_SEVERITY:  # code scanning files these as security alerts
+        described["properties"] = {
+            "tags": ["security"],
+            "security-severity": SECURITY_SEVERITY[name],
+        }
+    return described
 
 
 def sarif_log(problems: Iterable[Problem], prefix: str = "") -> dict[str, Any]:
@@ -66,7 +73,7 @@ def sarif_log(problems: Iterable[Problem], prefix: str = "") -> dict[str, Any]:
                     {
                         "physicalLocation": {
                             "artifactLocation": {
-                                "uri": prefix + where.path,
+                                "uri": quote(prefix + where.path, safe="/"),
                                 "uriBaseId": "%SRCROOT%",
                             },
                             "region": {"startLine": where.line, "startColumn": where.col},

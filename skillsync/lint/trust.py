@@ -1,0 +1,366 @@
+"""The trust gate: what a skill may not carry out of the repository (SPEC section 13).
+
+One pass over each file a target would receive runs the text rules: ``secret`` and
+``hidden-unicode`` over the whole file, ``remote-exec`` over its code (every line
+of a script; fenced and indented blocks of markdown), ``hidden-comment`` over
+markdown prose. A comment ``skillsync: ignore[RULE] -- REASON`` on a finding's
+line or the line above silences it; ``bad-suppression`` reports one without a
+reason and one that silences nothing. ``sensitive-path`` is the loader's (it sees
+where symlinks and ``instructions_file`` lead) and cannot be silenced.
+
+Findings never quote what they found: a secret appears as its kind, length and
+first characters, a command as the names of its downloader and interpreter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from skillsync.lint import credentials, unicode
+from skillsync.lint.markdown import FENCE, closes_fence
+from skillsync.lint.rules import RULES
+from skillsync.model import Location, Problem
+
+SUPPRESSIBLE = ("secret", "hidden-unicode", "remote-exec", "hidden-comment")
+SECURITY_RULES = (*SUPPRESSIBLE, "bad-suppression", "sensitive-path")
+COMMENT_WORDS = 12
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """One file as the gate reads it."""
+
+    path: str
+    """As shown (relative to the repository)."""
+    source: str
+    """The whole file's text: secrets, hidden characters and suppressions are read here."""
+    markdown: str | None = None
+    """The markdown the file holds (a SKILL.md body, YAML instructions, a .md file)."""
+    markdown_line: int = 1
+    """The line of the file on which ``markdown`` starts."""
+    markdown_indent: int = 0
+    """Columns each of its lines is indented by in the file (a YAML block scalar)."""
+    script: bool = False
+    """Every line is code (a script or other uploaded text that is not markdown)."""
+
+
+def _finding(rule: str, where: Location, message: str) -> Problem:
+    severity = RULES[rule].default
+    return Problem(where, message, "warning" if severity == "off" else severity, rule)
+
+
+def _at(path: str, text: str, offset: int) -> Location:
+    """An offset into a file's text as a 1-based line and column (in characters)."""
+    line = text.count("\n", 0, offset) + 1
+    return Location(path, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+
+
+# -- remote-exec --------------------------------------------------------------------------
+_DOWNLOADER = re.compile(
+    r"(?<![\w.$/-])(curl|wget|iwr|irm|Invoke-WebRequest|Invoke-RestMethod)(?![\w-])", re.I
+)
+_DECODER = re.compile(r"(?<![\w.-])base64\s+(?:-\w*d\w*|--decode)(?![\w-])")
+_INTERPRETERS = frozenset(
+    {
+        *("sh", "bash", "zsh", "dash", "ksh", "fish", "csh", "tcsh", "osascript"),
+        *("python", "python2", "python3", "perl", "ruby", "node", "deno", "php"),
+        *("pwsh", "powershell", "iex", "invoke-expression", "source", "."),
+    }
+)
+_WRAPPERS = frozenset({"sudo", "env", "exec", "command", "nohup", "time"})
+_SUBSTITUTED = re.compile(
+    r"(?<![\w.-])(?P<run>sh|bash|zsh|dash|ksh|fish|python[0-9.]*|perl|ruby|node|php|pwsh|"
+    r"powershell|eval|source|\.)(?:\s+-{1,2}[\w-]+)*\s+[\"']?(?:<\(|\$\()\s*"
+    r"(?:sudo\s+)?(?:curl|wget|iwr|irm|base64\s+-\w*d)(?![\w-])",
+    re.I,
+)
+_PS_EXPRESSION = re.compile(
+    r"(?<![\w.-])(?P<run>iex|Invoke-Expression)\s*\(+\s*(?:iwr|irm|Invoke-WebRequest|"
+    r"Invoke-RestMethod|New-Object\s+(?:System\.)?Net\.WebClient)",
+    re.I,
+)
+_STAGE_END = re.compile(r"\|\||&&|;|\)\s*$|\n")
+
+
+def _stage_command(stage: str) -> str:
+    """The program a pipeline stage runs, past ``sudo -E``, ``env A=b`` and the like."""
+    words = stage.split()
+    while words:
+        word = words[0]
+        if word in _WRAPPERS or word.startswith("-") or ("=" in word and word[0] != "="):
+            words.pop(0)
+            continue
+        return word.rsplit("/", 1)[-1].lower()
+    return ""
+
+
+def _piped_into_interpreter(line: str, start: int) -> str | None:
+    """The interpreter that the pipeline from ``start`` feeds, if it feeds one."""
+    rest = line[start:]
+    end = _STAGE_END.search(rest)
+    pipeline = rest[: end.start()] if end else rest
+    for stage in pipeline.split("|")[1:]:
+        command = _stage_command(stage)
+        if command in _INTERPRETERS or re.fullmatch(r"python[0-9.]*", command):
+            return command
+    return None
+
+
+# perf: searched in lower-cased text, since an IGNORECASE alternation scans many times slower
+_MAY_EXEC = re.compile(r"curl|wget|iwr|irm|invoke-|base64")
+"""What a line must hold (lower-cased) for remote-exec to look at it."""
+
+
+def _remote_exec(line: str) -> Iterator[tuple[int, str]]:
+    """(column offset, message) of each download or decoded content run unseen."""
+    seen: set[int] = set()
+    for pattern in (_SUBSTITUTED, _PS_EXPRESSION):
+        for match in pattern.finditer(line):
+            seen.add(match.start("run"))
+            yield (
+                match.start("run"),
+                f"'{match.group('run')}' runs what a download fetches, unseen; save the file, "
+                "review or pin it (checksum), then run it",
+            )
+    for pattern, what in ((_DOWNLOADER, "a download"), (_DECODER, "decoded content")):
+        for match in pattern.finditer(line):
+            interpreter = _piped_into_interpreter(line, match.end())
+            if interpreter is not None and match.start() not in seen:
+                yield (
+                    match.start(),
+                    f"{what} is piped into '{interpreter}' and runs unseen; save the file, "
+                    "review or pin it (checksum), then run it",
+                )
+
+
+def _continued(text: str) -> bool:
+    return text.rstrip().endswith("\\")
+
+
+def _commands(code: dict[int, str]) -> Iterator[tuple[list[tuple[int, str]], str]]:
+    """The commands of the code lines (index -> line) that may download: a line, joined
+    with those around it where a line ends with a backslash (a command continued)."""
+    done = -1
+    for index in sorted(code):
+        if index <= done or not _MAY_EXEC.search(code[index].lower()):
+            continue
+        first = index
+        while first - 1 in code and first - 1 > done and _continued(code[first - 1]):
+            first -= 1
+        last = index
+        while last + 1 in code and _continued(code[last]):
+            last += 1
+        done = last
+        parts = [(i, code[i]) for i in range(first, last + 1)]
+        yield parts, " ".join(t.rstrip().removesuffix("\\") for _, t in parts)
+
+
+def _locate_in(parts: list[tuple[int, str]], offset: int) -> tuple[int, int]:
+    """(index of the line, column offset in it) of an offset into the joined line."""
+    for number, text in parts:
+        width = len(text.rstrip().removesuffix("\\")) + 1
+        if offset < width:
+            return number, offset
+        offset -= width
+    return parts[-1][0], 0
+
+
+# -- markdown: which lines are code, where the comments are --------------------------------
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
+_CODE_SPAN = re.compile(r"(`+).*?(?<!`)\1(?!`)")
+
+
+def markdown_lines(text: str) -> Iterator[tuple[int, str, bool]]:
+    """(0-based index, line, whether it is code) of each line of a markdown text."""
+    fence = ""
+    previous_blank, in_code, in_list = True, False, False
+    for index, line in enumerate(text.split("\n")):
+        line = line.removesuffix("\r")
+        if fence:
+            opening = FENCE.match(line)
+            if opening and closes_fence(fence, opening.group(1), line[opening.end() :]):
+                fence = ""
+                yield index, line, False
+                continue
+            yield index, line, True
+            continue
+        opening = FENCE.match(line)
+        if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end() :]):
+            fence = opening.group(1)
+            previous_blank = in_code = False
+            yield index, line, False
+            continue
+        blank = not line.strip()
+        indented = line.startswith(("    ", "\t"))
+        if indented and not blank and (in_code or (previous_blank and not in_list)):
+            in_code = True
+            yield index, line, True
+        else:
+            if not blank:
+                in_code = False
+                if not indented:
+                    in_list = bool(_LIST_ITEM.match(line))
+            yield index, line, False
+        previous_blank = blank
+
+
+def _hidden_comments(text: str, code_lines: set[int]) -> Iterator[tuple[int, int, int]]:
+    """(line index, column offset, words) of each HTML comment outside code."""
+    position = 0
+    while True:
+        start = text.find("<!--", position)
+        if start < 0:
+            return
+        end = text.find("-->", start + 4)
+        stop = len(text) if end < 0 else end + 3
+        position = stop
+        line_index = text.count("\n", 0, start)
+        line_start = text.rfind("\n", 0, start) + 1
+        if line_index in code_lines:
+            continue
+        line_end = text.find("\n", start)
+        line = text[line_start : len(text) if line_end < 0 else line_end]
+        column = start - line_start
+        if any(m.start() < column < m.end() for m in _CODE_SPAN.finditer(line)):
+            position = start + 4
+            continue
+        inner = text[start + 4 : len(text) if end < 0 else end]
+        if "skillsync:" in inner and _SUPPRESSION.search(f"<!--{inner}"):
+            continue
+        words = len(inner.split())
+        if words >= COMMENT_WORDS:
+            yield line_index, column, words
+
+
+# -- suppressions ---------------------------------------------------------------------------
+_SUPPRESSION = re.compile(
+    r"(?:#|//|<!--|/\*|--|;|')\s*skillsync:\s*ignore\[(?P<rules>[^\]]*)\](?P<rest>.*)"
+)
+
+
+@dataclass
+class _Suppression:
+    line: int
+    col: int
+    rules: tuple[str, ...]
+    reason: str
+    used: bool = False
+
+
+def _suppressions(source: str) -> list[_Suppression]:
+    if "skillsync:" not in source:
+        return []
+    found = []
+    for number, line in enumerate(source.split("\n"), start=1):
+        if "skillsync:" not in line:
+            continue
+        match = _SUPPRESSION.search(line)
+        if match is None:
+            continue
+        rest = match.group("rest").strip()
+        for closer in ("-->", "*/"):
+            rest = rest.removesuffix(closer).rstrip()
+        reason = rest[2:].strip() if rest.startswith("--") else ""
+        rules = tuple(r.strip() for r in match.group("rules").split(",") if r.strip())
+        found.append(_Suppression(number, match.start() + 1, rules, reason))
+    return found
+
+
+def _silence(problems: list[Problem], suppressions: list[_Suppression], path: str) -> list[Problem]:
+    """The findings no suppression with a reason silences, and bad-suppression warnings."""
+    kept = []
+    for problem in problems:
+        silenced = False
+        for s in suppressions:
+            if (
+                s.reason
+                and problem.rule in s.rules
+                and s.line in (problem.location.line, problem.location.line - 1)
+            ):
+                s.used = silenced = True
+        if not silenced:
+            kept.append(problem)
+    for s in suppressions:
+        where = Location(path, s.line, s.col)
+        bad = [r for r in s.rules if r not in SUPPRESSIBLE]
+        if not s.rules:
+            message = "skillsync: ignore[] names no rule; name the rule it silences"
+        elif bad:
+            why = (
+                "cannot be suppressed"
+                if all(r in RULES for r in bad)
+                else "is no rule that can be suppressed"
+            )
+            message = (
+                f"ignore[{', '.join(bad)}] {why}; inline suppressions take "
+                f"{', '.join(SUPPRESSIBLE)} (lint.per_file_ignores takes the others)"
+            )
+        elif not s.reason:
+            message = (
+                f"ignore[{', '.join(s.rules)}] has no reason, so it silences nothing; write "
+                "'skillsync: ignore[RULE] -- why this is safe'"
+            )
+        elif not s.used:
+            message = (
+                f"ignore[{', '.join(s.rules)}] silences nothing: no such finding on this line "
+                "or the next; remove it"
+            )
+        else:
+            continue
+        kept.append(_finding("bad-suppression", where, message))
+    return kept
+
+
+# -- one file -------------------------------------------------------------------------------
+def scan(file: Scanned) -> list[Problem]:
+    """Every finding of the gate's text rules in one file, suppressions applied."""
+    source, path = file.source, file.path
+    problems = [
+        _finding(
+            "secret",
+            _at(path, source, credential.start),
+            f"{credentials.describe(credential, source)}; remove it and revoke it, then have "
+            "the skill read it from the environment",
+        )
+        for credential in credentials.find(source)
+    ]
+    problems += [
+        _finding(
+            "hidden-unicode",
+            _at(path, source, hidden.start),
+            f"{hidden.what}: invisible to a reviewer, read by the model; remove it",
+        )
+        for hidden in unicode.find(source)
+    ]
+    code: dict[int, str] = {}
+    markdown = file.markdown
+    if file.script:
+        if _MAY_EXEC.search(source.lower()):
+            code = dict(enumerate(source.split("\n")))
+    elif markdown is not None and ("<!--" in markdown or _MAY_EXEC.search(markdown.lower())):
+        code = {i: line for i, line, is_code in markdown_lines(markdown) if is_code}
+        if "<!--" in markdown:
+            for index, column, words in _hidden_comments(markdown, set(code)):
+                problems.append(
+                    _finding(
+                        "hidden-comment",
+                        Location(
+                            path,
+                            file.markdown_line + index,
+                            file.markdown_indent + column + 1,
+                        ),
+                        f"an HTML comment of {words} words: the model reads what a rendered "
+                        "view hides from a reviewer; make it visible text or remove it",
+                    )
+                )
+    if code:
+        offset_line = 1 if file.script else file.markdown_line
+        indent = 0 if file.script else file.markdown_indent
+        for parts, joined in _commands(code):
+            for offset, message in _remote_exec(joined):
+                index, column = _locate_in(parts, offset)
+                where = Location(path, offset_line + index, indent + column + 1)
+                problems.append(_finding("remote-exec", where, message))
+    return _silence(problems, _suppressions(source), path)

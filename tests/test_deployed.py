@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from skillsync.deployed import Deployed
-from skillsync.render.deployed import env_name
+from skillsync.errors import UnsafeRemoteContent
+from skillsync.render.deployed import as_env, env_name
 from tests.conftest import KEY_ENV, Emulator, run_cli, skill_yaml, write_tree
 
 WS = "default"
@@ -154,6 +155,32 @@ def test_output_of_the_seed_dialect_and_a_skill_out_of_sync(
     assert skills["alpha"]["id"] == remote["alpha"]["id"]
     assert (skills["alpha"]["version"], skills["alpha"]["in_sync"]) == ("1.0.0", False)
     assert (skills["beta-notes"]["version"], skills["beta-notes"]["in_sync"]) == ("2.0.0", True)
+
+
+def test_env_lines_refuse_what_a_server_could_inject(repo2: Path, production: Emulator) -> None:
+    applied = run_cli("-C", str(repo2), "apply", "--target", "production", "--auto-approve")
+    assert applied.exit_code == 0
+    hostile = "1.0.0\nBASH_ENV=/tmp/x"
+    production.store._db().execute("UPDATE skills SET version = ? WHERE name = 'alpha'", (hostile,))
+    result = run_cli("-C", str(repo2), "output", "--target", "production", "--format", "env")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert (
+        "Error: skill 'alpha': the remote's version '1.0.0\\nBASH_ENV=/tmp/x' is not the shape "
+        "of an id or a version" in result.stderr
+    )
+    document = run_cli("-C", str(repo2), "output", "--target", "production")
+    assert hostile in [s["version"] for s in json.loads(document.stdout)["skills"]]  # quoted
+
+
+@pytest.mark.parametrize("skill_id", ["skill_$(touch pwned)", "a b", "x`id`", "q'"])
+def test_env_values_hold_only_the_shapes_of_ids_and_versions(skill_id: str) -> None:
+    hostile = Deployed("a", skill_id, "1", None, "skills/a.yaml", True)
+    with pytest.raises(UnsafeRemoteContent, match="the remote's id"):
+        as_env("t", "seed", [hostile], False)
+    fine = Deployed("a", "skill_01AbC-9.x:y+z", "1759178010641129", None, "skills/a.yaml", True)
+    assert as_env("t", "anthropic", [fine], False) == (
+        "SKILLSYNC_A_ID=skill_01AbC-9.x:y+z\nSKILLSYNC_A_VERSION=1759178010641129\n"
+    )
 
 
 def test_a_missing_skill_is_null_and_exits_1_unless_allowed(repo2: Path) -> None:

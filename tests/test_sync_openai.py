@@ -112,6 +112,11 @@ def test_manual_promotion_stages_new_versions(
         ("a", "2", "1"),
         ("b", "2", "1"),
     ]
+    # applications get what is served: the default version, never a staged one
+    pinned = json.loads(cli(root, "output", "--format", "openai-skills", "--pin").stdout)
+    assert [s["version"] for s in pinned["skills"]] == ["1", "1"]
+    served = json.loads(cli(root, "output", "--format", "openai-skills").stdout)
+    assert ["version" in s for s in served["skills"]] == [False, False]
     reset(remote)
     promoted = cli(root, "promote", "a")
     assert promoted.exit_code == 0, promoted.output
@@ -138,6 +143,37 @@ def test_promote_refuses_a_latest_version_the_repository_does_not_hold(
     assert pointer(remote, "a") == ("1", "2")
     unknown = cli(root, "promote", "zzz")
     assert (unknown.exit_code, "not skills of this repository: zzz" in unknown.stderr) == (1, True)
+
+
+def test_promote_refuses_a_name_two_remote_skills_share(
+    make_repo: Callable[..., Path], remote: Emulator
+) -> None:
+    root = make_repo({"skills/a.yaml": skill_yaml("a")}, extra="    promote: manual\n")
+    assert cli(root, "apply", "--auto-approve").exit_code == 0
+    ours = state(remote)["a"]["id"]
+    stranger = remote.store.create(WS, version_of("a", "A stranger's. Use when never."))["id"]
+    remote.store.add_version(
+        WS, stranger, version_of("a", "Staged. Use when never."), default=False
+    )
+    reset(remote)
+    result = cli(root, "promote", "a")
+    assert result.exit_code == 1
+    ids = ", ".join(sorted([ours, stranger]))
+    assert f"several remote skills share the name of 'a' ({ids})" in result.stderr
+    assert writes(remote) == {}
+    assert remote.store.get(WS, stranger)["default_version"] == "1"
+    assert cli(root, "promote").exit_code == 1  # all of them: 'a' is among them
+
+
+def test_a_skill_larger_than_anthropic_accepts_plans_again_from_a_cold_cache(
+    make_repo: Callable[..., Path], remote: Emulator
+) -> None:
+    large = os.urandom(17 * 1024 * 1024)  # over anthropic's bounds, within openai's 25 MB a file
+    md = "---\nname: big\ndescription: Holds a large model. Use when testing.\n---\nBody.\n"
+    root = make_repo({"skills/big/SKILL.md": md, "skills/big/model.bin": large})
+    assert cli(root, "apply", "--auto-approve").exit_code == 0
+    again = cli(root, "plan", "--no-cache", "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
 
 
 def test_promote_is_for_openai_targets(
@@ -206,8 +242,8 @@ def test_output_hands_openai_skill_references_to_applications(
     skill_id = state(remote)["a"]["id"]
     pinned = json.loads(cli(root, "output", "--format", "openai-skills", "--pin").stdout)
     assert pinned == {"skills": [{"type": "skill_reference", "skill_id": skill_id, "version": "2"}]}
-    latest = json.loads(cli(root, "output", "--format", "openai-skills").stdout)
-    assert latest["skills"][0]["version"] == "latest"
+    served = json.loads(cli(root, "output", "--format", "openai-skills").stdout)
+    assert served == {"skills": [{"type": "skill_reference", "skill_id": skill_id}]}
     env = cli(root, "output", "--format", "env").stdout
     assert env == f"SKILLSYNC_A_ID={skill_id}\nSKILLSYNC_A_VERSION=2\n"
 

@@ -45,6 +45,13 @@ def run(
                 hint="name skills defined in the repository, or none for all of them",
             )
         wanted = set(names) or set(skills)
+        conflicted = {name: ids for name, ids in plan.conflicts if name in wanted}
+        if conflicted:  # which of them is ours cannot be told: never promote a stranger's
+            raise PlanError(
+                "several remote skills share the name of "
+                + ", ".join(f"'{n}' ({', '.join(ids)})" for n, ids in sorted(conflicted.items())),
+                hint="delete the skill that is not the repository's, then promote",
+            )
         pending = {
             c.name
             for c in plan.changes

@@ -27,7 +27,14 @@ from skillsync.options import ClientOptions
 from skillsync.plan import Change
 from skillsync.remote.base import Remote
 from skillsync.remote.http import ApiHttp
-from skillsync.tree import desired_files, read_skill_md, tree_of, unzip, with_tree
+from skillsync.tree import (
+    MAX_CONTENT_BYTES,
+    desired_files,
+    read_skill_md,
+    tree_of,
+    unzip,
+    with_tree,
+)
 
 log = logging.getLogger("skillsync.client")
 
@@ -46,6 +53,10 @@ def open_cache(
 class FolderRemote(Remote):
     finish_on_caller = True  # unzipping and hashing on ten I/O threads mostly waits for the GIL
     heavy_projection = True  # rendering and hashing every skill's files
+    content_limit = MAX_CONTENT_BYTES
+    """The most a version's zip may hold, and inflate to: twice what the dialect accepts in
+    an upload, so that nothing the API took is refused on the way back, and no answer
+    can make skillsync inflate without bound."""
     description_in_content = False
     """Whether a version's description is read from its SKILL.md (where the list gives
     another version's, as OpenAI's gives the default's) rather than kept as listed."""
@@ -141,7 +152,7 @@ class FolderRemote(Remote):
         skill, data = fetched
         version_id = skill.version_id
         assert version_id is not None
-        files = unzip(skill.name, data)
+        files = unzip(skill.name, data, self.content_limit)
         tree = tree_of(files, like=mine.files if mine else None)
         skill_md = next((e for e in tree if e.path == SKILL_MD), None)
         ours = {e.path: e for e in mine.files or ()} if mine is not None else {}
@@ -183,7 +194,7 @@ class FolderRemote(Remote):
         return self.http.request("GET", self.content_path(skill)).content
 
     def _download(self, skill: RemoteSkill) -> list[tuple[str, bytes]]:
-        return unzip(skill.name, self._content(skill))
+        return unzip(skill.name, self._content(skill), self.content_limit)
 
     def export_paths(self, name: str, directory: str) -> tuple[str, ...]:
         return (f"{directory}/{name}/SKILL.md", f"{directory}/{name}")

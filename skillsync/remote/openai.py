@@ -16,6 +16,7 @@ from typing import Any
 
 from skillsync.cache.versions import VersionCache
 from skillsync.config import TargetConfig
+from skillsync.limits import MAX_OPENAI_UPLOAD_BYTES
 from skillsync.model import RemoteSkill, Skill
 from skillsync.options import ClientOptions
 from skillsync.plan import Change
@@ -31,6 +32,7 @@ POINTER = "default_version"
 
 
 class OpenAIRemote(FolderRemote):
+    content_limit = 2 * MAX_OPENAI_UPLOAD_BYTES
     description_in_content = True  # the list's description is the default version's
 
     def __init__(

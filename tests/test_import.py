@@ -155,3 +155,26 @@ def test_awkward_instructions_through_the_cli(http_repo, emulator: Emulator) -> 
     assert run_cli("-C", str(root), "import", "--all").exit_code == 0
     plan = run_cli("-C", str(root), "plan", "--detailed-exitcode")
     assert plan.exit_code == 0, plan.output
+
+
+def test_overwrite_never_deletes_another_skills_files(http_repo, emulator: Emulator) -> None:
+    seed(emulator, content("team"), content("shared", instructions="x" * 5000 + "\n"))
+    root = http_repo(
+        {
+            "skills/team.md/sub.yaml": skill_yaml("sub"),  # inside what import would replace
+            "skills/reviewer.yaml": (
+                "name: reviewer\ndescription: Reviews code. Use when asked.\nversion: 1.0.0\n"
+                "instructions_file: shared.md\n"
+            ),
+            "skills/shared.md": "The reviewer's instructions, not the shared skill's.\n",
+        }
+    )
+    result = run_cli("-C", str(root), "import", "--all", "--overwrite")
+    assert "skipped shared: skills/shared.md is read by skills/reviewer.yaml;" in result.stdout
+    assert (
+        "skipped team: skills/team.md/ holds skills/team.md/sub.yaml, which is another skill;"
+        in result.stdout
+    )
+    assert (root / "skills/shared.md").read_text().startswith("The reviewer's instructions")
+    assert (root / "skills/team.md/sub.yaml").exists()
+    assert not (root / "skills/team.yaml").exists() and not (root / "skills/shared.yaml").exists()

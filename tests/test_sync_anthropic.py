@@ -476,3 +476,21 @@ def test_a_large_repository_loads_in_a_second_process(
     assert result.exit_code == 1
     assert "skills/b.yaml:1:1: error: missing required field 'description'" in result.stderr
     assert "hint: fix them (skillsync validate lists them all)" in result.stderr
+
+
+def test_import_overwrite_refuses_a_folder_holding_another_skill(
+    make_repo: Callable[..., Path], remote: Emulator
+) -> None:
+    upload(remote, [("team/SKILL.md", folder_md("team").encode())])
+    root = make_repo({"skills/team/sub/SKILL.md": folder_md("sub")})
+    result = run_cli("-C", str(root), "import", "team", "--overwrite")
+    assert result.exit_code == 1
+    assert (
+        "skipped team: skills/team/ holds skills/team/sub/SKILL.md, which is another skill; "
+        "import it elsewhere with --dir, or move that file out first" in result.stdout
+    )
+    assert (root / "skills/team/sub/SKILL.md").read_text() == folder_md("sub")
+    assert not (root / "skills/team/SKILL.md").exists()
+    elsewhere = run_cli("-C", str(root), "import", "team", "--dir", "vendor")
+    assert elsewhere.exit_code == 0, elsewhere.output
+    assert (root / "vendor/team/SKILL.md").read_text() == folder_md("team")

@@ -17,7 +17,7 @@ from skillsync.atomic import write_atomically
 from skillsync.errors import ApiError, ImportRefused, SkillsyncError, UnsafeRemoteContent
 from skillsync.importer import SkillFiles, stale_files
 from skillsync.lint.trust import SECURITY_RULES
-from skillsync.loader import discover
+from skillsync.loader import SkillFile, discover
 from skillsync.model import RemoteSkill
 from skillsync.options import ClientOptions
 from skillsync.plan import matches
@@ -46,11 +46,9 @@ def run(
     config = config_mod.load_or_fail(directory)
     into = _checked_dir(config.root, into)
     target = config.target(target_name)
-    defined = {
-        f.name: f.path
-        for f in validate_repository(config, [], keep_instructions=False).files
-        if f.name is not None
-    }
+    files = validate_repository(config, [], keep_instructions=False).files
+    defined = {f.name: f.path for f in files if f.name is not None}
+    owned = _owned_files(config.root, files)
     with open_remote(config, target, options) as remote:
         listed = read_remote(remote, (), progress=ReadProgress.on_terminal(sys.stderr))
         counts = Counter(s.name for s in listed)
@@ -64,6 +62,7 @@ def run(
         todo = []
         for skill in sorted(chosen, key=lambda s: s.name):
             reason = _skip_reason(config.root, remote, skill.name, into, defined, counts, overwrite)
+            reason = reason or _holds_others(config.root, remote, skill.name, into, owned)
             if reason:
                 skipped.append((skill.name, reason))
             else:
@@ -100,6 +99,9 @@ def run(
     _scan_written(config, exported)
     if missing:
         raise ImportRefused(f"no remote skill named {', '.join(missing)}")
+    refused = sorted({name for name, _ in skipped if name in names})
+    if refused:  # a skill asked for by name and not written: the command did not do its job
+        raise ImportRefused(f"not imported: {', '.join(refused)} (the reasons are above)")
     return 0
 
 
@@ -171,6 +173,36 @@ def _refuse_links(root: Path, rendered: SkillFiles) -> None:
                 )
         if (root / relative).is_symlink():
             raise ImportRefused(f"{relative} is a symlink; import does not write through it")
+
+
+def _owned_files(root: Path, files: list[SkillFile]) -> list[tuple[Path, str, str | None]]:
+    """Every file a skill of the repository is defined by or reads (its skill file, an
+    instructions_file): (path, the skill file, the skill's name)."""
+    owned = []
+    for skill_file in files:
+        owned.append((root / skill_file.path, skill_file.path, skill_file.name))
+        owned += [(Path(d), skill_file.path, skill_file.name) for d in skill_file.depends]
+    return owned
+
+
+def _holds_others(
+    root: Path, remote: Remote, name: str, into: str, owned: list[tuple[Path, str, str | None]]
+) -> str | None:
+    """Why import may not write skill ``name``: a path it would write or replace (with
+    --overwrite, a whole SKILL.md folder) is, or holds, a file of another skill (its
+    skill file, a nested SKILL.md, an instructions_file another skill reads)."""
+    for written in remote.export_paths(name, into):
+        target = root / written
+        for path, owner, owner_name in owned:
+            if owner_name != name and path.is_relative_to(target):
+                shown = path.relative_to(root).as_posix()
+                whose = "is another skill" if shown == owner else f"is read by {owner}"
+                inside = "" if path == target else f"{written}/ holds {shown}, which "
+                return (
+                    f"{inside or shown + ' '}{whose}; import it elsewhere with --dir, or move "
+                    "that file out first"
+                )
+    return None
 
 
 def _skip_reason(

@@ -46,7 +46,7 @@ def run(
     config = config_mod.load_or_fail(directory)
     into = _checked_dir(config.root, into)
     target = config.target(target_name)
-    files = validate_repository(config, [], keep_instructions=False).files
+    files = validate_repository(config, [], keep_instructions=False, use_cache=True).files
     defined = {f.name: f.path for f in files if f.name is not None}
     owned = _owned_files(config.root, files)
     with open_remote(config, target, options) as remote:
@@ -111,7 +111,7 @@ def _scan_written(config: config_mod.Config, exported: list[SkillFiles]) -> None
     if not exported:
         return
     written = [config.root / rendered.main_path for rendered in exported]
-    result = validate_repository(config, [], written, keep_instructions=False)
+    result = validate_repository(config, [], written, keep_instructions=False, use_cache=True)
     findings = [p for p in result.problems if p.rule in SECURITY_RULES]
     for problem in findings:
         click.echo(str(problem), err=True)

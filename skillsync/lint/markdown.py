@@ -24,7 +24,7 @@ class Span:
 
 
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
+CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
 _INLINE_LINK = re.compile(
     r"!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
     r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)"
@@ -47,7 +47,7 @@ def _blank_code(line: str) -> tuple[str, list[Span]]:
             spans.append(Span(inner.strip(), 0, match.start(2) + 1))
         return " " * len(match.group(0))
 
-    return _CODE_SPAN.sub(blank, line), spans
+    return CODE_SPAN.sub(blank, line), spans
 
 
 def _marked_lines(text: str) -> Iterator[tuple[int, int]]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from skillsync.model import Location, Problem
+
 Level = Literal["off", "warning", "error"]
 
 
@@ -215,3 +217,10 @@ SECURITY_SEVERITY = {
 RULES: dict[str, Rule] = {rule.name: rule for rule in (*_FIXED, *_LINT, *_SECURITY)}
 LINT_RULES: tuple[str, ...] = tuple(rule.name for rule in (*_LINT, *_SECURITY))
 """The names a repository may configure (the config schema lists the same)."""
+
+
+def finding(rule: str, where: Location, message: str) -> Problem:
+    """A finding of ``rule`` at its default severity (a rule off by default reports as a
+    warning: the repository's ``lint`` settings decide later whether it is shown)."""
+    severity = RULES[rule].default
+    return Problem(where, message, "warning" if severity == "off" else severity, rule)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from skillsync.limits import RESERVED_NAME_WORDS
 from skillsync.lint.markdown import Span, relative_target, scan
-from skillsync.lint.rules import RULES
+from skillsync.lint.rules import finding
 from skillsync.lint.trust import Scanned
 from skillsync.lint.trust import scan as trust_scan
 from skillsync.model import Location, Problem
@@ -62,11 +62,6 @@ class SkillText:
     """A SKILL.md folder's other uploaded files: (relative path, real path on disk)."""
 
 
-def _finding(rule: str, where: Location, message: str) -> Problem:
-    severity = RULES[rule].default
-    return Problem(where, message, "warning" if severity == "off" else severity, rule)
-
-
 # -- names and descriptions ------------------------------------------------------------------
 _VAGUE = frozenset({"helper", "utils", "tools", "misc", "stuff", "documents", "data", "files"})
 
@@ -76,7 +71,7 @@ def reserved_name(skill: SkillText, dialects: frozenset[str]) -> Iterator[Proble
         return
     for word in RESERVED_NAME_WORDS:
         if word in skill.name:
-            yield _finding(
+            yield finding(
                 "reserved-name",
                 skill.name_at,
                 f"name '{skill.name}' holds the reserved word '{word}', which the Anthropic "
@@ -87,7 +82,7 @@ def reserved_name(skill: SkillText, dialects: frozenset[str]) -> Iterator[Proble
 
 def vague_name(skill: SkillText, dialects: frozenset[str]) -> Iterator[Problem]:
     if skill.name in _VAGUE or skill.name.endswith(("-helper", "-utils")):
-        yield _finding(
+        yield finding(
             "vague-name",
             skill.name_at,
             f"name '{skill.name}' says nothing of what the skill is for; name its task "
@@ -111,7 +106,7 @@ def description_person(skill: SkillText, dialects: frozenset[str]) -> Iterator[P
     for person, pronouns in (("first", _FIRST_PERSON), ("second", _SECOND_PERSON)):
         found = words & pronouns
         if found:
-            yield _finding(
+            yield finding(
                 "description-person",
                 skill.description_at,
                 f"description: written in the {person} person ('{min(found)}'); "
@@ -133,7 +128,7 @@ def description_no_trigger(skill: SkillText, dialects: frozenset[str]) -> Iterat
     text = skill.description.lower()
     if any(h in text for h in _TRIGGER_HINTS) and _TRIGGER.search(text):
         return
-    yield _finding(
+    yield finding(
         "description-no-trigger",
         skill.description_at,
         "description: says what the skill does but not when to use it; add a sentence "
@@ -146,7 +141,7 @@ def body_too_long(skill: SkillText, dialects: frozenset[str]) -> Iterator[Proble
         return  # too short to hold that many lines
     lines = skill.body.count("\n") + (0 if skill.body.endswith("\n") else 1)
     if lines > MAX_BODY_LINES:
-        yield _finding(
+        yield finding(
             "body-too-long",
             Location(skill.body_path, skill.body_line + MAX_BODY_LINES, 1),
             f"the instructions run to {lines} lines, over {MAX_BODY_LINES}; move detail into "
@@ -156,7 +151,7 @@ def body_too_long(skill: SkillText, dialects: frozenset[str]) -> Iterator[Proble
 
 def missing_version(skill: SkillText, dialects: frozenset[str]) -> Iterator[Problem]:
     if not skill.versioned:
-        yield _finding(
+        yield finding(
             "missing-version",
             skill.name_at,
             "no metadata.version; skillsync sends 1.0.0 (add metadata: {version: ...} to "
@@ -185,9 +180,10 @@ class _Folder:
         if relative not in self._texts:
             text = None
             try:
-                if os.path.getsize(real) <= MAX_SCANNED_BYTES:
-                    with open(real, "rb") as handle:
-                        text = handle.read().decode("utf-8")
+                with open(real, "rb") as handle:
+                    data = handle.read(MAX_SCANNED_BYTES + 1)
+                if len(data) <= MAX_SCANNED_BYTES:
+                    text = data.decode("utf-8")
             except (OSError, UnicodeDecodeError):
                 pass
             self._texts[relative] = text
@@ -255,7 +251,7 @@ def broken_link(skill: SkillText, folder: _Folder) -> Iterator[Problem]:
             if not found:
                 below = "/".join(part for part in relative.split("/") if part != "..")
                 why = "a hidden file, not uploaded" if not_uploaded(below) else "no such file"
-                yield _finding(
+                yield finding(
                     "broken-link",
                     Location(folder.shown(document), link.line, link.col),
                     f"link to '{target}': {why} in the skill's folder "
@@ -280,7 +276,7 @@ def missing_file(skill: SkillText, folder: _Folder) -> Iterator[Problem]:
                 continue
         elif folder.holds(wanted):
             continue
-        yield _finding(
+        yield finding(
             "missing-file",
             Location(skill.body_path, span.line, span.col),
             f"'{span.text}' names no file of the skill ({first}/ holds no such path); "
@@ -303,7 +299,7 @@ def nested_reference(skill: SkillText, folder: _Folder) -> Iterator[Problem]:
                 continue
             relative, found = folder.resolve(document, target)
             if found and relative in skill.documents and relative != document:
-                yield _finding(
+                yield finding(
                     "nested-reference",
                     Location(folder.shown(document), link.line, link.col),
                     f"'{document}' (linked from SKILL.md) links on to '{relative}'; keep "
@@ -321,7 +317,7 @@ def windows_path(skill: SkillText, folder: _Folder) -> Iterator[Problem]:
         if document == "SKILL.md":
             spans += [s for s in code if _WINDOWS_PATH.fullmatch(s.text)]
         for span in spans:
-            yield _finding(
+            yield finding(
                 "windows-path",
                 Location(folder.shown(document), span.line, span.col),
                 f"'{span.text}' uses backslashes; write paths with '/' "

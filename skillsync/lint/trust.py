@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from skillsync.lint import credentials, unicode
-from skillsync.lint.markdown import FENCE, closes_fence
-from skillsync.lint.rules import RULES
+from skillsync.lint.markdown import CODE_SPAN, FENCE, closes_fence
+from skillsync.lint.rules import RULES, finding
 from skillsync.model import Location, Problem
 
 SUPPRESSIBLE = ("secret", "hidden-unicode", "remote-exec", "hidden-comment")
@@ -44,11 +44,6 @@ class Scanned:
     """Columns each of its lines is indented by in the file (a YAML block scalar)."""
     script: bool = False
     """Every line is code (a script or other uploaded text that is not markdown)."""
-
-
-def _finding(rule: str, where: Location, message: str) -> Problem:
-    severity = RULES[rule].default
-    return Problem(where, message, "warning" if severity == "off" else severity, rule)
 
 
 def _at(path: str, text: str, offset: int) -> Location:
@@ -182,7 +177,6 @@ def _locate_in(parts: list[tuple[int, str]], offset: int) -> tuple[int, int]:
 
 # -- markdown: which lines are code, where the comments are --------------------------------
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
-_CODE_SPAN = re.compile(r"(`+).*?(?<!`)\1(?!`)")
 
 
 def markdown_lines(text: str) -> Iterator[tuple[int, str, bool]]:
@@ -236,7 +230,7 @@ def _hidden_comments(text: str, code_lines: set[int]) -> Iterator[tuple[int, int
         line_end = text.find("\n", start)
         line = text[line_start : len(text) if line_end < 0 else line_end]
         column = start - line_start
-        if any(m.start() < column < m.end() for m in _CODE_SPAN.finditer(line)):
+        if any(m.start() < column < m.end() for m in CODE_SPAN.finditer(line)):
             position = start + 4
             continue
         inner = text[start + 4 : len(text) if end < 0 else end]
@@ -322,7 +316,7 @@ def _silence(problems: list[Problem], suppressions: list[_Suppression], path: st
             )
         else:
             continue
-        kept.append(_finding("bad-suppression", where, message))
+        kept.append(finding("bad-suppression", where, message))
     return kept
 
 
@@ -331,7 +325,7 @@ def scan(file: Scanned) -> list[Problem]:
     """Every finding of the gate's text rules in one file, suppressions applied."""
     source, path = file.source, file.path
     problems = [
-        _finding(
+        finding(
             "secret",
             _at(path, source, credential.start),
             f"{credentials.describe(credential, source)}; remove it and revoke it, then have "
@@ -340,7 +334,7 @@ def scan(file: Scanned) -> list[Problem]:
         for credential in credentials.find(source)
     ]
     problems += [
-        _finding(
+        finding(
             "hidden-unicode",
             _at(path, source, hidden.start),
             f"{hidden.what}: invisible to a reviewer, read by the model; remove it",
@@ -357,7 +351,7 @@ def scan(file: Scanned) -> list[Problem]:
         if "<!--" in markdown:
             for index, column, words in _hidden_comments(markdown, set(code)):
                 problems.append(
-                    _finding(
+                    finding(
                         "hidden-comment",
                         Location(
                             path,
@@ -375,5 +369,5 @@ def scan(file: Scanned) -> list[Problem]:
             for offset, message in _remote_exec(joined):
                 index, column = _locate_in(parts, offset)
                 where = Location(path, offset_line + index, indent + column + 1)
-                problems.append(_finding("remote-exec", where, message))
+                problems.append(finding("remote-exec", where, message))
     return _silence(problems, _suppressions(source), path)

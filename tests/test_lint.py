@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skillsync.lint.markdown import Span, scan, scan_line
+from skillsync.lint.markdown import Span, code_spans, scan, scan_line
 from skillsync.lint.overlap import Described, overlapping, shingles, similarity
 from skillsync.lint.rules import LINT_RULES, RULES
 from skillsync.lint.settings import LintSettings, path_matches
@@ -531,3 +531,44 @@ def test_plan_runs_overlapping_descriptions_only_when_it_is_an_error(
     refused = run_cli("-C", str(root), "plan")
     assert refused.exit_code == 1
     assert "[overlapping-descriptions]" in refused.stderr
+
+
+def _spans_by_definition(line: str) -> list[tuple[int, int, int]]:
+    """CommonMark's code spans, found the slow way: each backtick run, left to right, is
+    closed by the first later run of the same length."""
+    runs, at = [], 0
+    while at < len(line):
+        if line[at] == "`":
+            end = at
+            while end < len(line) and line[end] == "`":
+                end += 1
+            runs.append((at, end))
+            at = end
+        else:
+            at += 1
+    spans, index = [], 0
+    while index < len(runs):
+        start, end = runs[index]
+        closing = next(
+            (j for j in range(index + 1, len(runs)) if runs[j][1] - runs[j][0] == end - start),
+            None,
+        )
+        if closing is None:
+            index += 1
+        else:
+            spans.append((start, runs[closing][1], end - start))
+            index = closing + 1
+    return spans
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="`a ", max_size=40))
+def test_code_spans_pair_runs_of_equal_length(line: str) -> None:
+    assert code_spans(line) == _spans_by_definition(line)
+
+
+def test_a_long_run_of_backticks_scans_in_linear_time(repo: Callable[..., Path]) -> None:
+    line = "`" * 5_000 + "a" + "``a" * 5_000 + " x`y`\n"  # the old pattern: hours
+    assert code_spans(line)[-1] == (len(line) - 4, len(line) - 1, 1)
+    root = repo({"skills/pdf/SKILL.md": folder("pdf", line)})
+    assert findings(root) == (0, [])

@@ -9,6 +9,7 @@ reference definitions ``[label]: target``.
 from __future__ import annotations
 
 import re
+from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -24,7 +25,7 @@ class Span:
 
 
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
+_TICKS = re.compile(r"`+")
 _INLINE_LINK = re.compile(
     r"!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
     r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)"
@@ -37,17 +38,43 @@ def closes_fence(fence: str, marker: str, rest: str) -> bool:
     return marker[0] == fence[0] and len(marker) >= len(fence) and not rest.strip()
 
 
+def code_spans(line: str) -> list[tuple[int, int, int]]:
+    """(start, end, ticks) of each inline code span of a line: a run of backticks closed
+    by the next run of the same length (CommonMark). Linear in the line: each run length
+    keeps a queue of where its runs stand, so no run is looked at twice."""
+    runs = [(m.start(), m.end()) for m in _TICKS.finditer(line)]
+    waiting: dict[int, deque[int]] = defaultdict(deque)
+    for index, (start, end) in enumerate(runs):
+        waiting[end - start].append(index)
+    spans = []
+    index = 0
+    while index < len(runs):
+        start, end = runs[index]
+        later = waiting[end - start]
+        while later and later[0] <= index:
+            later.popleft()
+        if later:
+            closing = later.popleft()
+            spans.append((start, runs[closing][1], end - start))
+            index = closing + 1
+        else:
+            index += 1
+    return spans
+
+
 def _blank_code(line: str) -> tuple[str, list[Span]]:
     """The line with its code spans blanked (same columns), and the spans."""
     spans: list[Span] = []
-
-    def blank(match: re.Match[str]) -> str:
-        inner = match.group(2)
+    pieces = []
+    done = 0
+    for start, end, ticks in code_spans(line):
+        inner = line[start + ticks : end - ticks]
         if inner.strip():
-            spans.append(Span(inner.strip(), 0, match.start(2) + 1))
-        return " " * len(match.group(0))
-
-    return CODE_SPAN.sub(blank, line), spans
+            spans.append(Span(inner.strip(), 0, start + ticks + 1))
+        pieces += [line[done:start], " " * (end - start)]
+        done = end
+    pieces.append(line[done:])
+    return "".join(pieces), spans
 
 
 def _marked_lines(text: str) -> Iterator[tuple[int, int]]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from ahocorasick_rs import AhoCorasick
 
 from skillsync.lint import credentials, unicode
-from skillsync.lint.markdown import CODE_SPAN, FENCE, closes_fence
+from skillsync.lint.markdown import FENCE, closes_fence, code_spans
 from skillsync.lint.rules import RULES, finding
 from skillsync.model import Location, Problem
 
@@ -247,7 +247,7 @@ def _hidden_comments(text: str, code_lines: set[int]) -> Iterator[tuple[int, int
         line_end = text.find("\n", start)
         line = text[line_start : len(text) if line_end < 0 else line_end]
         column = start - line_start
-        if any(m.start() < column < m.end() for m in CODE_SPAN.finditer(line)):
+        if any(start < column < end for start, end, _ in code_spans(line)):
             position = start + 4
             continue
         inner = text[start + 4 : len(text) if end < 0 else end]

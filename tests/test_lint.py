@@ -4,6 +4,7 @@ offending place, and stays quiet on a close look-alike."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -253,6 +254,11 @@ def test_overlapping_descriptions_name_both_files(repo: Callable[..., Path]) -> 
     assert "'a' (skills/a.yaml:2:14)" in problem["message"]
 
 
+def _others(message: str) -> int:
+    found = re.search(r"\) and (\d+) other skills?;", message)
+    return int(found.group(1)) if found else 0
+
+
 def test_the_overlap_index_finds_exactly_the_pairs_all_pairs_would() -> None:
     words = [f"w{i}" for i in range(12)]
 
@@ -261,13 +267,19 @@ def test_the_overlap_index_finds_exactly_the_pairs_all_pairs_would() -> None:
     def check(texts: list[list[str]]) -> None:
         skills = [Described(f"s{i}", " ".join(t), Location(f"f{i}")) for i, t in enumerate(texts)]
         sets = [shingles(s.description) for s in skills]
-        brute = {
-            (skills[j].at.path, skills[i].name)
-            for j in range(len(skills))
-            for i in range(j)
-            if similarity(sets[i], sets[j]) >= 0.8
+        close = {
+            i: [j for j in range(len(sets)) if j != i and similarity(sets[i], sets[j]) >= 0.8]
+            for i in range(len(sets))
         }
-        fast = {(p.location.path, p.message.split("'")[1]) for p in overlapping(skills)}
+        brute = []
+        for i, others in close.items():
+            if any(j < i for j in others):  # reported once, where an earlier skill is close
+                best = max(others, key=lambda j: (similarity(sets[i], sets[j]), -j))
+                brute.append((skills[i].at.path, skills[best].name, len(others) - 1))
+        fast = [
+            (p.location.path, p.message.split("'")[1], _others(p.message))
+            for p in overlapping(skills)
+        ]
         assert fast == brute
 
     check()
@@ -572,3 +584,24 @@ def test_a_long_run_of_backticks_scans_in_linear_time(repo: Callable[..., Path])
     assert code_spans(line)[-1] == (len(line) - 4, len(line) - 1, 1)
     root = repo({"skills/pdf/SKILL.md": folder("pdf", line)})
     assert findings(root) == (0, [])
+
+
+def test_near_copies_are_reported_once_each_with_their_closest_match(
+    repo: Callable[..., Path],
+) -> None:
+    text = (
+        "Extracts tables and forms from PDF files and saves them as CSV files for review by "
+        "the finance team. Use when PDF {} is shared."
+    )
+    root = repo(
+        {f"skills/s{i}.yaml": skill_yaml(f"s{i}", description=text.format(i)) for i in range(40)}
+    )
+    exit_code, problems = findings(root)
+    assert exit_code == 0
+    overlaps = [p for p in problems if p["rule"] == "overlapping-descriptions"]
+    assert sorted(p["path"] for p in overlaps) == sorted(f"skills/s{i}.yaml" for i in range(1, 40))
+    [last] = [p for p in overlaps if p["path"] == "skills/s39.yaml"]
+    assert (
+        "like the description of 's0' (skills/s0.yaml:2:14) and 38 other skills;"
+        in (last["message"])
+    )

@@ -59,7 +59,10 @@ def similarity(a: frozenset[int], b: frozenset[int]) -> float:
 
 
 def overlapping(skills: list[Described], threshold: float = THRESHOLD) -> list[Problem]:
-    """One finding per pair over the threshold, at the later skill's description."""
+    """At most one finding per skill: at the description of each skill that is over the
+    threshold with an earlier one, naming its closest match (the earliest of equals) and
+    how many other skills it is close to. What is kept per skill is its closest match and
+    a count, so a thousand near-copies cost a thousand findings, not half a million."""
     sets = [shingles(s.description) for s in skills]
     frequency = Counter(itertools.chain.from_iterable(sets))
     # One total order of all shingles, rarest first (ties by value), as prefix filtering needs.
@@ -70,7 +73,9 @@ def overlapping(skills: list[Described], threshold: float = THRESHOLD) -> list[P
     unique = sum(1 for count in frequency.values() if count == 1)
     """Shingles of one description alone rank first; a prefix made of them meets nobody."""
     index: dict[int, list[int]] = defaultdict(list)
-    problems = []
+    closest: list[tuple[float, int]] = [(0.0, -1)] * len(sets)  # (score, -index): the best
+    matches = [0] * len(sets)
+    reported = [False] * len(sets)  # over the threshold with an earlier skill
     for i, current in enumerate(sets):
         size = len(current)
         if not size:
@@ -94,15 +99,26 @@ def overlapping(skills: list[Described], threshold: float = THRESHOLD) -> list[P
                 continue  # sizes too far apart to reach the threshold
             score = similarity(current, other)
             if score >= threshold:
-                first, second = skills[j], skills[i]
-                problems.append(
-                    Problem(
-                        second.at,
-                        f"description: {score:.0%} like the description of '{first.name}' "
-                        f"({first.at}); the model cannot tell the two apart: say what "
-                        "sets each one apart, or merge them",
-                        "warning",
-                        "overlapping-descriptions",
-                    )
-                )
+                reported[i] = True
+                for me, them in ((i, j), (j, i)):
+                    matches[me] += 1
+                    closest[me] = max(closest[me], (score, -them))
+    problems = []
+    for i, skill in enumerate(skills):
+        if not reported[i]:
+            continue
+        score, minus = closest[i]
+        match = skills[-minus]
+        more = matches[i] - 1
+        also = f" and {more} other skill{'s' if more > 1 else ''}" if more else ""
+        problems.append(
+            Problem(
+                skill.at,
+                f"description: {score:.0%} like the description of '{match.name}' "
+                f"({match.at}){also}; the model cannot tell them apart: say what sets each "
+                "one apart, or merge them",
+                "warning",
+                "overlapping-descriptions",
+            )
+        )
     return problems

@@ -13,17 +13,22 @@ a Markdown ``instructions_file`` beside the YAML file, written byte for byte.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from skillsync.errors import UnsafeRemoteContent
+from skillsync.atomic import write_atomically
+from skillsync.errors import SkillsyncError, UnsafeRemoteContent
 from skillsync.model import RemoteSkill
 from skillsync.schemas import is_valid_name
 from skillsync.tree import safe_relative
-from skillsync.walk import not_uploaded, walk
+from skillsync.walk import not_uploaded, skipped, uploadable_name
 from skillsync.yamlread import parse
 
 INLINE_LIMIT = 8_000
@@ -78,19 +83,61 @@ class SkillFiles:
     """Files of the remote skill not written (hidden ones, ``__pycache__``)."""
 
 
-def stale_files(root: Path, rendered: SkillFiles) -> list[Path]:
-    """Files an overwritten SKILL.md folder holds that the remote skill does not (they
-    would be uploaded as part of it), found by the walk plan uploads from: hidden files,
-    ``__pycache__`` and anything behind a folder symlink are not."""
+def write_skill(root: Path, rendered: SkillFiles) -> None:
+    """Write one imported skill so that a failure leaves the old files whole.
+
+    A SKILL.md folder is written beside its old self (``.<name>.skillsync-new``), then
+    swapped in by renaming; the files the old folder kept that plan never uploads (hidden
+    ones, ``__pycache__``) move into the new one, and a file of the old folder that the
+    new one also holds keeps its mode. Other skills are single files, each replaced
+    atomically."""
     if not rendered.main_path.endswith("/SKILL.md"):
-        return []
+        for relative, content in rendered.files.items():
+            write_atomically(root / relative, content)
+        return
     folder = (root / rendered.main_path).parent
-    keep = {root / path for path in rendered.files}
-    return [
-        Path(f.path)
-        for f in walk(str(folder))
-        if Path(f.path) not in keep and f.kind != "unlistable"  # left: validate reports it
-    ]
+    below = folder.relative_to(root)
+    new = folder.with_name(f".{folder.name}.skillsync-new")
+    old = folder.with_name(f".{folder.name}.skillsync-old")
+    for leftover in (new, old):  # of an import that was interrupted
+        shutil.rmtree(leftover, ignore_errors=True)
+    try:
+        for relative, content in rendered.files.items():
+            inside = Path(relative).relative_to(below)
+            (new / inside).parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(new / inside, content)
+            with contextlib.suppress(FileNotFoundError):
+                (new / inside).chmod(stat.S_IMODE((folder / inside).stat().st_mode))
+        if folder.exists():
+            folder.rename(old)
+        new.rename(folder)
+    except BaseException as exc:
+        shutil.rmtree(new, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise SkillsyncError(f"cannot write {folder}: {exc.strerror or exc}") from None
+        raise
+    try:
+        if old.exists():
+            _keep_unuploaded(old, folder)
+            shutil.rmtree(old)
+    except OSError as exc:
+        raise SkillsyncError(
+            f"{folder} is written, but the old files left in {old} could not be moved or "
+            f"removed ({exc.strerror or exc})",
+            hint="move what you want to keep from it, then delete it",
+        ) from None
+
+
+def _keep_unuploaded(old: Path, new: Path) -> None:
+    """Move what the old folder held that plan never uploads into the new folder."""
+    for here, folders, files in os.walk(old):
+        for name in [*folders, *files]:
+            if skipped(name):
+                source = Path(here) / name
+                target = new / source.relative_to(old)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                source.rename(target)
+        folders[:] = [f for f in folders if not skipped(f)]
 
 
 def render_folder(name: str, files: list[tuple[str, bytes]], directory: str) -> SkillFiles:
@@ -107,6 +154,11 @@ def render_folder(name: str, files: list[tuple[str, bytes]], directory: str) -> 
         if not_uploaded(path):
             left_out.append(path)
             continue
+        if not uploadable_name(path):  # validate would refuse the folder import wrote
+            raise UnsafeRemoteContent(
+                f"remote skill '{name}' holds a file whose name no upload can carry as it is "
+                f"(a double quote or a control character): {path!r}"
+            )
         out[f"{directory}/{name}/{path}"] = data
     main = f"{directory}/{name}/SKILL.md"
     if main not in out:

@@ -8,7 +8,6 @@ may live in an ``instructions_file``, and an Agent Skills folder whose
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,8 @@ from typing import Any
 from skillsync import schemas
 from skillsync.config import leaves_repository
 from skillsync.lint.skill_rules import SkillText
-from skillsync.model import Asset, Location, Problem, Skill
-from skillsync.walk import Found, Tree, fixed_folder, walk
+from skillsync.model import Asset, Location, Problem, Skill, printable
+from skillsync.walk import NOT_UTF8, Found, Tree, fixed_folder, shown, uploadable_name, walk
 from skillsync.yamlread import Document, NotRegularFile, YAMLProblem, parse, read_source
 
 SKILL_MD = "SKILL.md"
@@ -130,6 +129,11 @@ def walk_for(root: Path, globs: tuple[str, ...]) -> Tree:
 def load_file(root: Path, path: Path, inside: Inside | None = None) -> SkillFile:
     """Load one file; ``SkillFile.not_a_file`` marks a glob match that is a folder."""
     display = rel(root, path)
+    if NOT_UTF8.search(display):  # no output could print it, no upload carry it
+        result = SkillFile(shown(display))
+        message = "the path holds bytes that are not UTF-8; rename it"
+        result.problems.append(Problem(Location(result.path), message, rule="file-name"))
+        return result
     result = SkillFile(display)
     inside = inside or Inside(root)
     real = inside.resolve(path)
@@ -355,14 +359,6 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
         position = end + 1
 
 
-_NOT_UPLOADABLE = re.compile(r'["\x00-\x1f\x7f]')
-
-
-def uploadable_name(path: str) -> bool:
-    """A path a multipart upload carries as it is: no double quote, no control character."""
-    return _NOT_UPLOADABLE.search(path) is None
-
-
 _KIND_PROBLEMS = {
     "link-to-folder": "is a symlink to a folder, which skillsync does not follow; put the "
     "folder itself here",
@@ -424,8 +420,8 @@ def folder_assets(folder: str, inside: Inside, result: SkillFile) -> tuple[Asset
     def at(found: Found) -> Location:
         normal, prefix = os.path.normpath(found.path), inside.root + os.sep
         if normal.startswith(prefix):
-            return Location(normal[len(prefix) :].replace(os.sep, "/"))
-        return Location(rel(Path(inside.root), Path(normal)))
+            return Location(shown(normal[len(prefix) :].replace(os.sep, "/")))
+        return Location(shown(rel(Path(inside.root), Path(normal))))
 
     for found in entries:
         path = found.rel[cut:]
@@ -433,8 +429,9 @@ def folder_assets(folder: str, inside: Inside, result: SkillFile) -> tuple[Asset
             continue
         if not uploadable_name(path):
             message = (
-                f"the file name {path!r} holds a double quote or a control character, "
-                "which an upload cannot carry as it is; rename the file"
+                f"the file name '{printable(shown(path))}' holds a double quote, a control "
+                "character or "
+                "bytes that are not UTF-8, which an upload cannot carry as it is; rename the file"
             )
             result.problems.append(Problem(at(found), message, rule="file-name"))
         elif found.kind != "file":

@@ -36,6 +36,28 @@ def not_uploaded(path: str) -> bool:
     return any(skipped(part) for part in path.split("/"))
 
 
+_NOT_UPLOADABLE = re.compile('["\x00-\x1f\x7f\ud800-\udfff]')
+"""A double quote, a control character, or a byte that is not UTF-8 (Python keeps it as a
+lone surrogate): no upload can carry the name as it is."""
+
+
+NOT_UTF8 = re.compile("[\ud800-\udfff]")
+
+
+def shown(path: str) -> str:
+    """A path as findings show it: bytes that are not UTF-8 (held by Python as lone
+    surrogates) escaped as ``\\xff``, so every output can print and hash it."""
+    if NOT_UTF8.search(path) is None:
+        return path
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def uploadable_name(path: str) -> bool:
+    """A path a multipart upload carries as it is: no double quote, no control character,
+    nothing that is not UTF-8."""
+    return _NOT_UPLOADABLE.search(path) is None
+
+
 class Found(NamedTuple):
     """A file (or something that is not one) found by the walk (a named tuple: a large
     repository makes one per file, and a tuple is the cheapest to make)."""

@@ -208,6 +208,32 @@ def test_file_names_an_upload_cannot_carry_are_refused(repo) -> None:  # type: i
     ]
 
 
+@pytest.mark.parametrize("cache", [True, False])
+def test_file_names_that_are_not_utf8_are_file_name_errors(repo, cache: bool) -> None:  # type: ignore[no-untyped-def]
+    root = repo({"skills/a/SKILL.md": folder("a"), "skills/b.yaml": skill_yaml("b")})
+    with open(os.fsencode(root / "skills/a") + b"/bad\xff.txt", "wb") as handle:
+        handle.write(b"x")
+    os.mkdir(os.fsencode(root / "skills") + b"/c\xfe")
+    with open(os.fsencode(root / "skills") + b"/c\xfe/SKILL.md", "w") as handle:
+        handle.write(folder("c"))
+    args = () if cache else ("--no-cache",)
+    for _ in range(2):  # the second run reads the verdict cache
+        for fmt in ("text", "json", "github", "sarif"):
+            result = run_cli("-C", str(root), "validate", "--format", fmt, *args)
+            assert result.exit_code == 1, result.output
+            assert "internal error" not in result.output
+    text = run_cli("-C", str(root), "validate", *args).stdout.splitlines()
+    assert text[:2] == [
+        "skills/a/bad\\xff.txt:1:1: error: the file name 'bad\\xff.txt' holds a double quote, a "
+        "control character or bytes that are not UTF-8, which an upload cannot carry as it "
+        "is; rename the file [file-name]",
+        "skills/c\\xfe/SKILL.md:1:1: error: the path holds bytes that are not UTF-8; rename it "
+        "[file-name]",
+    ]
+    planned = run_cli("-C", str(root), "plan")
+    assert planned.exit_code == 1 and "internal error" not in planned.output
+
+
 # -- conflicts, vanished files, signals, locks ------------------------------------------------
 def test_a_name_conflict_is_drift_and_says_so(
     tmp_path: Path, anthropic_emulator: Emulator, monkeypatch: pytest.MonkeyPatch

@@ -494,3 +494,58 @@ def test_import_overwrite_refuses_a_folder_holding_another_skill(
     elsewhere = run_cli("-C", str(root), "import", "team", "--dir", "vendor")
     assert elsewhere.exit_code == 0, elsewhere.output
     assert (root / "vendor/team/SKILL.md").read_text() == folder_md("team")
+
+
+def test_import_skips_a_skill_whose_file_names_no_upload_can_carry(
+    make_repo: Callable[..., Path], remote: Emulator
+) -> None:
+    upload(remote, [("odd/SKILL.md", folder_md("odd").encode()), ('odd/we"ird.txt', b"x")])
+    upload(remote, [("fine/SKILL.md", folder_md("fine").encode())])
+    root = make_repo({})
+    result = run_cli("-C", str(root), "import", "odd", "fine")
+    assert result.exit_code == 1
+    assert (
+        "skipped odd: remote skill 'odd' holds a file whose name no upload can carry as it is "
+        "(a double quote or a control character): 'we\"ird.txt'" in result.stdout
+    )
+    assert "wrote skills/fine/SKILL.md" in result.stdout
+    assert not (root / "skills/odd").exists()
+    assert run_cli("-C", str(root), "validate").exit_code == 0
+
+
+def test_import_overwrite_swaps_a_whole_folder_in_or_leaves_the_old_one(
+    make_repo: Callable[..., Path], remote: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from skillsync import importer
+    from skillsync.errors import SkillsyncError
+
+    new = [("kit/SKILL.md", folder_md("kit", version="2.0.0").encode()), ("kit/a.sh", b"new a")]
+    upload(remote, [*new, ("kit/b.txt", b"new b")])
+    root = make_repo({"skills/kit/SKILL.md": folder_md("kit"), "skills/kit/a.sh": "old a\n"})
+    write_tree(root, {"skills/kit/sub/.keep": "mine", "skills/kit/.env.example": "X=1\n"})
+    (root / "skills/kit/a.sh").chmod(0o755)
+    before = {p: p.read_bytes() for p in (root / "skills/kit").rglob("*") if p.is_file()}
+    real_write = importer.write_atomically
+    calls: list[Path] = []
+
+    def failing(path: Path, content: str | bytes) -> None:
+        calls.append(path)
+        if len(calls) == 2:  # as write_atomically reports a full disk
+            raise SkillsyncError(f"cannot write {path}: No space left on device")
+        real_write(path, content)
+
+    monkeypatch.setattr(importer, "write_atomically", failing)
+    failed = run_cli("-C", str(root), "import", "kit", "--overwrite")
+    assert (failed.exit_code, failed.stdout) == (1, ""), failed.output
+    assert "No space left on device" in failed.stderr
+    after = {p: p.read_bytes() for p in (root / "skills/kit").rglob("*") if p.is_file()}
+    assert after == before  # the old folder, whole
+    assert sorted(p.name for p in (root / "skills").iterdir()) == ["kit"]  # nothing beside it
+    monkeypatch.setattr(importer, "write_atomically", real_write)
+    done = run_cli("-C", str(root), "import", "kit", "--overwrite")
+    assert done.exit_code == 0, done.output
+    assert (root / "skills/kit/a.sh").read_bytes() == b"new a"
+    assert (root / "skills/kit/a.sh").stat().st_mode & 0o777 == 0o755
+    assert (root / "skills/kit/sub/.keep").read_text() == "mine"
+    assert (root / "skills/kit/.env.example").read_text() == "X=1\n"
+    assert sorted(p.name for p in (root / "skills").iterdir()) == ["kit"]

@@ -122,7 +122,8 @@ def folder_signature(
     for rel, _, real, kind in walk(folder) if covered is None else covered:  # one per file: hot
         signature = signed if real == known else stat_signature(real)
         lines.append(f"{rel}|{kind}|{real}|{signature}\n")
-    return hashlib.sha256("".join(lines).encode()).hexdigest()
+    # a name that is not UTF-8 is held as surrogates: hashed as the bytes it came from
+    return hashlib.sha256("".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _depends_signature(

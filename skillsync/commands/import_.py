@@ -13,9 +13,8 @@ from pathlib import Path
 import click
 
 from skillsync import config as config_mod
-from skillsync.atomic import write_atomically
 from skillsync.errors import ApiError, ImportRefused, SkillsyncError, UnsafeRemoteContent
-from skillsync.importer import SkillFiles, stale_files
+from skillsync.importer import SkillFiles, write_skill
 from skillsync.lint.trust import SECURITY_RULES
 from skillsync.loader import SkillFile, discover
 from skillsync.model import RemoteSkill
@@ -72,10 +71,7 @@ def run(
     skipped += [o for o in outcomes if isinstance(o, tuple)]
     for rendered in exported:
         _refuse_links(config.root, rendered)
-        for stale in stale_files(config.root, rendered):  # only with --overwrite
-            stale.unlink()
-        for relative, content in rendered.files.items():
-            write_atomically(config.root / relative, content)
+        write_skill(config.root, rendered)
         extra = [p for p in rendered.files if p != rendered.main_path]
         shown = f" (+ {', '.join(extra)})" if 0 < len(extra) <= 3 else ""
         shown = shown or (f" (+ {len(extra)} more files)" if extra else "")

@@ -81,7 +81,8 @@ _FIXED = (
     Rule(
         "file-name",
         "error",
-        "a file name with a double quote or a control character (tab, newline)",
+        "a file name with a double quote, a control character (tab, newline) or bytes that "
+        "are not UTF-8",
         "an upload carries it percent-encoded, so the remote file never matches and the "
         "plan never converges",
         False,

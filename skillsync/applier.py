@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
-from skillsync.errors import ApiError, HTTPStatusError, SkillsyncError
+from skillsync.errors import ApiError, HTTPStatusError, MalformedAnswer, SkillsyncError
 from skillsync.model import Skill
 from skillsync.plan import Change, Plan
 from skillsync.remote.base import Remote
@@ -96,7 +96,9 @@ def _failure(change: Change, exc: ApiError) -> Outcome:
     status = exc if isinstance(exc, HTTPStatusError) else exc.__cause__
     message = exc.api_message if isinstance(exc, HTTPStatusError) else exc.message
     if not isinstance(status, HTTPStatusError):
-        return Outcome(change, "failed", error_type="connection_error", message=message)
+        cause = exc if isinstance(exc, MalformedAnswer) else exc.__cause__
+        kind = "malformed_answer" if isinstance(cause, MalformedAnswer) else "connection_error"
+        return Outcome(change, "failed", error_type=kind, message=message)
     return Outcome(
         change,
         "failed",

@@ -40,6 +40,8 @@ def anthropic_reset_in(headers: httpx.Headers) -> float | None:
         reset = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         return RATE_LIMIT_PAUSE
+    if reset.tzinfo is None:
+        reset = reset.replace(tzinfo=UTC)  # RFC 3339 requires a zone; without one, UTC
     return _capped((reset - datetime.now(UTC)).total_seconds())
 
 

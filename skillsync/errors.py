@@ -130,6 +130,11 @@ class ApiError(SkillsyncError):
     retryable = False
 
 
+class MalformedAnswer(ApiError):
+    """A success answer that is not what the API documents (not JSON, a field missing or of
+    another type, an id of an impossible shape): never retried, one failed request."""
+
+
 class TransportError(ApiError):
     """No answer: connection refused or dropped, DNS, TLS, timeout.
 

@@ -158,18 +158,6 @@ class RemoteSkill:
             return self.files is not None and self.version is not None
         return self.instructions is not None and self.version is not None
 
-    @classmethod
-    def from_api(cls, data: dict[str, Any]) -> RemoteSkill:
-        known = {"id", "name", "description", "instructions", "version"}
-        return cls(
-            id=str(data["id"]),
-            name=str(data["name"]),
-            description=str(data.get("description", "")),
-            instructions=data.get("instructions"),
-            version=data.get("version"),
-            extra={k: v for k, v in data.items() if k not in known},
-        )
-
     def content(self) -> dict[str, Any]:
         """The skill's fields as read (list items lack instructions and version)."""
         out: dict[str, Any] = {"name": self.name, "description": self.description}

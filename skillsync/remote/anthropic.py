@@ -21,6 +21,7 @@ from skillsync.plan import Change
 from skillsync.remote.base import Remote, refuse_repeated_cursor
 from skillsync.remote.folders import FolderRemote, open_cache, same_files
 from skillsync.remote.http import ApiHttp
+from skillsync.remote.reply import Reply
 
 log = logging.getLogger("skillsync.client")
 
@@ -76,43 +77,45 @@ class AnthropicRemote(FolderRemote):
         )
 
     # -- reading ----------------------------------------------------------------------
-    def _pages(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
+    def _pages(self, path: str, params: dict[str, Any]) -> list[Reply]:
+        items: list[Reply] = []
         seen: set[str] = set()
         while True:
-            page = self.http.request("GET", path, params=params).json()
-            items.extend(page.get("data") or [])
-            token = page.get("next_page")
+            page = self.http.request_json("GET", path, params=params)
+            items.extend(page.objects("data"))
+            token = page.optional("next_page")
             if not token:
                 return items
-            refuse_repeated_cursor(str(token), seen, self.base_url)
+            refuse_repeated_cursor(token, seen, self.base_url)
             params = {**params, "page": token}
 
     def list_skills(self) -> list[RemoteSkill]:
         skills = []
         for item in self._pages("/v1/skills", {"limit": PAGE_LIMIT, "source": "custom"}):
-            if (item.get("source") or {}).get("type") != "custom":
+            source = item.get("source")
+            if not isinstance(source, dict) or source.get("type") != "custom":
                 continue  # never Anthropic's own skills, whatever the server sends
+            skill_id = item.ident("id")
             if not item.get("latest_version_id"):
-                log.warning("skill %s has no version; it is left alone", item.get("id"))
+                log.warning("skill %s has no version; it is left alone", skill_id)
                 continue
             skills.append(
                 RemoteSkill(
-                    id=str(item["id"]),
+                    id=skill_id,
                     name="",
                     description="",
-                    version_id=str(item["latest_version_id"]),
-                    display_name=item.get("display_name"),
+                    version_id=item.ident("latest_version_id"),
+                    display_name=item.optional("display_name"),
                 )
             )
         return self._from_cache(skills)
 
     def read_name(self, skill: RemoteSkill) -> RemoteSkill:
         assert skill.version_id is not None
-        version = self.http.request(
+        version = self.http.request_json(
             "GET", f"/v1/skills/{skill.id}/versions/{skill.version_id}"
-        ).json()
-        named = replace(skill, name=str(version["name"]), description=str(version["description"]))
+        )
+        named = replace(skill, name=version.text("name"), description=version.text("description"))
         self._remember(skill.id, skill.version_id, VersionRecord(named.name, named.description))
         return named
 
@@ -123,8 +126,8 @@ class AnthropicRemote(FolderRemote):
     def create_fields(self, skill: Skill | None) -> dict[str, str] | None:
         return {"display_name": skill.display_name} if skill and skill.display_name else None
 
-    def latest_of(self, created: dict[str, Any]) -> str:
-        return str(created["latest_version_id"])
+    def latest_of(self, created: Reply) -> str:
+        return created.ident("latest_version_id")
 
     def update(self, change: Change, skill: Skill | None) -> str:
         assert change.id is not None
@@ -132,16 +135,16 @@ class AnthropicRemote(FolderRemote):
         upload = self._upload(change, skill)
 
         def send() -> str:
-            version = self.http.request(
+            version = self.http.request_json(
                 "POST", f"/v1/skills/{skill_id}/versions", files=upload, ambiguous_fails=True
-            ).json()
-            record = replace(self._record(change, skill), description=str(version["description"]))
-            self._remember(skill_id, str(version["id"]), record)
+            )
+            record = replace(self._record(change, skill), description=version.text("description"))
+            self._remember(skill_id, version.ident("id"), record)
             return skill_id
 
         def resolve() -> str | None:
-            latest = self.http.request("GET", f"/v1/skills/{skill_id}").json()
-            listed = RemoteSkill(skill_id, "", "", version_id=latest["latest_version_id"])
+            latest = self.http.request_json("GET", f"/v1/skills/{skill_id}")
+            listed = RemoteSkill(skill_id, "", "", version_id=latest.ident("latest_version_id"))
             current = self.read_full(self.read_name(listed))
             return skill_id if same_files(current, change) else None
 
@@ -168,7 +171,7 @@ class AnthropicRemote(FolderRemote):
     def _versions(self, skill_id: str) -> list[str]:
         """The skill's version ids, newest first."""
         path = f"/v1/skills/{skill_id}/versions"
-        return [str(v["id"]) for v in self._pages(path, {"limit": PAGE_LIMIT})]
+        return [v.ident("id") for v in self._pages(path, {"limit": PAGE_LIMIT})]
 
     def _delete_version(self, skill_id: str, version: str) -> None:
         self.http.request(

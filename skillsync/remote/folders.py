@@ -27,6 +27,7 @@ from skillsync.options import ClientOptions
 from skillsync.plan import Change
 from skillsync.remote.base import Remote
 from skillsync.remote.http import ApiHttp
+from skillsync.remote.reply import Reply
 from skillsync.tree import (
     MAX_CONTENT_BYTES,
     desired_files,
@@ -93,7 +94,7 @@ class FolderRemote(Remote):
         return None
 
     @abstractmethod
-    def latest_of(self, created: dict[str, Any]) -> str:
+    def latest_of(self, created: Reply) -> str:
         """The latest version of a skill as the create's answer names it."""
 
     @abstractmethod
@@ -208,10 +209,10 @@ class FolderRemote(Remote):
         fields = self.create_fields(skill)
 
         def send() -> str:
-            answer = self.http.request(
+            answer = self.http.request_json(
                 "POST", "/v1/skills", files=upload, data=fields, ambiguous_fails=True
-            ).json()
-            skill_id = str(answer["id"])
+            )
+            skill_id = answer.ident("id")
             # What was uploaded is what the new version holds: the next plan reads nothing.
             self._remember(skill_id, self.latest_of(answer), self._record(change, skill))
             return skill_id

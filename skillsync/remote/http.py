@@ -42,6 +42,7 @@ from skillsync.options import (
     DEFAULT_PARALLELISM,
     DEFAULT_READ_TIMEOUT,
 )
+from skillsync.remote.reply import Reply
 
 log = logging.getLogger("skillsync.client")
 
@@ -76,10 +77,14 @@ def parse_retry_after(headers: httpx.Headers) -> float | None:
     try:
         return min(RETRY_AFTER_CAP, max(0.0, float(raw)))
     except ValueError:
-        when = email.utils.parsedate_to_datetime(raw) if raw else None
-        if when is None:
-            return None
-        return min(RETRY_AFTER_CAP, max(0.0, (when - datetime.now(UTC)).total_seconds()))
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (ValueError, TypeError, IndexError):
+        return None  # neither seconds nor a date ("soon"): the backoff decides
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # an HTTP date is GMT, whether it says so or not
+    return min(RETRY_AFTER_CAP, max(0.0, (when - datetime.now(UTC)).total_seconds()))
 
 
 class ApiHttp:
@@ -234,6 +239,11 @@ class ApiHttp:
                 self._sleep(delay)
                 attempt += 1
 
+    def request_json(self, method: str, path: str, **options: Any) -> Reply:
+        """``request``, its answer read as a JSON object whose fields are checked as they
+        are read (``Reply``)."""
+        return Reply.of(self.request(method, path, **options), f"{method} {path}")
+
     def _send(
         self,
         method: str,
@@ -286,13 +296,19 @@ class ApiHttp:
     def _status_error(self, response: httpx.Response) -> HTTPStatusError:
         error_type, message = "api_error", response.reason_phrase or "error"
         try:
-            body = response.json()
-            error_type = body["error"].get("type") or body["error"].get("code") or error_type
-            message = body["error"]["message"]
-        except (ValueError, KeyError, TypeError):
+            error = response.json()["error"]
+        except (ValueError, KeyError, TypeError, IndexError):
+            error = None
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            found = error.get("type") or error.get("code")
+            error_type = found if isinstance(found, str) and found else error_type
+            message = error["message"]
+        elif isinstance(error, str) and error:
+            message = error  # {"error": "text"}: some servers and proxies answer so
+        else:
             text = response.text.strip()
             if text:
-                message = text[:200]
+                message = text
         hint = None
         status = response.status_code
         if status == 401:
@@ -303,7 +319,7 @@ class ApiHttp:
         return cls(
             status,
             error_type,
-            secrets.redact(message),
+            secrets.shortened(message),
             request_id=response.headers.get(self._request_id_header),
             retry_after=parse_retry_after(response.headers),
             hint=hint,

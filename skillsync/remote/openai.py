@@ -23,6 +23,7 @@ from skillsync.plan import Change
 from skillsync.remote.base import Remote, refuse_repeated_cursor
 from skillsync.remote.folders import FolderRemote, open_cache, same_files
 from skillsync.remote.http import ApiHttp
+from skillsync.remote.reply import Reply
 
 log = logging.getLogger("skillsync.client")
 
@@ -89,34 +90,35 @@ class OpenAIRemote(FolderRemote):
         return f"{skill_id}@{version}"  # a version number is unique within its skill only
 
     # -- reading ----------------------------------------------------------------------
-    def _pages(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
+    def _pages(self, path: str, params: dict[str, Any]) -> list[Reply]:
+        items: list[Reply] = []
         seen: set[str] = set()
         while True:
-            page = self.http.request("GET", path, params=params).json()
-            data = page.get("data") or []
+            page = self.http.request_json("GET", path, params=params)
+            data = page.objects("data")
             items.extend(data)
             if not page.get("has_more") or not data:
                 return items
-            cursor = str(page.get("last_id") or data[-1].get("id"))
+            cursor = page.optional("last_id") or data[-1].ident("id")
             refuse_repeated_cursor(cursor, seen, self.base_url)
             params = {**params, "after": cursor}
 
     def list_skills(self) -> list[RemoteSkill]:
         skills = []
         for item in self._pages("/v1/skills", {"limit": PAGE_LIMIT, "order": "asc"}):
-            latest = item.get("latest_version")
-            if latest is None or not item.get("name"):
-                log.warning("skill %s has no version; it is left alone", item.get("id"))
+            skill_id = item.ident("id")
+            if item.get("latest_version") is None or not item.get("name"):
+                log.warning("skill %s has no version; it is left alone", skill_id)
                 continue
+            latest = item.ident("latest_version")
             default = item.get("default_version")
             skills.append(
                 RemoteSkill(
-                    id=str(item["id"]),
-                    name=str(item["name"]),
-                    description=str(item.get("description") or ""),
-                    version_id=str(latest),
-                    default_version=str(default if default is not None else latest),
+                    id=skill_id,
+                    name=item.text("name"),
+                    description=item.optional("description") or "",
+                    version_id=latest,
+                    default_version=latest if default is None else item.ident("default_version"),
                 )
             )
         return self._from_cache(skills)
@@ -125,8 +127,8 @@ class OpenAIRemote(FolderRemote):
         return f"/v1/skills/{skill.id}/versions/{skill.version_id}/content"
 
     # -- writing ----------------------------------------------------------------------
-    def latest_of(self, created: dict[str, Any]) -> str:
-        return str(created["latest_version"])
+    def latest_of(self, created: Reply) -> str:
+        return created.ident("latest_version")
 
     def update(self, change: Change, skill: Skill | None) -> str:
         assert change.id is not None
@@ -138,24 +140,24 @@ class OpenAIRemote(FolderRemote):
         default = {"default": "true" if self.promote == "auto" else "false"}
 
         def send() -> str:
-            version = self.http.request(
+            version = self.http.request_json(
                 "POST",
                 f"/v1/skills/{skill_id}/versions",
                 files=upload,
                 data=default,
                 ambiguous_fails=True,
-            ).json()
+            )
             record = self._record(change, skill)
-            self._remember(skill_id, str(version["version"]), record)
+            self._remember(skill_id, version.ident("version"), record)
             return skill_id
 
         def resolve() -> str | None:
-            latest = self.http.request("GET", f"/v1/skills/{skill_id}").json()
+            latest = self.http.request_json("GET", f"/v1/skills/{skill_id}")
             listed = RemoteSkill(
                 skill_id,
-                str(latest["name"]),
-                str(latest["description"]),
-                version_id=str(latest["latest_version"]),
+                latest.text("name"),
+                latest.text("description"),
+                version_id=latest.ident("latest_version"),
             )
             current = self.read_full(listed)
             return skill_id if same_files(current, change) else None
@@ -173,11 +175,11 @@ class OpenAIRemote(FolderRemote):
 
     def prune(self, skill_id: str, keep: int) -> None:
         """Delete the versions beyond the newest ``keep``, never the default one."""
-        default = str(self.http.request("GET", f"/v1/skills/{skill_id}").json()[POINTER])
+        default = self.http.request_json("GET", f"/v1/skills/{skill_id}").ident(POINTER)
         versions = self._pages(
             f"/v1/skills/{skill_id}/versions", {"limit": PAGE_LIMIT, "order": "desc"}
         )
-        for version in [str(v["version"]) for v in versions][keep:]:
+        for version in [v.ident("version") for v in versions][keep:]:
             if version != default:
                 self.http.request(
                     "DELETE",

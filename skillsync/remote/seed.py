@@ -10,6 +10,7 @@ from skillsync.model import RemoteSkill, Skill
 from skillsync.plan import Change
 from skillsync.remote.base import Remote, refuse_repeated_cursor
 from skillsync.remote.http import ApiHttp
+from skillsync.remote.reply import Reply
 
 API_VERSION = "2023-06-01"
 PAGE_LIMIT = 100
@@ -27,17 +28,17 @@ class SeedRemote(Remote):
         params: dict[str, Any] = {"limit": PAGE_LIMIT}
         seen: set[str] = set()
         while True:
-            page = self.http.request("GET", "/v1/skills", params=params).json()
-            data = page.get("data") or []
-            skills.extend(RemoteSkill.from_api(item) for item in data)
+            page = self.http.request_json("GET", "/v1/skills", params=params)
+            data = page.objects("data")
+            skills.extend(map(_skill, data))
             if not page.get("has_more") or not data:
                 return skills
-            cursor = str(page.get("last_id") or data[-1]["id"])
+            cursor = page.optional("last_id") or data[-1].ident("id")
             refuse_repeated_cursor(cursor, seen, self.base_url)
             params = {"limit": PAGE_LIMIT, "after_id": cursor}
 
     def get_skill(self, skill_id: str) -> RemoteSkill:
-        return RemoteSkill.from_api(self.http.request("GET", f"/v1/skills/{skill_id}").json())
+        return _skill(self.http.request_json("GET", f"/v1/skills/{skill_id}"))
 
     def find_by_name(self, name: str) -> list[RemoteSkill]:
         """Full records of the skills with this name (normally zero or one)."""
@@ -48,16 +49,16 @@ class SeedRemote(Remote):
         sending the create again blindly (an ambiguous write)."""
 
         def send() -> RemoteSkill:
-            answer = self.http.request("POST", "/v1/skills", json=content, ambiguous_fails=True)
-            return RemoteSkill.from_api(answer.json())
+            return _skill(
+                self.http.request_json("POST", "/v1/skills", json=content, ambiguous_fails=True)
+            )
 
         return self.http.write_once(
             send, lambda: self._adopt(content), f"create of {content['name']}"
         )
 
     def update_skill(self, skill_id: str, fields: dict[str, str]) -> RemoteSkill:
-        answer = self.http.request("PATCH", f"/v1/skills/{skill_id}", json=fields)
-        return RemoteSkill.from_api(answer.json())
+        return _skill(self.http.request_json("PATCH", f"/v1/skills/{skill_id}", json=fields))
 
     def delete_skill(self, skill_id: str) -> None:
         self.http.request("DELETE", f"/v1/skills/{skill_id}", missing_ok_after_retry=True)
@@ -96,3 +97,18 @@ class SeedRemote(Remote):
 
     def delete(self, skill_id: str) -> None:
         self.delete_skill(skill_id)
+
+
+_FIELDS = frozenset({"id", "name", "description", "instructions", "version"})
+
+
+def _skill(reply: Reply) -> RemoteSkill:
+    """A skill as the seed API answers it (list items lack instructions and version)."""
+    return RemoteSkill(
+        id=reply.ident("id"),
+        name=reply.text("name"),
+        description=reply.optional("description") or "",
+        instructions=reply.optional("instructions"),
+        version=reply.optional("version"),
+        extra={k: v for k, v in reply.items() if k not in _FIELDS},
+    )

@@ -268,3 +268,21 @@ def test_no_answer_exits_3_or_writes_outside_the_repository(
         assert result.exit_code in (0, 1), (command, result.output)
         assert "Traceback" not in result.output and "internal error" not in result.output
     assert sorted(p.name for p in around.iterdir()) == ["repo"]
+
+
+@pytest.mark.parametrize("key", ["k-hostile-test", "k7"])
+def test_an_echoed_key_is_redacted_before_a_long_error_is_cut(
+    hostile: Hostile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    monkeypatch.setenv(KEY_ENV, key)
+    # the key straddles where the text is cut: cut first, its first characters would show
+    echoed = f"ok7 and {key}x are other words; " + "x" * 460 + f" {key} " + "y" * 600
+    hostile.answers[("GET", "/v1/skills")] = answer({"error": echoed}, 401)
+    root = repository(tmp_path / "repo", hostile.url, "seed")
+    result = run_cli("-C", str(root), "plan")
+    assert result.exit_code == 1
+    first = result.stderr.splitlines()[0]
+    word = f"{key}x" if len(key) < 8 else "[REDACTED]x"  # a short key: whole tokens only
+    assert first.startswith(f"Error: 401 api_error: ok7 and {word} are other words; xxx")
+    assert first.endswith("…") and len(first) < 600  # cut after the key was replaced
+    assert f" {key} " not in result.stderr and f" {key[:2]}…" not in result.stderr

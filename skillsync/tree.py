@@ -136,8 +136,9 @@ def unzip(name: str, data: bytes, limit: int = MAX_CONTENT_BYTES) -> list[tuple[
     """A content zip's files, their paths made relative to the skill's folder ``name/``.
 
     Refused (UnsafeRemoteContent) before anything is inflated past ``limit`` bytes in all:
-    content that is not a zip, a path outside ``name/`` or climbing out of it, files whose
-    sizes add up past the limit (the sizes the zip declares, and what it really inflates).
+    content that is not a zip, a path outside ``name/`` or climbing out of it, a path the
+    zip holds twice, files whose sizes add up past the limit (the sizes the zip declares,
+    and what it really inflates).
     """
     prefix = f"{name}/"
     if len(data) > limit:
@@ -159,12 +160,19 @@ def unzip(name: str, data: bytes, limit: int = MAX_CONTENT_BYTES) -> list[tuple[
                 f"remote skill '{name}': its files inflate to {declared:,} bytes, over {limit:,}"
             )
         budget = limit
+        seen: set[str] = set()
         for info in infos:
             path = info.filename
             if not path.startswith(prefix) or not safe_relative(path[len(prefix) :]):
                 raise UnsafeRemoteContent(
                     f"remote skill '{name}': holds a file with an unsafe path {path!r}"
                 )
+            if path in seen:  # which one the API serves is anybody's guess
+                raise UnsafeRemoteContent(
+                    f"remote skill '{name}': its zip holds {path!r} twice; upload the skill "
+                    "again to repair it"
+                )
+            seen.add(path)
             try:
                 with archive.open(info) as member:
                     content = member.read(budget + 1)

@@ -406,3 +406,26 @@ def test_plans_are_written_only_to_regular_files(repo: Path, tmp_path: Path) -> 
     out = tmp_path / "plan.json"
     assert run_cli("-C", str(repo), "plan", "--out", str(out)).exit_code == 0
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~_umask()
+
+
+def test_a_zip_holding_one_path_twice_is_an_error_for_that_skill(
+    repo: Path, remote: Emulator
+) -> None:
+    body = b"---\nname: twice\ndescription: Hostile. Use when testing.\n---\nBody.\n"
+    entries = [
+        ("twice/SKILL.md", b"---\nname: twice\ndescription: Other.\n---\nX\n"),
+        ("twice/SKILL.md", body),
+    ]
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as archive:
+        warnings.simplefilter("ignore")
+        for path, data in entries:
+            archive.writestr(path, data)
+    plant(remote, "twice", buffer.getvalue())
+    write_tree(repo, {"skills/twice/SKILL.md": body.decode()})
+    result = run_cli("-C", str(repo), "plan", "--no-cache")
+    assert result.exit_code == 1
+    assert (
+        "Error: remote skill 'twice': its zip holds 'twice/SKILL.md' twice; upload the skill "
+        "again to repair it" in result.stderr
+    )

@@ -47,6 +47,8 @@ class TargetConfig:
 class Config:
     root: Path
     skills: tuple[str, ...] = DEFAULT_GLOBS
+    skills_at: tuple[Location, ...] = ()
+    """Where each glob of ``skills`` is written (none for the default globs)."""
     default_target: str | None = None
     targets: tuple[TargetConfig, ...] = ()
     max_delete_percent: float = 30
@@ -166,6 +168,10 @@ def load(directory: Path | None) -> tuple[Config, list[Problem]]:
     config = Config(
         root=root,
         skills=tuple(data.get("skills", DEFAULT_GLOBS)),
+        skills_at=tuple(
+            doc.locate(CONFIG_NAME, ("skills", index))
+            for index in range(len(data.get("skills", ())))
+        ),
         default_target=default,
         targets=targets,
         max_delete_percent=safety.get("max_delete_percent", 30),

@@ -154,6 +154,12 @@ def make_plan(
     too_many = _too_many_deletes(deletes, managed, rules)
     if too_many:
         unsafe.append(too_many)
+    if not wanted and deletes and only_set is None:  # whatever the thresholds
+        unsafe.append(
+            f"the repository defines no skill, so the plan deletes every managed skill "
+            f"({deletes}); check the skills globs of skillsync.yaml, or pass --force if it "
+            "really holds none any more"
+        )
 
     names = desired_names | {old for s in wanted for old in s.renamed_from}
     scope = Scope(

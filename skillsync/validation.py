@@ -12,10 +12,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from skillsync.config import CONFIG_NAME, Config
+from skillsync.config import CONFIG_NAME, Config, leaves_repository
 from skillsync.errors import default_signals, signals_held
 from skillsync.lint import credentials
 from skillsync.lint.overlap import Described, digest_of, overlapping
+from skillsync.lint.rules import finding
 from skillsync.lint.skill_rules import check_skill
 from skillsync.lint.upload_limits import upload_limits
 from skillsync.loader import (
@@ -28,7 +29,7 @@ from skillsync.loader import (
     walk_for,
 )
 from skillsync.model import Location, Problem, Skill
-from skillsync.walk import Tree
+from skillsync.walk import Tree, fixed_folder
 
 if TYPE_CHECKING:
     from skillsync.cache.verdicts import VerdictCache
@@ -92,6 +93,7 @@ def validate_repository(
     tree = walk_for(root, config.skills) if tree is None else tree
     found = matched(root, config.skills, tree)
     problems = [*config_problems, *unlistable_folders(tree)]
+    problems += _unmatched_globs(config, tree, len(found))
     selected: set[str] | None = None
     if only is not None:
         selected = {CONFIG_NAME}
@@ -151,6 +153,33 @@ def validate_repository(
     result = ValidationResult(config, files, sorted(set(problems)))
     _drop_invalid(result)
     return result
+
+
+def _unmatched_globs(config: Config, tree: Tree, found: int) -> list[Problem]:
+    """Rule unmatched-glob: a glob the repository wrote that matches no file, where that
+    is a mistake: the folder it starts from does not exist (``skill/**`` for ``skills/``),
+    or no glob matches anything. A repository listing both ``*.yaml`` and ``*.yml``
+    while it uses one is not warned about."""
+    problems = []
+    for index, (pattern, at) in enumerate(zip(config.skills, config.skills_at, strict=False)):
+        if leaves_repository(pattern) or tree.match((pattern,)):
+            continue
+        folder = fixed_folder(pattern)
+        if folder and not (config.root / folder).is_dir():
+            why = f"there is no folder '{folder}'"
+        elif not found:
+            why = "no glob of skills matches any file"
+        else:
+            continue
+        problems.append(
+            finding(
+                "unmatched-glob",
+                at,
+                f"skills[{index}]: glob {pattern!r} matches no file ({why}); check its "
+                "spelling: a plan would see no skill there, and delete the remote ones",
+            )
+        )
+    return problems
 
 
 def _without_secrets(problem: Problem) -> Problem:

@@ -287,7 +287,7 @@ def test_a_saved_plan_is_checked_against_protect_added_since(
 ) -> None:
     plant(remote, "billing-old", {"billing-old/SKILL.md": md("billing-old")})
     saved = tmp_path / "plan.json"
-    assert run_cli("-C", str(repo), "plan", "--out", str(saved)).exit_code == 0
+    assert run_cli("-C", str(repo), "plan", "--force", "--out", str(saved)).exit_code == 0
     assert [c["action"] for c in json.loads(saved.read_text())["changes"]] == ["delete"]
     config = repo / "skillsync.yaml"
     config.write_text(config.read_text() + '    protect: ["billing-*"]\n')

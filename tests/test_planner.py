@@ -148,6 +148,8 @@ def test_protected_skill_is_never_deleted() -> None:
     assert actions(plan) == [("delete", "x")]
     assert plan.unsafe == (
         "protected skill 'billing-faq' has no file; protect forbids deleting it",
+        "the repository defines no skill, so the plan deletes every managed skill (1); check "
+        "the skills globs of skillsync.yaml, or pass --force if it really holds none any more",
     )
 
 
@@ -178,14 +180,26 @@ def test_delete_threshold(
     managed: int, deletes: int, min_managed: int, percent: float, unsafe: bool
 ) -> None:
     remote = [have(f"s-{i}") for i in range(managed)]
-    desired = [want(f"s-{i}") for i in range(deletes, managed)]
+    desired = [want(f"s-{i}") for i in range(deletes, managed)] + [want("elsewhere")]
     plan = plan_of(
-        desired, remote, Rules(manage=("*",), max_delete_percent=percent, min_managed=min_managed)
+        desired, remote, Rules(manage=("s-*",), max_delete_percent=percent, min_managed=min_managed)
     )
     assert plan.count("delete") == deletes
     assert bool(plan.unsafe) is unsafe
     if unsafe:
         assert plan.unsafe[0].startswith(f"the plan deletes {deletes} of {managed} managed skills")
+
+
+def test_a_repository_with_no_skill_deletes_nothing_without_force() -> None:
+    remote = [have(f"s-{i}") for i in range(3)]
+    rules = Rules(manage=("*",), max_delete_percent=100, min_managed=10)
+    plan = plan_of([], remote, rules)
+    assert plan.count("delete") == 3
+    assert plan.unsafe == (
+        "the repository defines no skill, so the plan deletes every managed skill (3); check "
+        "the skills globs of skillsync.yaml, or pass --force if it really holds none any more",
+    )
+    assert plan_of([], [], rules).unsafe == ()
 
 
 def test_duplicate_remote_names_are_a_conflict_left_alone() -> None:

@@ -261,7 +261,7 @@ def test_versions_first_delete_on_an_older_server(
     root = write_tree(
         tmp_path / "r", {"skillsync.yaml": target_config(legacy.url, api="anthropic")}
     )
-    result = apply(root)
+    result = apply(root, "--force")  # the repository holds no skill: deleting all is unsafe
     assert result.exit_code == 0, result.output
     assert legacy.store.count() == 0 and legacy.store.version_count(skill_id) == 0
     stats = legacy.app.stats  # type: ignore[attr-defined]

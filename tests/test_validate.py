@@ -247,3 +247,41 @@ def test_unexpected_errors_exit_3_with_one_line(repo, monkeypatch: pytest.Monkey
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     result = run_cli("--debug", "validate")
     assert result.exit_code == 3 and "Traceback" in result.stderr
+
+
+def test_a_misspelt_glob_is_warned_about_and_its_plan_deletes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import run_cli, skill_yaml, write_tree
+
+    monkeypatch.delenv("SKILLSYNC_BASE_URL", raising=False)
+    config = (
+        'version: 1\nskills: ["skill/**/*.yaml", "skills/**/*.yml"]\n'
+        "targets:\n  t:\n    base_url: local:emu.db\n    manage: ['*']\n"
+    )
+    root = write_tree(
+        tmp_path / "repo", {"skillsync.yaml": config, "skills/a.yaml": skill_yaml("a")}
+    )
+    good = root / "skillsync.yaml"
+    good.write_text(config.replace("skill/**", "skills/**"))
+    assert run_cli("-C", str(root), "apply", "--auto-approve").exit_code == 0
+    good.write_text(config)
+    result = run_cli("-C", str(root), "validate")
+    assert result.stdout.splitlines() == [
+        "skillsync.yaml:2:10: warning: skills[0]: glob 'skill/**/*.yaml' matches no file (there "
+        "is no folder 'skill'); check its spelling: a plan would see no skill there, and "
+        "delete the remote ones [unmatched-glob]",
+        "skillsync.yaml:2:29: warning: skills[1]: glob 'skills/**/*.yml' matches no file (no "
+        "glob of skills matches any file); check its spelling: a plan would see no skill "
+        "there, and delete the remote ones [unmatched-glob]",
+        "0 skill files valid (2 warnings).",
+    ]
+    plan = run_cli("-C", str(root), "plan")
+    assert plan.exit_code == 1
+    assert "  - delete skill 'a' (" in plan.stdout
+    assert "the repository defines no skill, so the plan deletes every managed skill (1)" in (
+        plan.stderr
+    )
+    assert run_cli("-C", str(root), "apply", "--auto-approve").exit_code == 1
+    good.write_text(config.replace("skill/**", "skills/**"))
+    assert run_cli("-C", str(root), "plan", "--detailed-exitcode").exit_code == 0  # kept

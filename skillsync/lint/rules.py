@@ -160,6 +160,13 @@ _LINT = (
         "the upload would be refused after merge",
     ),
     Rule(
+        "unmatched-glob",
+        "warning",
+        "a glob of skillsync.yaml's skills that matches no file",
+        "a misspelt glob hides every skill it was meant to find, and the plan then deletes "
+        "them remotely",
+    ),
+    Rule(
         "missing-version",
         "off",
         "a SKILL.md without metadata.version",

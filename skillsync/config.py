@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,3 +261,34 @@ def local_db_path(config: Config, base_url: str) -> Path | None:
         return None
     path = Path(base_url[len("local:") :])
     return path if path.is_absolute() else config.root / path
+
+
+def workspace_of(config: Config, target: TargetConfig, flag: str | None) -> tuple[str, str]:
+    """What ``target`` reaches: (how to show it, what tells it apart). Two targets that
+    reach one workspace (the same local file however it is spelt, or the same endpoint,
+    key and workspace headers) would each apply the same plan: every skill twice, or a
+    file locked twice. The key is compared by its digest and never shown."""
+    base_url = resolve_base_url(target, flag)
+    db = local_db_path(config, base_url)
+    if db is not None:
+        return f"local:{db}", f"local\0{os.path.realpath(db)}"
+    key = os.environ.get(target.api_key_env, "")
+    digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+    headers = (target.workspace_id, target.organization, target.project)
+    return base_url, "\0".join([base_url.lower(), digest, *map(str, headers)])
+
+
+def refuse_shared_workspaces(config: Config, targets: list[TargetConfig], flag: str | None) -> None:
+    """Several targets of one run must reach different workspaces (checked before anything
+    is opened or sent)."""
+    seen: dict[str, TargetConfig] = {}
+    for target in targets:
+        shown, identity = workspace_of(config, target, flag)
+        first = seen.setdefault(identity, target)
+        if first is not target:
+            raise TargetError(
+                f"targets '{first.name}' and '{target.name}' reach the same workspace "
+                f"({shown}); one run would apply every change to it twice",
+                hint="point one of them elsewhere (--base-url overrides every target), or "
+                "run them one at a time",
+            )

@@ -321,3 +321,29 @@ def test_a_stale_saved_plan_of_several_targets_sends_nothing(
     assert applied.exit_code == 0, applied.output
     assert sorted(seed_state(production)) == ["alpha", "beta-notes"]
     assert sorted(anthropic_state(staging)) == ["alpha", "beta-notes"]
+
+
+def test_targets_that_reach_one_workspace_are_refused_before_anything_is_sent(
+    tmp_path: Path, staging: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = (
+        "version: 1\ntargets:\n  one:\n    base_url: local:.skillsync/emu.db\n"
+        "  two:\n    base_url: local:./.skillsync/../.skillsync/emu.db\n"
+    )
+    root = write_tree(
+        tmp_path / "repo", {"skillsync.yaml": config, "skills/a.yaml": skill_yaml("a")}
+    )
+    result = run_cli("-C", str(root), "apply", "--all-targets", "--auto-approve")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: targets 'one' and 'two' reach the same workspace (local:"
+    )
+    assert "one run would apply every change to it twice" in result.stderr
+    assert not (root / ".skillsync/emu.db").exists()  # never opened
+    monkeypatch.setenv(KEY_ENV, "emulator-key")
+    api = two_targets(staging, staging).replace("api: seed", "api: anthropic")
+    write_tree(root, {"skillsync.yaml": api})
+    flag = run_cli("-C", str(root), "plan", "--all-targets", "--base-url", staging.url)
+    assert flag.exit_code == 1
+    assert f"reach the same workspace ({staging.url})" in flag.stderr
+    assert sum(staging.app.stats.values()) == 0  # type: ignore[attr-defined]

@@ -238,6 +238,7 @@ def run(
     config = config_mod.load_or_fail(directory)
     saved = load_saved_plans(plan_file) if plan_file is not None else None
     targets = _targets_of(config, saved, target_names, all_targets)
+    config_mod.refuse_shared_workspaces(config, targets, options.base_url)  # before the locks
     results: list[tuple[str, ApplyResult]] = []
     with (
         apply_locks(config, targets, options),

@@ -102,6 +102,7 @@ def run(
         json_output.expect(sys.stdout)
     config = config_mod.load_or_fail(directory)
     targets = config.chosen(target_names, all_targets)
+    config_mod.refuse_shared_workspaces(config, targets, options.base_url)
     with open_remotes(config, targets, options) as remotes:
         plans = [planned.plan for planned in plan_all(config, targets, remotes, only)]
     doc = document(plans) if output_format == "json" or out is not None else {}

@@ -25,7 +25,7 @@ from typing import Any
 
 import click
 
-from skillsync import __version__, dialects, secrets
+from skillsync import __version__, dialects, secrets, stdio
 from skillsync.emulator import DEFAULT_RPM
 from skillsync.errors import EXIT_INTERRUPTED, SkillsyncError
 from skillsync.options import ClientOptions
@@ -687,7 +687,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
     if _wants_json(args):  # a usage error, found before the command runs, is a document too
         json_output.expect(sys.stdout)
     try:
-        with cli.make_context("skillsync", args) as ctx:
+        with stdio.checked_stdout(), cli.make_context("skillsync", args) as ctx:
             debug = bool(ctx.params.get("debug"))
             result = cli.invoke(ctx)
         return int(result or 0)
@@ -702,7 +702,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
         exc.show()
         return 1
     except SkillsyncError as exc:
-        json_output.fail(type(exc).__name__, secrets.redact(exc.message), exc.hint, exc.exit_code)
+        if not isinstance(exc, stdio.OutputLost):  # the document could not be written either
+            json_output.fail(
+                type(exc).__name__, secrets.redact(exc.message), exc.hint, exc.exit_code
+            )
         _error(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:

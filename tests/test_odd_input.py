@@ -424,3 +424,60 @@ def test_control_characters_in_file_names_never_reach_the_terminal(repo) -> None
     assert result.exit_code == 1
     assert "\x1b" not in result.stdout
     assert result.stdout.startswith("skills/\\x1b[31mred.yaml:1:1: error: ")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_standard_output_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    config = "version: 1\ntargets:\n  t:\n    base_url: local:emu.db\n"
+    root = write_tree(
+        tmp_path / "repo", {"skillsync.yaml": config, "skills/a.yaml": skill_yaml("a")}
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SKILLSYNC_BASE_URL"}
+    for command in (
+        ["validate"],
+        ["rules"],
+        ["plan", "--format", "json"],
+        ["apply", "--auto-approve"],
+    ):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(
+                [sys.executable, "-m", "skillsync", "-C", str(root), *command],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+                timeout=60,
+            )
+        assert done.returncode == 1, (command, done.stderr)
+        assert done.stderr.startswith(
+            "Error: the output could not be written to standard output (No space left on "
+            "device)\n  hint: if the command changed a target, run plan to see where it stands"
+        ), done.stderr
+    # the apply was not cut short by its own report
+    assert run_cli("-C", str(root), "plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_apply_output_is_checked_before_anything_is_sent_and_never_hides_the_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = "version: 1\ntargets:\n  t:\n    base_url: local:emu.db\n"
+    root = write_tree(
+        tmp_path / "repo", {"skillsync.yaml": config, "skills/a.yaml": skill_yaml("a")}
+    )
+    for bad in ("/dev/full", str(tmp_path / "no/such/folder/out.json"), str(tmp_path)):
+        refused = run_cli("-C", str(root), "apply", "--auto-approve", "--output", bad)
+        assert refused.exit_code == 1 and refused.stdout == "", refused.output
+        assert not (root / "emu.db").exists()  # nothing opened, nothing sent
+    from skillsync.commands import apply as apply_command
+    from skillsync.errors import SkillsyncError
+
+    def fails(path: Path, *args: object) -> None:
+        raise SkillsyncError(f"cannot write {path}: No space left on device")
+
+    monkeypatch.setattr(apply_command, "write_output", fails)
+    out = tmp_path / "out.json"
+    result = run_cli("-C", str(root), "apply", "--auto-approve", "--output", str(out))
+    assert result.exit_code == 1
+    assert "Apply complete: 1 added, 0 changed, 0 destroyed." in result.stdout
+    assert result.stderr == f"Error: --output: cannot write {out}: No space left on device\n"
+    assert run_cli("-C", str(root), "plan", "--detailed-exitcode").exit_code == 0

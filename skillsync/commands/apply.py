@@ -15,7 +15,7 @@ import click
 
 from skillsync import config as config_mod
 from skillsync.applier import ApplyResult, apply_plan
-from skillsync.atomic import write_atomically
+from skillsync.atomic import check_writable, write_atomically
 from skillsync.commands.output import collect
 from skillsync.commands.plan import open_remotes, plan_all, render_texts
 from skillsync.config import (
@@ -235,11 +235,14 @@ def run(
         json_output.expect(sys.stdout)
     if plan_file is not None and only:
         raise SkillsyncError("--skill cannot narrow a saved plan", hint="plan again with --skill")
+    if output_file is not None:
+        check_writable(output_file)  # before anything is sent: the apply cannot be undone
     config = config_mod.load_or_fail(directory)
     saved = load_saved_plans(plan_file) if plan_file is not None else None
     targets = _targets_of(config, saved, target_names, all_targets)
     config_mod.refuse_shared_workspaces(config, targets, options.base_url)  # before the locks
     results: list[tuple[str, ApplyResult]] = []
+    output_failed: SkillsyncError | None = None
     with (
         apply_locks(config, targets, options),
         open_remotes(config, targets, options) as remotes,
@@ -264,14 +267,21 @@ def run(
         finally:
             if output_file is not None and results:
                 tried = len(results)
-                write_output(output_file, config, targets[:tried], remotes[:tried])
+                try:
+                    write_output(output_file, config, targets[:tried], remotes[:tried])
+                except SkillsyncError as exc:  # reported after the apply's own outcome
+                    output_failed = exc
     not_started = [plan.target for plan, _ in work[len(results) :]]
     if as_json:
         if len(work) == 1:
             apply_output.as_json(results[0][1], sys.stdout)
         else:
             apply_output.many_as_json(results, not_started, sys.stdout)
-    return _conclude(results, [plan for plan, _ in work], not_started, people, color)
+    code = _conclude(results, [plan for plan, _ in work], not_started, people, color)
+    if output_failed is not None:
+        click.echo(f"Error: --output: {output_failed}", err=True)
+        return code or 1
+    return code
 
 
 def _conclude(

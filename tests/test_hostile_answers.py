@@ -50,7 +50,8 @@ class _Handler(BaseHTTPRequestHandler):
         found = hostile.answers.get((self.command, path), NOT_FOUND)
         status, headers, data = found(body) if callable(found) else found
         self.send_response(status)
-        for name, value in {**headers, "content-length": str(len(data))}.items():
+        length = {} if "x-no-length" in headers else {"content-length": str(len(data))}
+        for name, value in {**headers, **length}.items():  # no length: read until closed
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
@@ -286,3 +287,47 @@ def test_an_echoed_key_is_redacted_before_a_long_error_is_cut(
     assert first.startswith(f"Error: 401 api_error: ok7 and {word} are other words; xxx")
     assert first.endswith("…") and len(first) < 600  # cut after the key was replaced
     assert f" {key} " not in result.stderr and f" {key[:2]}…" not in result.stderr
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_huge_answer_is_refused_as_it_streams_in(
+    hostile: Hostile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, declared: bool
+) -> None:
+    from skillsync.remote import http
+
+    monkeypatch.setattr(http, "MAX_ANSWER_BYTES", 10_000)
+    body = json.dumps({"data": [], "padding": "x" * 50_000}).encode()
+
+    def huge(request: bytes) -> Answer:
+        headers = {"content-type": "application/json"}
+        if not declared:
+            headers["x-no-length"] = "1"
+        return 200, headers, body
+
+    hostile.answers[("GET", "/v1/skills")] = huge
+    root = repository(tmp_path / "repo", hostile.url, "seed")
+    result = run_cli("-C", str(root), "plan")
+    assert result.exit_code == 1, result.output
+    said = "the answer is 50," if declared else "the answer runs past 10,000 bytes; not read on"
+    assert said in result.stderr and result.stderr.startswith("Error: GET /v1/skills: ")
+
+
+def test_a_list_that_never_ends_is_stopped(
+    hostile: Hostile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from skillsync.remote import base
+
+    monkeypatch.setattr(base, "MAX_PAGES", 50)
+    pages = iter(range(10**6))
+
+    def endless(request: bytes) -> Answer:
+        n = next(pages)
+        item = {**LISTED["openai"], "id": f"skill_{n}", "name": f"s{n}"}
+        return answer({"data": [item], "has_more": True, "last_id": f"skill_{n}"})
+
+    hostile.answers[("GET", "/v1/skills")] = endless
+    root = repository(tmp_path / "repo", hostile.url, "openai")
+    result = run_cli("-C", str(root), "plan")
+    assert result.exit_code == 1
+    assert "listed more than 50 pages of skills; refusing to read on" in result.stderr
+    assert next(pages) == 51  # it stopped there

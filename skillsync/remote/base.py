@@ -24,12 +24,24 @@ from skillsync.remote.http import ApiHttp
 T = TypeVar("T")
 
 
+MAX_PAGES = 10_000
+"""Pages one list may take (a million skills at 100 a page): a server that hands out a new
+cursor forever is stopped, not followed until memory runs out."""
+
+
 def refuse_repeated_cursor(cursor: str, seen: set[str], base_url: str) -> None:
-    """A list that hands out the same page cursor twice would be read forever: stop."""
+    """A list that hands out the same page cursor twice, or pages without end, would be
+    read forever: stop."""
     if cursor in seen:
         raise ApiError(
             f"{base_url} repeated the page cursor {cursor[:40]!r} while listing skills; "
             "the list would never end",
+            hint="the server is misbehaving; report it to whoever runs it",
+        )
+    if len(seen) >= MAX_PAGES:
+        raise ApiError(
+            f"{base_url} listed more than {MAX_PAGES:,} pages of skills; refusing to read on "
+            "(a list that never ends)",
             hint="the server is misbehaving; report it to whoever runs it",
         )
     seen.add(cursor)

@@ -192,7 +192,8 @@ class FolderRemote(Remote):
         return with_tree(skill)
 
     def _content(self, skill: RemoteSkill) -> bytes:
-        return self.http.request("GET", self.content_path(skill)).content
+        path = self.content_path(skill)
+        return self.http.request("GET", path, limit=self.content_limit + 1).content
 
     def _download(self, skill: RemoteSkill) -> list[tuple[str, bytes]]:
         return unzip(skill.name, self._content(skill), self.content_limit)

@@ -31,6 +31,7 @@ from skillsync.errors import (
     ApiError,
     ConflictError,
     HTTPStatusError,
+    MalformedAnswer,
     NotFoundError,
     TargetError,
     TransportError,
@@ -49,6 +50,9 @@ log = logging.getLogger("skillsync.client")
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 RETRY_AFTER_CAP = dialects.RATE_LIMIT_CAP
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+"""The most a JSON answer may hold (a page of 1,000 skills is well under 1 MB); a content
+download's bound is its dialect's (``FolderRemote.content_limit``)."""
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -211,13 +215,18 @@ class ApiHttp:
         data: dict[str, str] | None = None,
         ambiguous_fails: bool = False,
         missing_ok_after_retry: bool = False,
+        limit: int | None = None,
     ) -> httpx.Response:
+        """Send a request (retried as section 5 says) and read its answer, at most ``limit``
+        bytes of it (default MAX_ANSWER_BYTES)."""
         attempt = 0
         was_ambiguous = False
         while True:
             self._wait_for_rate_limit()
             try:
-                response = self._send(method, path, json, params, files, data)
+                response = self._send(
+                    method, path, json, params, files, data, limit or MAX_ANSWER_BYTES
+                )
                 if response.is_success:
                     return response
                 error = self._status_error(response)
@@ -252,12 +261,18 @@ class ApiHttp:
         params: dict[str, Any] | None,
         files: list[tuple[str, tuple[str, bytes, str]]] | None,
         data: dict[str, str] | None,
+        limit: int,
     ) -> httpx.Response:
         host = self._host
         try:
-            response = self._http.request(
+            request = self._http.build_request(
                 method, path, json=json, params=params, files=files, data=data
             )
+            streamed = self._http.send(request, stream=True)
+            try:
+                response = _read_capped(streamed, limit, f"{method} {path}")
+            finally:
+                streamed.close()
         except httpx.ConnectTimeout:
             raise TransportError(f"timed out connecting to {host}", sent=False) from None
         except httpx.ConnectError as exc:
@@ -324,6 +339,24 @@ class ApiHttp:
             retry_after=parse_retry_after(response.headers),
             hint=hint,
         )
+
+
+def _read_capped(streamed: httpx.Response, limit: int, what: str) -> httpx.Response:
+    """The answer, read as it streams in and refused past ``limit`` bytes (decoded), so a
+    huge or endless body costs at most that much memory."""
+    declared = streamed.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise MalformedAnswer(f"{what}: the answer is {int(declared):,} bytes, over {limit:,}")
+    chunks, size = [], 0
+    for chunk in streamed.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise MalformedAnswer(f"{what}: the answer runs past {limit:,} bytes; not read on")
+        chunks.append(chunk)
+    headers = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() != "content-encoding"]
+    return httpx.Response(
+        streamed.status_code, headers=headers, content=b"".join(chunks), request=streamed.request
+    )
 
 
 def is_ambiguous(exc: ApiError) -> bool:

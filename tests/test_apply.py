@@ -123,6 +123,25 @@ def test_stale_saved_plan_is_refused_without_writes(
     assert writes(emulator) == before
 
 
+def test_a_saved_plan_never_deletes_a_skill_whose_file_came_back(
+    http_repo, emulator: Emulator, tmp_path: Path
+) -> None:
+    seed(emulator, content("a"), content("b"))
+    root = http_repo({"skills/a.yaml": skill_yaml("a"), "skills/b.yaml": skill_yaml("b")})
+    (root / "skills/b.yaml").unlink()
+    plan_file = tmp_path / "plan.json"
+    assert run_cli("-C", str(root), "plan", "--out", str(plan_file)).exit_code == 0
+    (root / "skills/b.yaml").write_text(skill_yaml("b"))  # restored before apply
+    before = writes(emulator)
+    result = run_cli("-C", str(root), "apply", str(plan_file))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: the saved plan deletes skills the repository defines again: 'b' "
+        "(skills/b.yaml)\n  hint: run plan again, then apply the new plan\n"
+    )
+    assert writes(emulator) == before
+
+
 def test_new_remote_skill_in_scope_makes_a_plan_stale(http_repo, emulator, tmp_path) -> None:
     root = http_repo({"skills/a.yaml": skill_yaml("a")})
     plan_file = tmp_path / "plan.json"

@@ -42,6 +42,7 @@ from skillsync.planning import load_projected, refuse_if_unsafe, rules_for
 from skillsync.remote.base import Remote
 from skillsync.render import apply_output, json_output
 from skillsync.snapshot import read_remote
+from skillsync.validation import validate_repository
 
 STALE = "Saved plan is stale: the remote skills changed after the plan was made. Run plan again."
 
@@ -82,6 +83,7 @@ def check_saved_plan(
             hint="apply it against the endpoint it was made for, or plan again",
         )
     skills = _uploaded_skills(plan, config, remote)
+    _refuse_deleting_defined(plan, config)
     current = read_remote(remote, plan.scope.full)
     if plan.scope.fingerprint(current) != plan.remote_fingerprint:
         raise StalePlan(STALE)
@@ -93,6 +95,26 @@ def check_saved_plan(
             hint="plan again" if forbidden else "plan again, or rerun with --force",
         )
     return skills
+
+
+def _refuse_deleting_defined(plan: Plan, config: Config) -> None:
+    """A skill the saved plan deletes must still be one the repository does not define: a
+    file restored after the plan was made would otherwise be deleted remotely."""
+    gone = {
+        c.from_name if c.action == "replace" else c.name
+        for c in plan.changes
+        if c.action in ("delete", "replace")
+    }
+    if not gone:
+        return
+    files = validate_repository(config, [], keep_instructions=False, use_cache=True).files
+    back = sorted((f.name, f.path) for f in files if f.name in gone)
+    if back:
+        raise StalePlan(
+            "the saved plan deletes skills the repository defines again: "
+            + ", ".join(f"'{name}' ({path})" for name, path in back),
+            hint="run plan again, then apply the new plan",
+        )
 
 
 def _uploaded_skills(plan: Plan, config: Config, remote: Remote) -> dict[str, Skill]:

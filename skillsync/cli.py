@@ -637,10 +637,32 @@ def _error(message: str) -> None:
     click.echo(f"Error: {secrets.redact(message)}", err=True)
 
 
+_JSON_BY_DEFAULT = frozenset({"output"})
+"""Commands whose default format is json: their usage errors are documents too."""
+_GLOBAL_VALUES = frozenset({"-C", "--directory", "--color"})
+
+
 def _wants_json(args: list[str]) -> bool:
-    return "--format=json" in args or any(
+    if "--format=json" in args or any(
         a == "--format" and b == "json" for a, b in itertools.pairwise(args)
-    )
+    ):
+        return True
+    formats = any(a == "--format" or a.startswith("--format=") for a in args)
+    return not formats and _command_of(args) in _JSON_BY_DEFAULT
+
+
+def _command_of(args: list[str]) -> str | None:
+    """The command a command line names: its first word that is no option nor the value of
+    a global option."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _GLOBAL_VALUES:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -682,13 +704,12 @@ FULL_COLLECTION_THRESHOLD = 100
 
 def _main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
+    debug = "--debug" in args  # before or after the command name, as every global option
     json_output.done()
     if _wants_json(args):  # a usage error, found before the command runs, is a document too
         json_output.expect(sys.stdout)
     try:
         with stdio.checked_stdout(), cli.make_context("skillsync", args) as ctx:
-            debug = bool(ctx.params.get("debug"))
             result = cli.invoke(ctx)
         return int(result or 0)
     except click.exceptions.Exit as exc:

@@ -48,7 +48,7 @@ class Problem:
     """The check that found it (``skillsync rules`` lists them)."""
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.severity}: {self.message} [{self.rule}]"
+        return f"{self.location}: {self.severity}: {printable(self.message)} [{self.rule}]"
 
 
 @dataclass(frozen=True)

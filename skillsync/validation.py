@@ -101,19 +101,28 @@ def validate_repository(
         for given in only:
             path = given if given.is_absolute() else Path.cwd() / given
             display = rel(root, path.absolute())
+            selected.add(display)  # its own problems are reported too
             if not path.resolve().is_relative_to(root.resolve()):
                 problems.append(
                     Problem(
                         Location(display), "is outside the repository", rule="outside-repository"
                     )
                 )
+            elif path.is_dir():  # every skill file the globs find below it
+                inside = path.resolve().relative_to(root.resolve()).as_posix()
+                below = "" if inside == "." else inside + "/"
+                selected.update(d for d in shown if d.startswith(below))
             elif not path.is_file():
-                problems.append(Problem(Location(display), "file not found", rule="unreadable"))
-            else:
-                selected.add(display)
-                if display not in shown:
-                    shown.add(display)
-                    found.append((display, str(path.absolute())))
+                problems.append(
+                    Problem(
+                        Location(display),
+                        "not found; name a skill file or a folder of the repository",
+                        rule="unreadable",
+                    )
+                )
+            elif display not in shown:
+                shown.add(display)
+                found.append((display, str(path.absolute())))
     dialects = config.dialects()
     cached = use_cache and (project is not None or not keep_instructions)
     cache = _open_cache(root, dialects, tree, trees=project is not None) if cached else None

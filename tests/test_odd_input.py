@@ -481,3 +481,41 @@ def test_apply_output_is_checked_before_anything_is_sent_and_never_hides_the_app
     assert "Apply complete: 1 added, 0 changed, 0 destroyed." in result.stdout
     assert result.stderr == f"Error: --output: cannot write {out}: No space left on device\n"
     assert run_cli("-C", str(root), "plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_the_validate_arguments_report_their_own_problems_and_folders(repo) -> None:  # type: ignore[no-untyped-def]
+    root = repo(
+        {
+            "skills/a/SKILL.md": folder("a").replace("NAME", "a"),
+            "skills/b/SKILL.md": folder("b").replace(" Use when b.", ""),  # a warning
+            "skills/a/ref.md": "[x](nowhere\x1b[31m.md)\n",
+        }
+    )
+    missing = run_cli("-C", str(root), "validate", str(root / "no/such/path"))
+    assert missing.exit_code == 1
+    assert missing.stdout.startswith(
+        "no/such/path:1:1: error: not found; name a skill file or a folder of the repository"
+    )
+    folder_only = run_cli("-C", str(root), "validate", str(root / "skills/a"))
+    lines = folder_only.stdout.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("skills/a/ref.md:1:5: error: ")
+    assert "\x1b" not in folder_only.stdout
+    assert "link to 'nowhere\\x1b[31m.md'" in folder_only.stdout
+    github = run_cli("-C", str(root), "validate", "--format", "github").stdout
+    assert "\x1b" not in github
+    everything = run_cli("-C", str(root), "validate", str(root)).stdout.splitlines()
+    assert [line.split(":")[0] for line in everything[:-1]] == [
+        "skills/a/ref.md",
+        "skills/b/SKILL.md",
+    ]
+
+
+def test_debug_after_the_command_name_and_odd_emulator_databases(tmp_path: Path) -> None:
+    result = run_cli(
+        "emulator", "--db", "/etc/passwd" if os.path.exists("/etc/passwd") else __file__
+    )
+    assert result.exit_code == 1
+    assert "not a SQLite database the emulator can use" in result.stderr
+    bogus = run_cli("-C", str(tmp_path), "output", "--bogus")
+    assert bogus.exit_code == 1
+    assert json.loads(bogus.stdout)["error"]["kind"] == "UsageError"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 from types import FrameType
@@ -44,7 +45,13 @@ def run(
 ) -> int:
     if legacy_delete and api != "anthropic":
         raise SkillsyncError("--legacy-delete is a rule of the anthropic dialect's 2025 beta")
-    store = open_store(db, api)
+    try:
+        store = open_store(db, api)
+    except sqlite3.DatabaseError as exc:
+        raise SkillsyncError(
+            f"--db {db}: not a SQLite database the emulator can use ({exc})",
+            hint="give a new file name, or a database the emulator created",
+        ) from None
     app = EmulatorApp(
         store, keys or None, faults=faults, rpm=rpm, refuse_delete_with_versions=legacy_delete
     )

@@ -7,7 +7,7 @@ from typing import TextIO
 
 import click
 
-from skillsync.model import Problem
+from skillsync.model import Problem, printable
 from skillsync.render import json_output
 from skillsync.render.sarif import repository_prefix, sarif_log
 from skillsync.validation import ValidationResult
@@ -32,7 +32,8 @@ def text(result: ValidationResult, out: TextIO, color: bool) -> None:
         hue = "yellow" if problem.severity == "warning" else "red"
         label = click.style(f"{problem.severity}:", fg=hue)
         rule = click.style(f"[{problem.rule}]", dim=True)
-        click.echo(f"{where}: {label} {problem.message} {rule}", file=out, color=color)
+        message = printable(problem.message)  # a file's text must not drive the terminal
+        click.echo(f"{where}: {label} {message} {rule}", file=out, color=color)
     ok = not result.errors
     click.echo(click.style(summary(result), fg="green" if ok else "red"), file=out, color=color)
 
@@ -73,7 +74,7 @@ def annotation(problem: Problem) -> str:
     where = problem.location
     return (
         f"::{problem.severity} file={escape_property(where.path)},line={where.line},"
-        f"col={where.col},title={escape_property(problem.rule)}::{escape_data(problem.message)}"
+        f"col={where.col},title={escape_property(problem.rule)}::{printable(escape_data(problem.message))}"
     )
 
 

@@ -108,6 +108,38 @@ def _failure(change: Change, exc: ApiError) -> Outcome:
     )
 
 
+def _finish_in_flight(
+    changes: dict[Future[Outcome], Change],
+    pending: set[Future[Outcome]],
+    note: Callable[[Outcome], None],
+) -> None:
+    """After a Ctrl-C: the changes in flight finish and the rest are skipped. A second
+    signal (CI's cancel sends SIGINT, then SIGTERM) stops the wait: what is still in flight
+    is reported as failed (it may or may not have been applied), never the whole report
+    lost."""
+    waiting = [f for f in changes if f in pending]
+    try:
+        for future in waiting:
+            note(future.result())
+            pending.discard(future)
+    except KeyboardInterrupt:
+        for future in waiting:
+            if future not in pending:
+                continue
+            if future.cancel():  # never started
+                note(Outcome(changes[future], "skipped"))
+            else:
+                note(
+                    Outcome(
+                        changes[future],
+                        "failed",
+                        error_type="interrupted",
+                        message="interrupted while in flight: it may or may not have been "
+                        "applied (plan shows where it stands)",
+                    )
+                )
+
+
 def apply_plan(
     plan: Plan,
     remote: Remote,
@@ -130,26 +162,24 @@ def apply_plan(
         except SkillsyncError as exc:  # a file of the skill vanished or became unreadable
             return Outcome(change, "failed", error_type="file_error", message=exc.message)
 
-    def record(future: Future[Outcome]) -> None:
-        outcome = future.result()
+    def note(outcome: Outcome) -> None:
         result.outcomes.append(outcome)
         if outcome.status != "skipped":
             on_outcome(outcome)
 
-    with ThreadPoolExecutor(max_workers=remote.parallelism) as pool:
-        futures = [pool.submit(run_one, change) for change in plan.changes]
-        pending = set(futures)
-        try:
-            for future in as_completed(futures):
-                pending.discard(future)
-                record(future)
-        except KeyboardInterrupt:
-            stop.set()
-            result.interrupted = True
-            for future in futures:
-                if future in pending:
-                    future.result()  # in-flight changes finish; the rest are skipped
-                    record(future)
+    pool = ThreadPoolExecutor(max_workers=remote.parallelism)
+    futures = [pool.submit(run_one, change) for change in plan.changes]
+    pending = set(futures)
+    try:
+        for future in as_completed(futures):
+            pending.discard(future)
+            note(future.result())
+    except KeyboardInterrupt:
+        stop.set()
+        result.interrupted = True
+        _finish_in_flight(dict(zip(futures, plan.changes, strict=True)), pending, note)
+    finally:
+        pool.shutdown(wait=not result.interrupted, cancel_futures=True)
     order = {id(change): index for index, change in enumerate(plan.changes)}
     result.outcomes.sort(key=lambda o: order[id(o.change)])
     return result

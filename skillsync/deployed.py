@@ -29,6 +29,9 @@ class Deployed:
     """The version the API serves by default, where it has such a pointer (openai)."""
     path: str
     in_sync: bool
+    sharing: int = 0
+    """How many remote skills hold this name when more than one does (a conflict: no id can
+    be handed out); not part of the document."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +65,7 @@ def deployed_skills(
                 default_version=one.default_version if one else None,
                 path=desired[name].source,
                 in_sync=one is not None and name not in pending,
+                sharing=len(found) if len(found) > 1 else 0,
             )
         )
     return out

@@ -8,6 +8,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -337,31 +339,22 @@ def test_a_ctrl_c_as_a_worker_forks_is_neither_its_traceback_nor_lost() -> None:
     assert held
 
 
-@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_ctrl_c_finishes_in_flight_changes_and_exits_130(
-    tmp_path: Path, emulator_factory, monkeypatch: pytest.MonkeyPatch, sent: signal.Signals
-) -> None:
-    """Ctrl-C, and SIGTERM (CI cancelling a job) the same way."""
+def _slow_apply(
+    tmp_path: Path, emulator_factory: Callable[..., Emulator], *, latency_ms: int, skills: int
+) -> tuple[Emulator, subprocess.Popen[str]]:
+    """An apply of ``skills`` creates at parallelism 2 against a slow emulator, as its own
+    process, returned once its first create is reported."""
     from skillsync.emulator.app import Faults
 
-    emulator = emulator_factory(faults=Faults(latency_ms=150))
+    emulator = emulator_factory(faults=Faults(latency_ms=latency_ms))
     root = tmp_path / "slow"
     (root / "skills").mkdir(parents=True)
     (root / "skillsync.yaml").write_text(target_config(emulator.url))
-    for i in range(30):
+    for i in range(skills):
         (root / "skills" / f"s-{i:02d}.yaml").write_text(skill_yaml(f"s-{i:02d}"))
+    command = [sys.executable, "-m", "skillsync", "-C", str(root), "apply", "--auto-approve"]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "skillsync",
-            "-C",
-            str(root),
-            "apply",
-            "--auto-approve",
-            "--parallelism",
-            "2",
-        ],
+        [*command, "--parallelism", "2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -371,6 +364,15 @@ def test_ctrl_c_finishes_in_flight_changes_and_exits_130(
     for line in process.stdout:
         if line.startswith("+ created"):
             break
+    return emulator, process
+
+
+@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_ctrl_c_finishes_in_flight_changes_and_exits_130(
+    tmp_path: Path, emulator_factory, monkeypatch: pytest.MonkeyPatch, sent: signal.Signals
+) -> None:
+    """Ctrl-C, and SIGTERM (CI cancelling a job) the same way."""
+    emulator, process = _slow_apply(tmp_path, emulator_factory, latency_ms=150, skills=30)
     process.send_signal(sent)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 130, err
@@ -382,6 +384,23 @@ def test_ctrl_c_finishes_in_flight_changes_and_exits_130(
     done = int(final.split(": ")[1].split(" done")[0])
     assert 1 <= done < 30
     assert emulator.store.count() == done
+
+
+def test_a_second_signal_stops_waiting_but_keeps_the_report(
+    tmp_path: Path, emulator_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI's cancel: SIGINT, then SIGTERM before the changes in flight have finished."""
+    _, process = _slow_apply(tmp_path, emulator_factory, latency_ms=1500, skills=6)
+    process.send_signal(signal.SIGINT)  # two creates are in flight again by now
+    time.sleep(0.3)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    assert "interrupted while in flight: it may or may not have been applied" in out + err
+    [final] = [line for line in err.splitlines() if line.startswith("Apply interrupted: ")]
+    assert final.endswith("not started. Run plan to see what remains.")
+    assert " 2 failed, " in final  # the two in flight; the ones never started are skipped
 
 
 @pytest.mark.slow

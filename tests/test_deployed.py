@@ -313,7 +313,10 @@ def test_a_stale_saved_plan_of_several_targets_sends_nothing(
     before = writes(staging), writes(production)
     result = run_cli("-C", str(repo2), "apply", str(saved))
     assert result.exit_code == 1
-    assert "Saved plan is stale" in result.stderr
+    assert result.stderr.startswith(
+        "Error: target 'production': Saved plan is stale: the remote skills changed after the "
+        "plan was made. Run plan again."
+    )
     assert (writes(staging), writes(production)) == before  # nothing sent to either
     # a fresh saved plan applies to both, in order (the intruder is managed: deleted)
     assert run_cli("-C", str(repo2), "plan", "--all-targets", "--out", str(saved)).exit_code == 0
@@ -347,3 +350,40 @@ def test_targets_that_reach_one_workspace_are_refused_before_anything_is_sent(
     assert flag.exit_code == 1
     assert f"reach the same workspace ({staging.url})" in flag.stderr
     assert sum(staging.app.stats.values()) == 0  # type: ignore[attr-defined]
+
+
+def test_ctrl_c_stops_a_plan_of_several_targets_without_waiting_for_the_others(
+    tmp_path: Path, emulator_factory: Callable[..., Emulator]
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from skillsync.emulator.app import Faults
+    from tests.conftest import content, seed
+
+    names = [f"s-{i:02d}" for i in range(15)]
+    slow = [emulator_factory(faults=Faults(latency_ms=1000)) for _ in range(2)]
+    for emulator in slow:
+        seed(emulator, *(content(name) for name in names))
+    config = "version: 1\ntargets:\n" + "".join(
+        f"  t{i}:\n    base_url: {e.url}\n    api: seed\n    api_key_env: {KEY_ENV}\n"
+        "    parallelism: 1\n"
+        for i, e in enumerate(slow)
+    )
+    files = {f"skills/{name}.yaml": skill_yaml(name) for name in names}
+    root = write_tree(tmp_path / "repo", {"skillsync.yaml": config, **files})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "skillsync", "-C", str(root), "plan", "--all-targets"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, KEY_ENV: "emulator-key"},
+    )
+    while not all(e.app.stats["GET /v1/skills/{id}"] for e in slow):  # type: ignore[attr-defined]
+        pass  # both targets are reading their skills, one a second
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=10)  # waiting for every read would take 15 s
+    assert process.returncode == 130, err
+    assert err.endswith("Interrupted.\n") and "Traceback" not in err

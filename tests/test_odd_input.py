@@ -259,6 +259,13 @@ def test_a_name_conflict_is_drift_and_says_so(
         "No changes can be applied, but 1 name conflict need attention: the remote does "
         "not match the repository."
     )
+    output = run_cli("-C", str(root), "output", "--allow-missing")
+    assert output.exit_code == 1
+    assert output.stderr.startswith(
+        "Error: on target 'test', several remote skills share the name of 'a' (2 remote skills)"
+    )
+    assert "apply first" not in output.stderr
+    assert json.loads(output.stdout)["skills"][0]["id"] is None
 
 
 def test_a_file_that_vanishes_during_apply_is_one_failure_in_the_summary(

@@ -97,6 +97,24 @@ def check_saved_plan(
     return skills
 
 
+def _checked_for(
+    plan: Plan,
+    config: Config,
+    target: TargetConfig,
+    remote: Remote,
+    force: bool,
+    *,
+    several: bool,
+) -> dict[str, Skill]:
+    """check_saved_plan, its refusal naming the target when the plan has several."""
+    try:
+        return check_saved_plan(plan, config, target, remote, force)
+    except (StalePlan, UnsafePlan) as exc:
+        if not several:
+            raise
+        raise type(exc)(f"target '{target.name}': {exc.message}", hint=exc.hint) from None
+
+
 def _refuse_deleting_defined(plan: Plan, config: Config) -> None:
     """A skill the saved plan deletes must still be one the repository does not define: a
     file restored after the plan was made would otherwise be deleted remotely."""
@@ -272,7 +290,7 @@ def run(
         if saved is not None:
             # every target's plan is checked before anything is sent to any of them
             checked = [
-                check_saved_plan(plan, config, target, remote, force)
+                _checked_for(plan, config, target, remote, force, several=len(saved) > 1)
                 for plan, target, remote in zip(saved, targets, remotes, strict=True)
             ]
             for plan in saved:
@@ -322,6 +340,8 @@ def _conclude(
         line = apply_output.final_line(result)
         line = f"{name}: {line}" if several else line
         if result.interrupted:
+            if not_started:
+                line += f" Not started: {', '.join(not_started)}."
             click.echo(line, err=True)
             return EXIT_INTERRUPTED
         if not result.complete:

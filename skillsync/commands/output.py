@@ -45,6 +45,13 @@ def run(
         json_output.emit(document(target.name, target.api, skills), sys.stdout)
     else:
         sys.stdout.write(FORMATS[output_format](target.name, target.api, skills, pin))
+    shared = [f"'{s.name}' ({s.sharing} remote skills)" for s in skills if s.sharing]
+    if shared:  # a person must choose: never an id picked at random
+        raise SkillsMissing(
+            f"on target '{target.name}', several remote skills share the name of "
+            + ", ".join(shared),
+            hint="delete the one that is not the repository's (plan names their ids)",
+        )
     missing = [s.name for s in skills if s.id is None]
     if missing and not allow_missing:
         raise SkillsMissing(

@@ -46,12 +46,20 @@ def plan_all(
     """One plan per target, made in parallel when there are several; in the targets' order."""
     if len(targets) == 1:
         return [plan_target(config, targets[0], remotes[0], only=only)]
-    with ThreadPoolExecutor(max_workers=len(targets), thread_name_prefix="target") as pool:
-        futures = [
-            pool.submit(plan_target, config, target, remote, only=only, alone=False)
-            for target, remote in zip(targets, remotes, strict=True)
-        ]
+    pool = ThreadPoolExecutor(max_workers=len(targets), thread_name_prefix="target")
+    futures = [
+        pool.submit(plan_target, config, target, remote, only=only, alone=False)
+        for target, remote in zip(targets, remotes, strict=True)
+    ]
+    try:
         return [future.result() for future in futures]
+    except BaseException:
+        # a Ctrl-C or a failed target: the others are not waited for; closing their
+        # remotes (the caller's) ends the requests they still have in flight
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=False)
 
 
 def document(plans: list[Plan]) -> dict[str, Any]:

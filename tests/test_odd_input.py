@@ -526,3 +526,23 @@ def test_debug_after_the_command_name_and_odd_emulator_databases(tmp_path: Path)
     bogus = run_cli("-C", str(tmp_path), "output", "--bogus")
     assert bogus.exit_code == 1
     assert json.loads(bogus.stdout)["error"]["kind"] == "UsageError"
+
+
+def test_ctrl_c_while_the_cli_is_imported_is_never_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Ctrl-C lands while the command line's modules load (the first tenth of a second
+    of every run), before the CLI's own error boundary exists."""
+    import importlib.abc
+
+    from skillsync.__main__ import entry
+
+    class Interrupting(importlib.abc.MetaPathFinder):
+        def find_spec(self, name: str, *args: object) -> None:
+            if name == "skillsync.cli":
+                raise KeyboardInterrupt
+
+    monkeypatch.delitem(sys.modules, "skillsync.cli")
+    monkeypatch.setattr(sys, "meta_path", [Interrupting(), *sys.meta_path])
+    assert entry() == 130
+    assert capsys.readouterr().err == "Interrupted.\n"

@@ -407,3 +407,22 @@ def test_an_unusable_cache_folder_only_means_no_cache(
     assert (
         since(before, requests(anthropic_emulator))["GET /v1/skills/{id}/versions/{version}"] == 11
     )
+
+
+@pytest.mark.parametrize("api", ["anthropic", "openai", "seed"])
+def test_a_saved_plan_is_not_stale_for_what_a_cache_held(tmp_path: Path, api: str) -> None:
+    """Plan and apply in separate CI jobs: one with a warm version cache, one without."""
+    from tests.conftest import run_cli, write_tree
+
+    config = f"version: 1\ntargets:\n  t:\n    base_url: local:emu.db\n    api: {api}\n"
+    md = "---\nname: NAME\ndescription: >\n  Does NAME.\n  Use when NAME.\n---\nBody.\n"
+    files = {f"skills/{n}/SKILL.md": md.replace("NAME", n) for n in ("a", "b")}
+    root = write_tree(tmp_path / "repo", {"skillsync.yaml": config, **files})
+    assert run_cli("-C", str(root), "apply", "--auto-approve").exit_code == 0
+    for plan_flags, apply_flags in (((), ("--no-cache",)), (("--no-cache",), ())):
+        with (root / "skills/b/SKILL.md").open("a") as handle:
+            handle.write("More.\n")
+        saved = tmp_path / "plan.json"
+        assert run_cli("-C", str(root), "plan", *plan_flags, "--out", str(saved)).exit_code == 0
+        applied = run_cli("-C", str(root), "apply", str(saved), *apply_flags)
+        assert applied.exit_code == 0, applied.output

@@ -387,3 +387,19 @@ def test_ctrl_c_stops_a_plan_of_several_targets_without_waiting_for_the_others(
     _, err = process.communicate(timeout=10)  # waiting for every read would take 15 s
     assert process.returncode == 130, err
     assert err.endswith("Interrupted.\n") and "Traceback" not in err
+
+
+def test_an_interrupted_apply_of_several_targets_names_those_not_started(
+    repo2: Path, production: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from skillsync.applier import ApplyResult
+    from skillsync.commands import apply as apply_command
+
+    def interrupted(*args: object) -> ApplyResult:
+        return ApplyResult(interrupted=True)  # Ctrl-C before any change of staging finished
+
+    monkeypatch.setattr(apply_command, "_apply_one", interrupted)
+    result = run_cli("-C", str(repo2), "apply", "--all-targets", "--auto-approve")
+    assert result.exit_code == 130
+    assert result.stderr.splitlines()[-1].endswith("Not started: production.")
+    assert writes(production) == 0

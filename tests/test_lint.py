@@ -432,6 +432,14 @@ def test_sarif_paths_start_at_the_git_top_folder(tmp_path: Path) -> None:
     [result] = log["runs"][0]["results"]
     uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == "platform/skills-repo/skills/helper.yaml"
+    (root / "skills/my skill").mkdir()
+    (root / "skills/my skill/helper #2.yaml").write_text(skill_yaml("helper"))
+    log = json.loads(run_cli("-C", str(root), "validate", "--format", "sarif").stdout)
+    uris = [
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in log["runs"][0]["results"]
+    ]
+    assert "platform/skills-repo/skills/my%20skill/helper%20%232.yaml" in uris  # RFC 3986
 
 
 def test_rules_command_lists_every_rule() -> None:

@@ -546,3 +546,22 @@ def test_ctrl_c_while_the_cli_is_imported_is_never_a_traceback(
     monkeypatch.setattr(sys, "meta_path", [Interrupting(), *sys.meta_path])
     assert entry() == 130
     assert capsys.readouterr().err == "Interrupted.\n"
+
+
+def test_debug_after_the_command_name_shows_the_traceback(
+    repo,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from skillsync.commands import validate
+
+    def broken(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(validate, "run", broken)
+    root = repo({})
+    plain = run_cli("-C", str(root), "validate")
+    assert plain.exit_code == 3 and "Traceback" not in plain.stderr
+    for args in (("--debug", "validate"), ("validate", "--debug")):
+        result = run_cli("-C", str(root), *args)
+        assert result.exit_code == 3
+        assert "Traceback (most recent call last)" in result.stderr, args

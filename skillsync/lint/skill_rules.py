@@ -181,9 +181,9 @@ class _Folder:
             text = None
             try:
                 with open(real, "rb") as handle:
-                    data = handle.read(MAX_SCANNED_BYTES + 1)
-                if len(data) <= MAX_SCANNED_BYTES:
-                    text = data.decode("utf-8")
+                    # perf: read(limit) would allocate the whole limit for every file
+                    if os.fstat(handle.fileno()).st_size <= MAX_SCANNED_BYTES:
+                        text = handle.read().decode("utf-8")
             except (OSError, UnicodeDecodeError):
                 pass
             self._texts[relative] = text

@@ -44,7 +44,10 @@ _PREFIXES = (
 """Every prefix of ``_TOKENS`` as plain text."""
 # perf: one Aho-Corasick pass finds every place a credential could start; the regexes
 # then run only there (most texts hold none, and a regex alternation tries every position)
-_SCREEN = AhoCorasick([*_PREFIXES, "PRIVATE KEY", "://"])
+TRIGGERS = (*_PREFIXES, "PRIVATE KEY", "://")
+"""Where a credential can stand; a caller that screens a text for more words at once
+passes its hits of these to ``found_at``."""
+_SCREEN = AhoCorasick(TRIGGERS)
 _TOKEN = re.compile(
     "|".join(f"(?P<t{i}>{prefix}(?P<b{i}>{body}))" for i, (_, prefix, body) in enumerate(_TOKENS))
 )
@@ -100,9 +103,16 @@ def _real_password(password: str) -> bool:
 
 def find(text: str) -> Iterator[Credential]:
     """Every credential in ``text``, in order of offset."""
+    found = _SCREEN.find_matches_as_indexes(text, overlapping=True)
+    hits = [(index, start) for index, start, _ in found]
+    return iter(found_at(text, hits))
+
+
+def found_at(text: str, hits: list[tuple[int, int]]) -> list[Credential]:
+    """The credentials of ``text`` where its screen found ``TRIGGERS`` (index, offset)."""
     found: list[Credential] = []
     pem = False
-    for index, start, _ in _SCREEN.find_matches_as_indexes(text):
+    for index, start in hits:
         if index < len(_PREFIXES):
             credential = _token_at(text, start)
             if credential is not None:
@@ -121,7 +131,7 @@ def find(text: str) -> Iterator[Credential]:
                 length = (end if end >= 0 else match.end()) - match.start()
                 found.append(Credential("a PEM private key", match.start(), length))
     found.sort(key=lambda c: c.start)
-    return iter(found)
+    return found
 
 
 def _token_at(text: str, start: int) -> Credential | None:

@@ -111,8 +111,12 @@ _EXEC_WORDS = tuple(
     for spelled in (word, word.upper(), word.capitalize())
 )
 _COMMENT, _SUPPRESS = "<!--", "skillsync:"
-# perf: one Aho-Corasick pass tells which rules a text needs; most texts need none
-_SCREEN = AhoCorasick([*_EXEC_WORDS, _COMMENT, _SUPPRESS])
+# perf: one Aho-Corasick pass over a file finds where a credential could stand and tells
+# which other rules it needs; most files need none. Overlapping matches: no word may hide
+# a trigger that overlaps it
+_WORDS = (*_EXEC_WORDS, _COMMENT, _SUPPRESS)
+_SCREEN = AhoCorasick([*credentials.TRIGGERS, *_WORDS])
+_CREDENTIAL_HITS = len(credentials.TRIGGERS)
 
 
 @dataclass(frozen=True)
@@ -123,11 +127,18 @@ class _Screened:
     execs: bool = False
     comments: bool = False
     suppressions: bool = False
+    credentials: tuple[tuple[int, int], ...] = ()
+    """Where ``credentials.TRIGGERS`` stand: (index, offset)."""
 
 
 def _screen(text: str) -> _Screened:
     execs = comments = suppressions = False
-    for index, start, _ in _SCREEN.find_matches_as_indexes(text):
+    found: list[tuple[int, int]] = []
+    for hit, start, _ in _SCREEN.find_matches_as_indexes(text, overlapping=True):
+        if hit < _CREDENTIAL_HITS:
+            found.append((hit, start))
+            continue
+        index = hit - _CREDENTIAL_HITS
         if index < len(_EXEC_WORDS):
             before = text[start - 1 : start]
             execs = execs or not (before.isalnum() or before == "_")
@@ -135,7 +146,7 @@ def _screen(text: str) -> _Screened:
             comments = True
         else:
             suppressions = True
-    return _Screened(execs, comments, suppressions)
+    return _Screened(execs, comments, suppressions, tuple(found))
 
 
 def _remote_exec(line: str) -> Iterator[tuple[int, str]]:
@@ -339,6 +350,7 @@ def _silence(problems: list[Problem], suppressions: list[_Suppression], path: st
 def scan(file: Scanned) -> list[Problem]:
     """Every finding of the gate's text rules in one file, suppressions applied."""
     source, path = file.source, file.path
+    screened = _screen(source)  # the markdown is part of the source
     problems = [
         finding(
             "secret",
@@ -346,7 +358,7 @@ def scan(file: Scanned) -> list[Problem]:
             f"{credentials.describe(credential, source)}; remove it and revoke it, then have "
             "the skill read it from the environment",
         )
-        for credential in credentials.find(source)
+        for credential in credentials.found_at(source, list(screened.credentials))
     ]
     problems += [
         finding(
@@ -356,7 +368,6 @@ def scan(file: Scanned) -> list[Problem]:
         )
         for hidden in unicode.find(source)
     ]
-    screened = _screen(source)  # the markdown is part of the source
     code: dict[int, str] = {}
     markdown = file.markdown
     if file.script:

@@ -117,18 +117,18 @@ def _finish_in_flight(
     signal (CI's cancel sends SIGINT, then SIGTERM) stops the wait: what is still in flight
     is reported as failed (it may or may not have been applied), never the whole report
     lost."""
-    waiting = [f for f in changes if f in pending]
-    try:
-        for future in waiting:
-            note(future.result())
+    for future in changes:  # what has not started never will
+        if future in pending and future.cancel():
             pending.discard(future)
+            note(Outcome(changes[future], "skipped"))
+    try:
+        for future in list(changes):
+            if future in pending:
+                note(future.result())
+                pending.discard(future)
     except KeyboardInterrupt:
-        for future in waiting:
-            if future not in pending:
-                continue
-            if future.cancel():  # never started
-                note(Outcome(changes[future], "skipped"))
-            else:
+        for future in changes:
+            if future in pending:
                 note(
                     Outcome(
                         changes[future],

@@ -400,7 +400,8 @@ def test_a_second_signal_stops_waiting_but_keeps_the_report(
     assert "interrupted while in flight: it may or may not have been applied" in out + err
     [final] = [line for line in err.splitlines() if line.startswith("Apply interrupted: ")]
     assert final.endswith("not started. Run plan to see what remains.")
-    assert " 2 failed, " in final  # the two in flight; the ones never started are skipped
+    failed = int(final.split(" done, ")[1].split(" failed")[0])
+    assert 1 <= failed <= 2  # in flight at the second signal (parallelism 2); none queued
 
 
 @pytest.mark.slow

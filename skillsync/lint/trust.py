@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ahocorasick_rs import AhoCorasick
 
-from skillsync.lint import credentials, unicode
+from skillsync.lint import credentials, remote_exec, unicode
 from skillsync.lint.markdown import FENCE, closes_fence, code_spans
 from skillsync.lint.rules import RULES, finding
 from skillsync.model import Location, Problem
@@ -52,57 +52,6 @@ def _at(path: str, text: str, offset: int) -> Location:
     """An offset into a file's text as a 1-based line and column (in characters)."""
     line = text.count("\n", 0, offset) + 1
     return Location(path, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
-
-
-# -- remote-exec --------------------------------------------------------------------------
-_DOWNLOADER = re.compile(
-    r"(?<![\w.$/-])(curl|wget|iwr|irm|Invoke-WebRequest|Invoke-RestMethod)(?![\w-])", re.I
-)
-_DECODER = re.compile(r"(?<![\w.-])base64\s+(?:-\w*d\w*|--decode)(?![\w-])")
-_INTERPRETERS = frozenset(
-    {
-        *("sh", "bash", "zsh", "dash", "ksh", "fish", "csh", "tcsh", "osascript"),
-        *("python", "python2", "python3", "perl", "ruby", "node", "deno", "php"),
-        *("pwsh", "powershell", "iex", "invoke-expression", "source", "."),
-    }
-)
-_WRAPPERS = frozenset({"sudo", "env", "exec", "command", "nohup", "time"})
-_SUBSTITUTED = re.compile(
-    r"(?<![\w.-])(?P<run>sh|bash|zsh|dash|ksh|fish|python[0-9.]*|perl|ruby|node|php|pwsh|"
-    r"powershell|eval|source|\.)(?:\s+-{1,2}[\w-]+)*\s+[\"']?(?:<\(|\$\()\s*"
-    r"(?:sudo\s+)?(?:curl|wget|iwr|irm|base64\s+-\w*d)(?![\w-])",
-    re.I,
-)
-_PS_EXPRESSION = re.compile(
-    r"(?<![\w.-])(?P<run>iex|Invoke-Expression)\s*\(+\s*(?:iwr|irm|Invoke-WebRequest|"
-    r"Invoke-RestMethod|New-Object\s+(?:System\.)?Net\.WebClient)",
-    re.I,
-)
-_STAGE_END = re.compile(r"\|\||&&|;|\)\s*$|\n")
-
-
-def _stage_command(stage: str) -> str:
-    """The program a pipeline stage runs, past ``sudo -E``, ``env A=b`` and the like."""
-    words = stage.split()
-    while words:
-        word = words[0]
-        if word in _WRAPPERS or word.startswith("-") or ("=" in word and word[0] != "="):
-            words.pop(0)
-            continue
-        return word.rsplit("/", 1)[-1].lower()
-    return ""
-
-
-def _piped_into_interpreter(line: str, start: int) -> str | None:
-    """The interpreter that the pipeline from ``start`` feeds, if it feeds one."""
-    rest = line[start:]
-    end = _STAGE_END.search(rest)
-    pipeline = rest[: end.start()] if end else rest
-    for stage in pipeline.split("|")[1:]:
-        command = _stage_command(stage)
-        if command in _INTERPRETERS or re.fullmatch(r"python[0-9.]*", command):
-            return command
-    return None
 
 
 _EXEC_WORDS = tuple(
@@ -147,60 +96,6 @@ def _screen(text: str) -> _Screened:
         else:
             suppressions = True
     return _Screened(execs, comments, suppressions, tuple(found))
-
-
-def _remote_exec(line: str) -> Iterator[tuple[int, str]]:
-    """(column offset, message) of each download or decoded content run unseen."""
-    seen: set[int] = set()
-    for pattern in (_SUBSTITUTED, _PS_EXPRESSION):
-        for match in pattern.finditer(line):
-            seen.add(match.start("run"))
-            yield (
-                match.start("run"),
-                f"'{match.group('run')}' runs what a download fetches, unseen; save the file, "
-                "review or pin it (checksum), then run it",
-            )
-    for pattern, what in ((_DOWNLOADER, "a download"), (_DECODER, "decoded content")):
-        for match in pattern.finditer(line):
-            interpreter = _piped_into_interpreter(line, match.end())
-            if interpreter is not None and match.start() not in seen:
-                yield (
-                    match.start(),
-                    f"{what} is piped into '{interpreter}' and runs unseen; save the file, "
-                    "review or pin it (checksum), then run it",
-                )
-
-
-def _continued(text: str) -> bool:
-    return text.rstrip().endswith("\\")
-
-
-def _commands(code: dict[int, str]) -> Iterator[tuple[list[tuple[int, str]], str]]:
-    """The commands of the code lines (index -> line) that may download: a line, joined
-    with those around it where a line ends with a backslash (a command continued)."""
-    done = -1
-    for index in sorted(code):
-        if index <= done or not _screen(code[index]).execs:
-            continue
-        first = index
-        while first - 1 in code and first - 1 > done and _continued(code[first - 1]):
-            first -= 1
-        last = index
-        while last + 1 in code and _continued(code[last]):
-            last += 1
-        done = last
-        parts = [(i, code[i]) for i in range(first, last + 1)]
-        yield parts, " ".join(t.rstrip().removesuffix("\\") for _, t in parts)
-
-
-def _locate_in(parts: list[tuple[int, str]], offset: int) -> tuple[int, int]:
-    """(index of the line, column offset in it) of an offset into the joined line."""
-    for number, text in parts:
-        width = len(text.rstrip().removesuffix("\\")) + 1
-        if offset < width:
-            return number, offset
-        offset -= width
-    return parts[-1][0], 0
 
 
 # -- markdown: which lines are code, where the comments are --------------------------------
@@ -392,9 +287,9 @@ def scan(file: Scanned) -> list[Problem]:
     if code:
         offset_line = 1 if file.script else file.markdown_line
         indent = 0 if file.script else file.markdown_indent
-        for parts, joined in _commands(code):
-            for offset, message in _remote_exec(joined):
-                index, column = _locate_in(parts, offset)
+        for parts, joined in remote_exec.commands(code, lambda line: _screen(line).execs):
+            for offset, message in remote_exec.findings(joined):
+                index, column = remote_exec.locate(parts, offset)
                 where = Location(path, offset_line + index, indent + column + 1)
                 problems.append(finding("remote-exec", where, message))
     suppressions = _suppressions(source) if screened.suppressions else []

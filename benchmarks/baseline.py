@@ -41,8 +41,8 @@ def anthropic(http: httpx.Client, parallelism: int) -> None:
         params = {**params, "page": page["next_page"]}
 
     def read(skill: dict[str, Any]) -> None:
+        # The floor of a cold plan: the download names the skill (its SKILL.md).
         version = f"/v1/skills/{skill['id']}/versions/{skill['latest_version_id']}"
-        http.get(version).json()
         http.get(f"{version}/content").read()
 
     with ThreadPoolExecutor(max_workers=parallelism) as pool:

@@ -592,9 +592,7 @@ def table(r: dict[str, Any], sizes: dict[str, int]) -> list[str]:
         for n in (small, large):
             reqs = r[f"{api}_plan_{n}"]["plan_requests"]
             bar = "list pages + one read per skill"
-            if api == "anthropic":
-                bar = "list pages + a version read and a download per skill"
-            elif api == "openai":
+            if api != "seed":
                 bar = "list pages + a download per skill"
             lines.append(_requests(f"{api}: requests of a plan of {n:,}", reqs, bar))
         pages = "only the list pages (<= 11)" if api == "anthropic" else "only the list pages"

@@ -1,12 +1,12 @@
 """Read the remote for a plan (or a saved plan's staleness check).
 
-List every page; read the name of each listed skill that lacks one (the
-anthropic dialect lists skills without names: one version read each); then, in
-parallel, everything a plan compares for each skill whose name the repository
-also defines (as soon as that skill has loaded, for a plan), unless the list already
-carried it (the request bar of the README's
-Performance section: list pages plus one read per skill present on both sides;
-for the anthropic dialect a version read and a content download per skill).
+List every page; name each listed skill that lacks a name (the anthropic dialect
+lists skills without names: it downloads each one's content, which a plan then
+compares without reading it again); then, in parallel, everything a plan compares
+for each skill whose name the repository also defines (as soon as that skill has
+loaded, for a plan), unless the list already carried it. The request bar of SPEC 8:
+list pages plus one read per skill present on both sides (for the anthropic
+dialect, one download per skill).
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def name_all(
     remote: Remote, listed: list[RemoteSkill], progress: ReadProgress | None = None
 ) -> list[RemoteSkill]:
     """The list with every skill named (the anthropic dialect lists skills without
-    their names: one version read each, unless the version cache knows it)."""
+    their names: one download each, unless the version cache knows it)."""
     listed = list(listed)
     unnamed = [index for index, skill in enumerate(listed) if not skill.name]
 

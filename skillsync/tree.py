@@ -24,6 +24,7 @@ from skillsync.errors import SkillsyncError, UnsafeRemoteContent
 from skillsync.limits import MAX_UPLOAD_BYTES
 from skillsync.loader import DEFAULT_SKILL_MD_VERSION, SKILL_MD, split_front_matter
 from skillsync.model import FileEntry, Skill, Tree
+from skillsync.schemas import is_valid_name
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TEXT_LIMIT = 256 * 1024
@@ -187,6 +188,29 @@ def unzip(name: str, data: bytes, limit: int = MAX_CONTENT_BYTES) -> list[tuple[
                 )
             files.append((path[len(prefix) :], content))
     return files
+
+
+def named_in(data: bytes) -> tuple[str, str] | None:
+    """(name, description) of the skill a content zip holds: its one top folder and its
+    SKILL.md's front-matter description, read without inflating the other files. None
+    when the zip cannot tell (not a zip, not one top folder that is a skill name):
+    ``unzip`` says what is wrong with it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            tops = {info.filename.partition("/")[0] for info in archive.infolist()}
+            name = tops.pop() if len(tops) == 1 else ""
+            if not is_valid_name(name):
+                return None
+            try:
+                info = archive.getinfo(f"{name}/{SKILL_MD}")
+            except KeyError:
+                return name, ""
+            with archive.open(info) as member:
+                raw = member.read(TEXT_LIMIT + 1)
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError):
+        return None
+    _, description = read_skill_md(raw.decode("utf-8", errors="replace"))
+    return name, description or ""
 
 
 def read_skill_md(text: str) -> tuple[str, str | None]:

@@ -38,3 +38,17 @@ def not_allowed(method: str) -> ApiFailure:
 def json_response(status: int, payload: Any) -> Response:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     return Response(status, body, {"content-type": "application/json"})
+
+
+def zip_response(name: str, data: bytes) -> Response:
+    """A version's content. The filename is the skill's name where a header can carry it
+    (a store planted with any name must still answer, not fail with a 500)."""
+    shown = name if name.isascii() and name.isprintable() and '"' not in name else "skill"
+    return Response(
+        200,
+        data,
+        {
+            "content-type": "application/zip",
+            "content-disposition": f'attachment; filename="{shown}.zip"',
+        },
+    )

@@ -29,6 +29,7 @@ from skillsync.emulator.answers import (
     json_response,
     not_allowed,
     not_found,
+    zip_response,
 )
 from skillsync.emulator.folder_store import FolderStore, HasVersions, LastVersion, NameMismatch
 from skillsync.emulator.front import Front
@@ -265,14 +266,7 @@ class AnthropicApi(Front):
             if found is None:
                 raise not_found(f"version {version} of skill {skill_id} not found")
             name, data = found
-        return Response(
-            200,
-            data,
-            {
-                "content-type": "application/zip",
-                "content-disposition": f'attachment; filename="{name}.zip"',
-            },
-        )
+        return zip_response(name, data)
 
     def _form(self, headers: Mapping[str, str], body: bytes, *, allowed: tuple[str, ...]) -> Form:
         if len(body) > self.max_body_bytes:

@@ -35,6 +35,7 @@ from skillsync.emulator.answers import (
     json_response,
     not_allowed,
     not_found,
+    zip_response,
 )
 from skillsync.emulator.folder_store import VersionContent
 from skillsync.emulator.front import Front
@@ -312,14 +313,7 @@ class OpenAIApi(Front):
         if found is None:
             raise not_found(f"version {version} of skill {skill_id} not found")
         name, data = found
-        return Response(
-            200,
-            data,
-            {
-                "content-type": "application/zip",
-                "content-disposition": f'attachment; filename="{name}.zip"',
-            },
-        )
+        return zip_response(name, data)
 
     # -- uploads ----------------------------------------------------------------------
     def _upload(

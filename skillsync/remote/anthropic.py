@@ -22,6 +22,7 @@ from skillsync.remote.base import Remote, refuse_repeated_cursor
 from skillsync.remote.folders import FolderRemote, open_cache, same_files
 from skillsync.remote.http import ApiHttp
 from skillsync.remote.reply import Reply
+from skillsync.tree import named_in
 
 log = logging.getLogger("skillsync.client")
 
@@ -30,6 +31,8 @@ PAGE_LIMIT = 1000
 
 
 class AnthropicRemote(FolderRemote):
+    description_in_content = True  # a version's description is its SKILL.md's
+
     def __init__(
         self,
         base_url: str,
@@ -111,11 +114,19 @@ class AnthropicRemote(FolderRemote):
         return self._from_cache(skills)
 
     def read_name(self, skill: RemoteSkill) -> RemoteSkill:
+        """The list names no skill: its content names it (the top folder, the SKILL.md's
+        description). The download is kept for ``fetch_full``: one request per skill.
+        Content that names no skill (the server's fault) is named by its version."""
         assert skill.version_id is not None
-        version = self.http.request_json(
-            "GET", f"/v1/skills/{skill.id}/versions/{skill.version_id}"
-        )
-        named = replace(skill, name=version.text("name"), description=version.text("description"))
+        data = self._content(skill)
+        self._downloaded[self.content_path(skill)] = data
+        found = named_in(data) if len(data) <= self.content_limit else None
+        if found is None:
+            version = self.http.request_json(
+                "GET", f"/v1/skills/{skill.id}/versions/{skill.version_id}"
+            )
+            found = version.text("name"), version.text("description")
+        named = replace(skill, name=found[0], description=found[1])
         self._remember(skill.id, skill.version_id, VersionRecord(named.name, named.description))
         return named
 

@@ -70,6 +70,9 @@ class FolderRemote(Remote):
         self.cache = cache
         self._names: dict[str, str] = {}
         self._names_lock = threading.Lock()
+        self._downloaded: dict[str, bytes] = {}
+        """Content downloaded to name a skill (``read_name``), by its path, until
+        ``fetch_full`` takes it."""
 
     @property
     def caches(self) -> bool:
@@ -193,6 +196,9 @@ class FolderRemote(Remote):
 
     def _content(self, skill: RemoteSkill) -> bytes:
         path = self.content_path(skill)
+        kept = self._downloaded.pop(path, None)
+        if kept is not None:
+            return kept
         return self.http.request("GET", path, limit=self.content_limit + 1).content
 
     def _download(self, skill: RemoteSkill) -> list[tuple[str, bytes]]:

@@ -353,7 +353,8 @@ def _read_capped(streamed: httpx.Response, limit: int, what: str) -> httpx.Respo
         if size > limit:
             raise MalformedAnswer(f"{what}: the answer runs past {limit:,} bytes; not read on")
         chunks.append(chunk)
-    headers = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() != "content-encoding"]
+    # The raw bytes: a header value the server sent beyond ASCII must not fail to re-encode.
+    headers = [(k, v) for k, v in streamed.headers.raw if k.lower() != b"content-encoding"]
     return httpx.Response(
         streamed.status_code, headers=headers, content=b"".join(chunks), request=streamed.request
     )

@@ -211,11 +211,12 @@ def rules(g: Globals, output_format: str) -> int:
 @_command()
 @click.option(
     "--api",
-    type=click.Choice(list(dialects.NAMES)),
-    default="anthropic",
+    type=click.Choice(list(dialects.EMULATED)),
+    default=dialects.DEFAULT,
     show_default=True,
-    help="The dialect to serve: Anthropic's Skills API (anthropic), OpenAI's (openai) "
-    "or the JSON one skillsync started from (seed).",
+    help="The dialect to serve: "
+    + "; ".join(f"{name} ({dialects.dialect(name).summary})" for name in dialects.EMULATED)
+    + ".",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
@@ -518,8 +519,7 @@ def apply(
 @_format_option(
     "json",
     "env",
-    "anthropic-container",
-    "openai-skills",
+    *(d.fragment[0] for d in dialects.DIALECTS.values() if d.fragment),
     help="json: the document; env: SKILLSYNC_<NAME>_ID/_VERSION lines; the last two: the "
     "fragment an application pastes into its request.",
 )
@@ -609,11 +609,11 @@ def import_(
 ) -> int:
     """Write remote skills as skill files, so the next plan shows no change.
 
-    anthropic dialect: one SKILL.md folder per skill (<dir>/<name>/) with every
-    file of its latest version, byte for byte. seed dialect: one YAML file per
-    skill (<dir>/<name>.yaml); instructions longer than 8,000 characters go to
-    <dir>/<name>.md as an instructions_file. Existing files and skills defined
-    elsewhere are never overwritten without --overwrite.
+    Dialects of SKILL.md folders (every one but seed): one SKILL.md folder per
+    skill (<dir>/<name>/) with every file of its latest version, byte for byte.
+    seed: one YAML file per skill (<dir>/<name>.yaml); instructions longer than
+    8,000 characters go to <dir>/<name>.md as an instructions_file. Existing
+    files and skills defined elsewhere are never overwritten without --overwrite.
 
     \b
     Examples:

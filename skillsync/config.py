@@ -26,22 +26,26 @@ IMPLICIT_TARGET = "default"
 
 @dataclass(frozen=True)
 class TargetConfig:
-    """One workspace this repository drives."""
+    """One place this repository deploys to: a workspace of a Skills API, or a folder."""
 
     name: str
     base_url: str = DEFAULT_BASE_URL
+    """Where it is, as written: an API's URL (or ``local:<path>``), or the folder's path."""
     api_key_env: str = DEFAULT_KEY_ENV
+    """The variable holding the key ("" where none is needed)."""
     manage: tuple[str, ...] | None = None
     protect: tuple[str, ...] = ()
     parallelism: int = DEFAULT_PARALLELISM
     api: str = DEFAULT_API
-    workspace_id: str | None = None
-    anthropic_version: str | None = None
-    retain_versions: int | None = None
-    organization: str | None = None
-    project: str | None = None
-    promote: str = "auto"
-    """openai: new versions become default at once (auto), or at ``skillsync promote``."""
+    settings: tuple[tuple[str, Any], ...] = ()
+    """The keys only its dialect reads (``Dialect.keys``), as written."""
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        return dict(self.settings).get(key, default)
+
+    @property
+    def dialect(self) -> dialects.Dialect:
+        return dialects.dialect(self.api)
 
 
 @dataclass(frozen=True)
@@ -191,41 +195,53 @@ def load(directory: Path | None) -> tuple[Config, list[Problem]]:
     return config, problems
 
 
+COMMON_KEYS = ("api", "manage", "protect", "parallelism")
+"""The target keys every dialect reads; the others are its own (``Dialect.keys``)."""
+
+
 def _target(name: str, t: dict[str, Any]) -> TargetConfig:
     """One target; what it leaves out, its dialect's defaults."""
     dialect = dialects.dialect(t.get("api", DEFAULT_API))
+    own = {key: value for key, value in t.items() if key in dialect.keys}
+    where = own.pop("base_url", dialect.default_base_url)
+    if not dialect.http:
+        where = str(own.get(dialect.required[0], "")) if dialect.required else ""
     return TargetConfig(
         name=name,
-        base_url=t.get("base_url", dialect.default_base_url),
-        api_key_env=t.get("api_key_env", dialect.default_key_env),
+        base_url=where,
+        api_key_env=own.pop("api_key_env", dialect.default_key_env),
         manage=tuple(t["manage"]) if "manage" in t else None,
         protect=tuple(t.get("protect", ())),
         parallelism=t.get("parallelism", DEFAULT_PARALLELISM),
         api=dialect.name,
-        workspace_id=t.get("workspace_id"),
-        anthropic_version=t.get("anthropic_version"),
-        retain_versions=t.get("retain_versions"),
-        organization=t.get("organization"),
-        project=t.get("project"),
-        promote=t.get("promote", "auto"),
+        settings=tuple(sorted(own.items())),
     )
 
 
 def _foreign_keys(doc: Any, data: dict[str, Any]) -> list[Problem]:
-    """A target key that only other dialects read: an error where it is written (a
-    ``promote:`` on an anthropic target would otherwise be silently ignored)."""
+    """A target key that only other dialects read, or one its dialect needs and lacks:
+    an error where it is written (a ``promote:`` on an anthropic target, or a
+    ``base_url`` on a folder, would otherwise be silently ignored)."""
     problems = []
     for name, t in data.get("targets", {}).items():
         api = t.get("api", DEFAULT_API)
-        own = dialects.dialect(api).keys
-        for key in sorted(set(t) - own):
+        record = dialects.dialect(api)
+        for key in sorted(set(t) - set(record.keys) - set(COMMON_KEYS)):
             readers = [d.name for d in dialects.DIALECTS.values() if key in d.keys]
-            if readers:
+            problems.append(
+                Problem(
+                    doc.locate(CONFIG_NAME, ("targets", name, key)),
+                    f"targets.{name}.{key}: only targets with api: {' or '.join(readers)} "
+                    f"read it (this one has api: {api})",
+                )
+            )
+        for key in record.required:
+            if key not in t:
                 problems.append(
                     Problem(
-                        doc.locate(CONFIG_NAME, ("targets", name, key)),
-                        f"targets.{name}.{key}: only targets with api: {' or '.join(readers)} "
-                        f"read it (this one has api: {api})",
+                        doc.locate(CONFIG_NAME, ("targets", name)),
+                        f"targets.{name}: api: {api} needs '{key}' "
+                        f"({record.keys[key]['description']})",
                     )
                 )
     return problems
@@ -251,6 +267,8 @@ def resolve_base_url(target: TargetConfig, flag: str | None) -> str:
     The URL stays as written (a ``local:`` path relative to the config), so a
     saved plan names the same endpoint from any checkout of the repository.
     """
+    if not target.dialect.http:
+        return target.base_url  # a folder: the endpoint flags are an API's
     url = flag or os.environ.get(BASE_URL_ENV) or target.base_url
     return url if url.startswith("local:") else url.rstrip("/")
 
@@ -263,19 +281,29 @@ def local_db_path(config: Config, base_url: str) -> Path | None:
     return path if path.is_absolute() else config.root / path
 
 
+def folder_path(config: Config, target: TargetConfig) -> Path:
+    """The folder of a target that is a place on this machine: ``~`` expanded, relative
+    to the config's folder."""
+    path = Path(os.path.expanduser(target.base_url))
+    return path if path.is_absolute() else config.root / path
+
+
 def workspace_of(config: Config, target: TargetConfig, flag: str | None) -> tuple[str, str]:
     """What ``target`` reaches: (how to show it, what tells it apart). Two targets that
     reach one workspace (the same local file however it is spelt, or the same endpoint,
     key and workspace headers) would each apply the same plan: every skill twice, or a
     file locked twice. The key is compared by its digest and never shown."""
     base_url = resolve_base_url(target, flag)
+    if not target.dialect.http:
+        folder = folder_path(config, target)
+        return str(folder), f"folder\0{os.path.realpath(folder)}"
     db = local_db_path(config, base_url)
     if db is not None:
         return f"local:{db}", f"local\0{os.path.realpath(db)}"
     key = os.environ.get(target.api_key_env, "")
     digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
-    headers = (target.workspace_id, target.organization, target.project)
-    return base_url, "\0".join([base_url.lower(), digest, *map(str, headers)])
+    headers = [f"{k}={v}" for k, v in target.settings]
+    return base_url, "\0".join([base_url.lower(), digest, *headers])
 
 
 def refuse_shared_workspaces(config: Config, targets: list[TargetConfig], flag: str | None) -> None:

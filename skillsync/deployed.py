@@ -9,6 +9,7 @@ warm version cache makes it cost the list requests only.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,20 +33,28 @@ class Deployed:
     sharing: int = 0
     """How many remote skills hold this name when more than one does (a conflict: no id can
     be handed out); not part of the document."""
+    installed: str | None = None
+    """Where a target that is a folder holds the skill (``Remote.installed``)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "id": self.id,
             "version": self.version,
             "default_version": self.default_version,
             "path": self.path,
-            "in_sync": self.in_sync,
         }
+        if self.installed is not None:
+            out["installed"] = self.installed
+        out["in_sync"] = self.in_sync
+        return out
 
 
 def deployed_skills(
-    plan: Plan, desired: dict[str, Skill], remote: list[RemoteSkill]
+    plan: Plan,
+    desired: dict[str, Skill],
+    remote: list[RemoteSkill],
+    installed: Callable[[str], str | None] = lambda name: None,
 ) -> list[Deployed]:
     """The repository's skills as deployed, by name. A name that two remote skills share
     (a conflict the plan reports) has no id: it cannot be told which one is meant."""
@@ -66,6 +75,7 @@ def deployed_skills(
                 path=desired[name].source,
                 in_sync=one is not None and name not in pending,
                 sharing=len(found) if len(found) > 1 else 0,
+                installed=installed(name) if one else None,
             )
         )
     return out

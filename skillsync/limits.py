@@ -12,5 +12,3 @@ MAX_OPENAI_FILE_BYTES = 25 * 1024 * 1024
 """...a file over 25 MB..."""
 MAX_OPENAI_UPLOAD_BYTES = 50 * 1024 * 1024
 """...or more than 50 MB in all (skillsync measures the files, an upper bound of the zip)."""
-RESERVED_NAME_WORDS = ("anthropic", "claude")
-"""The anthropic dialect refuses a skill whose name holds one of these (400)."""

@@ -144,8 +144,11 @@ class RemoteSkill:
     display_name: str | None = None
     files: Tree | None = None
     default_version: str | None = None
-    """The openai dialect: the version applications get by default (``version_id`` is
-    the latest); plans compare the latest and move this pointer to it."""
+    """Where the API has a default pointer: the version applications get by default
+    (``version_id`` is the latest); plans compare the latest and move this pointer to it."""
+    foreign: str | None = None
+    """Why this skill is not the repository's to change whatever ``manage`` says (a
+    symlinked folder another tool installed): plans leave it alone and say so."""
 
     @property
     def default_lags(self) -> bool:
@@ -154,7 +157,7 @@ class RemoteSkill:
 
     @property
     def is_full(self) -> bool:
-        if self.version_id is not None:
+        if self.version_id is not None or self.files is not None:
             return self.files is not None and self.version is not None
         return self.instructions is not None and self.version is not None
 

@@ -71,6 +71,9 @@ def make_plan(
         if skill.name in conflicts:
             continue
         current = unique.get(skill.name)
+        if current is not None and current.foreign is not None:
+            warnings.append(f"'{skill.name}' is {current.foreign}: left alone")
+            continue
         if current is not None:
             _check_display_name(skill, current, warnings)
             changed = _changed_fields(skill, current)
@@ -104,7 +107,7 @@ def make_plan(
                     f"'{old.name}' is protected: the replace by '{skill.name}' would delete it "
                     "(with --force, it is created and the old skill kept)"
                 )
-            elif not matches(old.name, rules.manage):
+            elif old.foreign is not None or not matches(old.name, rules.manage):
                 warnings.append(
                     f"'{old.name}' (renamed to '{skill.name}') is not managed by this "
                     "repository; it is kept and the new skill created"
@@ -137,7 +140,7 @@ def make_plan(
     unmanaged = 0
     managed = 0
     for name, current in sorted(unique.items()):
-        is_managed = matches(name, rules.manage)
+        is_managed = current.foreign is None and matches(name, rules.manage)
         managed += is_managed
         if name in desired_names or name in taken_over:
             continue

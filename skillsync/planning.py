@@ -70,7 +70,7 @@ def rules_for(config: Config, target: TargetConfig) -> Rules:
         max_delete_percent=config.max_delete_percent,
         min_managed=config.min_managed,
         version_bump=config.version_bump,
-        promote=target.promote,
+        promote=target.setting("promote", "auto"),
     )
 
 

@@ -24,6 +24,7 @@ from skillsync.model import Problem
 from skillsync.yamlread import Document
 
 SCHEMA_FILES = ("skill.schema.json", "agent-skill.schema.json", "config.schema.json")
+
 INSTRUCTIONS_RULE = "https://skillsync.dev/schemas/skill.schema.json#/oneOf"
 """Where skill.schema.json says: exactly one of instructions and instructions_file."""
 
@@ -42,7 +43,35 @@ def schema_dir() -> Path:
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((schema_dir() / name).read_text(encoding="utf-8"))
+    if name == CONFIG_SCHEMA:
+        data = with_dialects(data)
     return data
+
+
+CONFIG_SCHEMA = "config.schema.json"
+COMMON_TARGET_KEYS = ("manage", "protect", "parallelism")
+"""The target keys config.schema.json defines itself; ``api`` and the dialects' own keys
+come from the dialect table."""
+
+
+def with_dialects(config_schema: dict[str, Any]) -> dict[str, Any]:
+    """config.schema.json with its target made from the dialect table (the file on disk is
+    kept equal to this for editors: ``python -m skillsync.schemas`` rewrites it)."""
+    from skillsync import dialects
+
+    target = config_schema["$defs"]["target"]
+    common = {key: target["properties"][key] for key in COMMON_TARGET_KEYS}
+    made = {**config_schema, "$defs": {**config_schema["$defs"]}}
+    made["$defs"]["target"] = dialects.target_schema(common)
+    return made
+
+
+def write_config_schema() -> Path:
+    """Rewrite schemas/config.schema.json from the dialect table."""
+    path = schema_dir() / CONFIG_SCHEMA
+    data = with_dialects(json.loads(path.read_text(encoding="utf-8")))
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
 
 
 @cache
@@ -208,3 +237,7 @@ _NAME_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 def is_valid_name(name: str) -> bool:
     return len(name) <= 64 and _NAME_RE.fullmatch(name) is not None
+
+
+if __name__ == "__main__":
+    print(f"wrote {write_config_schema()}")

@@ -79,6 +79,10 @@ def read_for_plan(
         _read_full(remote, listed, to_read, desired, progress)
     if progress is not None:
         progress.close()
+    # What is here already (downloaded to name it) is read in full: no request, and a
+    # delete then shows what it removes.
+    held = [i for i, s in enumerate(listed) if not s.is_full and remote.holds(s)]
+    _read_full(remote, listed, held, desired, None)
     _fill_texts(remote, listed, desired)
     return desired, listed
 
@@ -89,7 +93,7 @@ def _readable(listed: list[RemoteSkill]) -> dict[str, int]:
     return {
         skill.name: index
         for index, skill in enumerate(listed)
-        if counts[skill.name] == 1 and not skill.is_full
+        if counts[skill.name] == 1 and not skill.is_full and skill.foreign is None
     }
 
 

@@ -190,27 +190,17 @@ def unzip(name: str, data: bytes, limit: int = MAX_CONTENT_BYTES) -> list[tuple[
     return files
 
 
-def named_in(data: bytes) -> tuple[str, str] | None:
-    """(name, description) of the skill a content zip holds: its one top folder and its
-    SKILL.md's front-matter description, read without inflating the other files. None
-    when the zip cannot tell (not a zip, not one top folder that is a skill name):
-    ``unzip`` says what is wrong with it."""
+def named_in(data: bytes) -> str | None:
+    """The name of the skill a content zip holds: its one top folder, read from the zip's
+    directory without inflating anything. None when the zip cannot tell (not a zip, not
+    one top folder that is a skill name): ``unzip`` says what is wrong with it."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            tops = {info.filename.partition("/")[0] for info in archive.infolist()}
-            name = tops.pop() if len(tops) == 1 else ""
-            if not is_valid_name(name):
-                return None
-            try:
-                info = archive.getinfo(f"{name}/{SKILL_MD}")
-            except KeyError:
-                return name, ""
-            with archive.open(info) as member:
-                raw = member.read(TEXT_LIMIT + 1)
+            tops = {name.partition("/")[0] for name in archive.namelist()}
     except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError):
         return None
-    _, description = read_skill_md(raw.decode("utf-8", errors="replace"))
-    return name, description or ""
+    name = tops.pop() if len(tops) == 1 else ""
+    return name if is_valid_name(name) else None
 
 
 def read_skill_md(text: str) -> tuple[str, str | None]:

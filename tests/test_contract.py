@@ -1,19 +1,21 @@
-"""One contract, every folder dialect: the same scenarios, the same exact remote states.
+"""One contract, every dialect of SKILL.md folders: the same scenarios, the same exact
+remote states.
 
-Anthropic's and OpenAI's Skills APIs take the same SKILL.md folders, so a
-repository must land as the same files on both, with one write per change, a
-warm plan that only lists, lost answers that never duplicate, and an import
-that round-trips byte for byte. Each scenario runs against the emulator of each
-dialect over loopback HTTP; ``state`` reads the emulator's store directly.
+Anthropic's and OpenAI's Skills APIs take the same SKILL.md folders, and an agent's
+folder (``api: directory``) holds them as files: a repository must land as the same
+files on each, with one write per change, a warm plan that only lists, lost answers
+that never duplicate, and an import that round-trips byte for byte. Each scenario
+runs against the emulator of each API dialect over loopback HTTP, and against a
+folder; ``Place.state`` reads what the target holds directly. (The seed dialect
+sends fields, not files: its contract is test_sync and test_client.)
 """
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
-import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,85 +23,77 @@ import pytest
 
 from skillsync.emulator.app import Faults
 from tests.conftest import KEY_ENV, Emulator, run_cli, skill_yaml, target_config, write_tree
+from tests.helpers.folders import (
+    FOLDER,
+    UPLOADED,
+    WS,
+    folder_md,
+    folder_state,
+    requests,
+    reset,
+    state,
+    writes,
+)
 
-WS = "default"
-DIALECTS = ["anthropic", "openai"]
+API_DIALECTS = ["anthropic", "openai"]
+DIALECTS = [*API_DIALECTS, "directory"]
 LIST = "GET /v1/skills"
 
 
-def state(emulator: Emulator) -> dict[str, dict[str, Any]]:
-    """name -> {id, versions, files (path -> bytes) of the latest version}."""
-    store = emulator.store
-    latest: list[tuple[Any, Any]]
-    if emulator.api == "openai":
-        rows = store.page(WS, 100, None, True)[0]
-        latest = [(s, int(s["latest_version"])) for s in rows]
-    else:
-        rows = store.page(WS, 1000)[0]
-        latest = [(s, "latest") for s in rows]
-    out: dict[str, dict[str, Any]] = {}
-    for skill, version in latest:
-        name, data = store.content(WS, skill["id"], version)
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            files = {n: archive.read(n) for n in archive.namelist()}
-        assert name not in out, f"two skills named {name}"
-        out[name] = {
-            "id": skill["id"],
-            "versions": store.version_count(skill["id"]),
-            "files": files,
-        }
-    return out
+@dataclass
+class Place:
+    """Where a scenario deploys: an API dialect's emulator, or an agent's folder."""
 
+    api: str
+    emulator: Emulator | None = None
+    folder: Path | None = None
 
-def requests(emulator: Emulator) -> dict[str, int]:
-    return dict(emulator.app.stats)  # type: ignore[attr-defined]
+    def config(self, extra: str = "") -> str:
+        if self.emulator is not None:
+            return target_config(self.emulator.url, api=self.api, extra=extra)
+        return (
+            "version: 1\ndefault_target: test\ntargets:\n  test:\n"
+            f'    api: directory\n    path: {self.folder}\n    manage: ["*"]\n{extra}'
+        )
 
+    def state(self) -> dict[str, dict[str, Any]]:
+        if self.emulator is not None:
+            return state(self.emulator)
+        assert self.folder is not None
+        return folder_state(self.folder)
 
-def writes(emulator: Emulator) -> dict[str, int]:
-    return {k: v for k, v in requests(emulator).items() if not k.startswith("GET")}
+    def writes(self, expected: dict[str, int]) -> None:
+        """An API received exactly ``expected`` writes (a folder keeps no count)."""
+        if self.emulator is not None:
+            assert writes(self.emulator) == expected
 
+    def reset(self) -> None:
+        if self.emulator is not None:
+            reset(self.emulator)
 
-def reset(emulator: Emulator) -> None:
-    emulator.app.stats.clear()  # type: ignore[attr-defined]
-
-
-def folder_md(name: str, version: str = "1.0.0", body: str = "Use the script.\n") -> str:
-    return (
-        f"---\nname: {name}\ndescription: A folder skill. Use when testing.\n"
-        f"metadata:\n  version: {version}\n---\n{body}"
-    )
-
-
-FOLDER = {
-    "skills/pdf-notes/SKILL.md": folder_md("pdf-notes"),
-    "skills/pdf-notes/scripts/extract.py": "print('extract')\n",
-    "skills/pdf-notes/reference/format.md": "# Format\r\nCRLF kept\r\n",
-    "skills/pdf-notes/assets/logo.png": bytes(range(256)),
-    "skills/pdf-notes/.secret": "hidden files stay home\n",
-}
-UPLOADED = {
-    "pdf-notes/SKILL.md": folder_md("pdf-notes").encode(),
-    "pdf-notes/scripts/extract.py": b"print('extract')\n",
-    "pdf-notes/reference/format.md": b"# Format\r\nCRLF kept\r\n",
-    "pdf-notes/assets/logo.png": bytes(range(256)),
-}
+    @property
+    def versioned(self) -> bool:
+        return self.emulator is not None
 
 
 @pytest.fixture(params=DIALECTS)
-def remote(request: pytest.FixtureRequest, emulator_factory: Callable[..., Emulator]) -> Emulator:
-    return emulator_factory(api=request.param)
+def remote(
+    request: pytest.FixtureRequest, emulator_factory: Callable[..., Emulator], tmp_path: Path
+) -> Place:
+    if request.param == "directory":
+        return Place("directory", folder=tmp_path / "agent" / "skills")
+    return Place(request.param, emulator=emulator_factory(api=request.param))
 
 
 @pytest.fixture
 def make_repo(
-    tmp_path: Path, remote: Emulator, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, remote: Place, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[..., Path]:
     monkeypatch.setenv(KEY_ENV, "emulator-key")
     monkeypatch.delenv("SKILLSYNC_BASE_URL", raising=False)
 
     def make(files: dict[str, str | bytes], extra: str = "") -> Path:
-        config = target_config(remote.url, api=remote.api, extra=extra)
-        return write_tree(tmp_path / "repo", {"skillsync.yaml": config, **files})
+        return write_tree(tmp_path / "repo", {"skillsync.yaml": remote.config(extra), **files})
 
     return make
 
@@ -120,12 +114,12 @@ def clean(root: Path) -> bool:
 
 
 def test_create_uploads_the_same_bytes_with_one_write_each(
-    make_repo: Callable[..., Path], remote: Emulator
+    make_repo: Callable[..., Path], remote: Place
 ) -> None:
     root = make_repo({**FOLDER, "skills/a.yaml": skill_yaml("a", description="'Say \"hi\" ü'")})
     result = apply(root)
     assert result.exit_code == 0, result.output
-    now = state(remote)
+    now = remote.state()
     assert now["pdf-notes"]["files"] == UPLOADED
     assert now["a"]["files"] == {
         "a/SKILL.md": (
@@ -133,34 +127,34 @@ def test_create_uploads_the_same_bytes_with_one_write_each(
             "---\nDo it well.\n"
         ).encode()
     }
-    assert writes(remote) == {"POST /v1/skills": 2}
+    remote.writes({"POST /v1/skills": 2})
     assert clean(root)
 
 
 def test_update_is_one_new_version_of_the_same_skill(
-    make_repo: Callable[..., Path], remote: Emulator
+    make_repo: Callable[..., Path], remote: Place
 ) -> None:
     root = make_repo(dict(FOLDER))
     assert apply(root).exit_code == 0
-    before = state(remote)["pdf-notes"]
+    before = remote.state()["pdf-notes"]
     (root / "skills/pdf-notes/SKILL.md").write_text(folder_md("pdf-notes", version="1.1.0"))
     (root / "skills/pdf-notes/reference/format.md").unlink()
     [change] = plan_json(root)["changes"]
     assert (change["action"], change["changed"]) == ("update", ["version", "files"])
-    reset(remote)
+    remote.reset()
     assert apply(root).exit_code == 0
-    after = state(remote)["pdf-notes"]
-    assert (after["id"], after["versions"]) == (before["id"], 2)
+    after = remote.state()["pdf-notes"]
+    assert (after["id"], after["versions"]) == (before["id"], 2 if remote.versioned else None)
     assert sorted(after["files"]) == [
         "pdf-notes/SKILL.md",
         "pdf-notes/assets/logo.png",
         "pdf-notes/scripts/extract.py",
     ]
-    assert writes(remote) == {"POST /v1/skills/{id}/versions": 1}
+    remote.writes({"POST /v1/skills/{id}/versions": 1})
     assert clean(root)
 
 
-def test_delete_and_rename(make_repo: Callable[..., Path], remote: Emulator) -> None:
+def test_delete_and_rename(make_repo: Callable[..., Path], remote: Place) -> None:
     root = make_repo({"skills/old.yaml": skill_yaml("old"), "skills/gone.yaml": skill_yaml("gone")})
     assert apply(root).exit_code == 0
     (root / "skills/gone.yaml").unlink()
@@ -168,14 +162,32 @@ def test_delete_and_rename(make_repo: Callable[..., Path], remote: Emulator) -> 
     (root / "skills/new.yaml").write_text(skill_yaml("new") + "renamed_from: [old]\n")
     actions = [(c["action"], c["name"]) for c in plan_json(root)["changes"]]
     assert actions == [("delete", "gone"), ("replace", "new")]
-    reset(remote)
+    remote.reset()
     assert apply(root).exit_code == 0
-    assert sorted(state(remote)) == ["new"]
-    assert writes(remote) == {"DELETE /v1/skills/{id}": 2, "POST /v1/skills": 1}
+    assert sorted(remote.state()) == ["new"]
+    remote.writes({"DELETE /v1/skills/{id}": 2, "POST /v1/skills": 1})
     assert clean(root)
 
 
-def test_a_warm_plan_only_lists(make_repo: Callable[..., Path], remote: Emulator) -> None:
+@pytest.fixture(params=API_DIALECTS)
+def api(request: pytest.FixtureRequest, emulator_factory: Callable[..., Emulator]) -> Emulator:
+    return emulator_factory(api=request.param)
+
+
+@pytest.fixture
+def api_repo(tmp_path: Path, api: Emulator, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
+    monkeypatch.setenv(KEY_ENV, "emulator-key")
+    monkeypatch.delenv("SKILLSYNC_BASE_URL", raising=False)
+
+    def make(files: dict[str, str | bytes], extra: str = "") -> Path:
+        config = target_config(api.url, api=api.api, extra=extra)
+        return write_tree(tmp_path / "repo", {"skillsync.yaml": config, **files})
+
+    return make
+
+
+def test_a_warm_plan_only_lists(api_repo: Callable[..., Path], api: Emulator) -> None:
+    make_repo, remote = api_repo, api
     root = make_repo({**FOLDER, **{f"skills/s{i}.yaml": skill_yaml(f"s{i}") for i in range(5)}})
     assert apply(root).exit_code == 0
     reset(remote)
@@ -188,7 +200,8 @@ def test_a_warm_plan_only_lists(make_repo: Callable[..., Path], remote: Emulator
     assert all(s["in_sync"] for s in json.loads(output.stdout)["skills"])
 
 
-def test_retain_versions_keeps_the_newest(make_repo: Callable[..., Path], remote: Emulator) -> None:
+def test_retain_versions_keeps_the_newest(api_repo: Callable[..., Path], api: Emulator) -> None:
+    make_repo, remote = api_repo, api
     root = make_repo({"skills/a.yaml": skill_yaml("a")}, extra="    retain_versions: 2\n")
     assert apply(root).exit_code == 0
     for version in ("1.1.0", "1.2.0", "1.3.0"):
@@ -200,26 +213,26 @@ def test_retain_versions_keeps_the_newest(make_repo: Callable[..., Path], remote
 
 
 def test_a_saved_plan_applies_exactly_and_refuses_changed_files(
-    make_repo: Callable[..., Path], remote: Emulator, tmp_path: Path
+    make_repo: Callable[..., Path], remote: Place, tmp_path: Path
 ) -> None:
     root = make_repo(dict(FOLDER))
     saved = tmp_path / "plan.json"
     assert run_cli("-C", str(root), "plan", "--out", str(saved)).exit_code == 0
     assert apply(root, str(saved)).exit_code == 0
-    assert state(remote)["pdf-notes"]["files"] == UPLOADED
+    assert remote.state()["pdf-notes"]["files"] == UPLOADED
     (root / "skills/pdf-notes/SKILL.md").write_text(folder_md("pdf-notes", version="2.0.0"))
     assert run_cli("-C", str(root), "plan", "--out", str(saved)).exit_code == 0
     (root / "skills/pdf-notes/scripts/extract.py").write_text("print('edited after')\n")
-    reset(remote)
+    remote.reset()
     refused = apply(root, str(saved))
     assert refused.exit_code == 1
     assert "the files of skill 'pdf-notes' changed after the plan was made" in refused.output
-    assert writes(remote) == {}
-    assert state(remote)["pdf-notes"]["versions"] == 1
+    remote.writes({})
+    assert remote.state()["pdf-notes"]["files"] == UPLOADED
 
 
 def test_import_round_trips_byte_for_byte(
-    make_repo: Callable[..., Path], remote: Emulator, tmp_path: Path
+    make_repo: Callable[..., Path], remote: Place, tmp_path: Path
 ) -> None:
     root = make_repo(dict(FOLDER))
     assert apply(root).exit_code == 0
@@ -237,7 +250,7 @@ def test_import_round_trips_byte_for_byte(
     assert clean(other)
 
 
-@pytest.mark.parametrize("api", DIALECTS)
+@pytest.mark.parametrize("api", API_DIALECTS)
 def test_lost_answers_under_faults_duplicate_nothing_and_leak_no_key(
     api: str,
     emulator_factory: Callable[..., Emulator],

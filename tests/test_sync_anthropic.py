@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,8 +19,7 @@ from tests.conftest import (
     target_config,
     write_tree,
 )
-
-WS = "default"
+from tests.helpers.folders import WS, state, writes
 
 
 @pytest.fixture
@@ -51,30 +48,6 @@ def folder_md(
         f"---\nname: {name}\ndescription: {description}\nmetadata:\n  version: {version}\n---\n"
         "Use the script.\n"
     )
-
-
-def state(emulator: Emulator) -> dict[str, dict[str, Any]]:
-    """name -> {id, versions, files (path -> bytes)} of every custom skill."""
-    out: dict[str, dict[str, Any]] = {}
-    store = emulator.store
-    rows, _ = store.page(WS, 1000)
-    for skill in rows:
-        name, data = store.content(WS, skill["id"], "latest")
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            files = {n: archive.read(n) for n in archive.namelist()}
-        assert name not in out, f"two skills named {name}"
-        out[name] = {
-            "id": skill["id"],
-            "versions": store.version_count(skill["id"]),
-            "files": files,
-            "display_name": skill["display_name"],
-        }
-    return out
-
-
-def writes(emulator: Emulator) -> dict[str, int]:
-    stats = emulator.app.stats  # type: ignore[attr-defined]
-    return {k: v for k, v in stats.items() if not k.startswith("GET")}
 
 
 def upload(emulator: Emulator, files: list[tuple[str, bytes]], display: str | None = None) -> str:
@@ -376,7 +349,7 @@ def test_validate_reports_oversized_uploads_and_escaping_files(
     assert result.exit_code == 1
     assert result.stdout.splitlines()[:2] == [
         "skills/big/SKILL.md:1:1: error: the skill's folder uploads 8,388,716 bytes, over the "
-        "Anthropic API's limit of 8,388,608 (8 MB); move large files out of the folder "
+        "Anthropic API's limit of 8,388,608 (8 MB) in all; move large files out of the folder "
         "[upload-limits]",
         "skills/leaky/link.txt:1:1: error: resolves outside the repository (symlink); keep a "
         "skill's files inside it [sensitive-path]",

@@ -34,16 +34,27 @@ from tests.conftest import (
     target_config,
     write_tree,
 )
-from tests.test_contract import WS, make_repo, requests, reset, state, writes
+from tests.helpers.folders import WS, requests, reset, state, writes
 
 
 @pytest.fixture
 def remote(emulator_factory: Callable[..., Emulator]) -> Emulator:
-    """The openai emulator (``make_repo`` of the contract suite points at it)."""
+    """The openai emulator."""
     return emulator_factory(api="openai")
 
 
-__all__ = ["make_repo"]  # a fixture: the contract suite's, on this module's remote
+@pytest.fixture
+def make_repo(
+    tmp_path: Path, remote: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Path]:
+    monkeypatch.setenv(KEY_ENV, "emulator-key")
+    monkeypatch.delenv("SKILLSYNC_BASE_URL", raising=False)
+
+    def make(files: dict[str, str | bytes], extra: str = "") -> Path:
+        config = target_config(remote.url, api="openai", extra=extra)
+        return write_tree(tmp_path / "repo", {"skillsync.yaml": config, **files})
+
+    return make
 
 
 def cli(root: Path, *args: str) -> Any:

@@ -117,7 +117,8 @@ def run(env: Mapping[str, str]) -> int:
     keyless = [
         t.name
         for t in targets
-        if not config_mod.resolve_base_url(t, env.get("SKILLSYNC_BASE_URL")).startswith("local:")
+        if t.dialect.http
+        and not config_mod.resolve_base_url(t, env.get("SKILLSYNC_BASE_URL")).startswith("local:")
         and not key
         and not env.get(t.api_key_env)
     ]
@@ -133,9 +134,10 @@ def run(env: Mapping[str, str]) -> int:
         return 0
     if key:
         for target in targets:
-            child_env[target.api_key_env] = key
+            if target.api_key_env:
+                child_env[target.api_key_env] = key
     for target in targets:  # keys passed per vendor in env: (one secret each) are masked too
-        if child_env.get(target.api_key_env):
+        if target.api_key_env and child_env.get(target.api_key_env):
             print(f"::add-mask::{child_env[target.api_key_env]}", flush=True)
     selector = [arg for target in targets for arg in ("--target", target.name)]
 

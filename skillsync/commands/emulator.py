@@ -11,6 +11,7 @@ from types import FrameType
 
 import click
 
+from skillsync import dialects
 from skillsync.emulator.app import EmulatorApp, Faults, open_store
 from skillsync.emulator.server import EmulatorServer
 from skillsync.errors import EXIT_INTERRUPTED, SkillsyncError
@@ -40,11 +41,11 @@ def run(
     keys: dict[str, str],
     faults: Faults,
     rpm: int,
-    api: str = "anthropic",
+    api: str = dialects.DEFAULT,
     legacy_delete: bool = False,
 ) -> int:
-    if legacy_delete and api != "anthropic":
-        raise SkillsyncError("--legacy-delete is a rule of the anthropic dialect's 2025 beta")
+    if legacy_delete and "legacy_delete" not in dialects.dialect(api).emulator_flags:
+        raise SkillsyncError(f"--legacy-delete is not a rule of the {api} dialect")
     try:
         store = open_store(db, api)
     except sqlite3.DatabaseError as exc:

@@ -23,7 +23,7 @@ def collect(
     """The repository's skills as the target holds them (a plan's reads: warm, the list).
     ``quiet``: the repository's warnings were shown already (apply --output)."""
     plan, skills, current = plan_target(config, target, remote, alone=not quiet, quiet=quiet)
-    return deployed_skills(plan, skills, current)
+    return deployed_skills(plan, skills, current, remote.installed)
 
 
 def run(

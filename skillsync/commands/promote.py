@@ -1,4 +1,4 @@
-"""``skillsync promote``: make the latest versions the default (openai, ``promote: manual``).
+"""``skillsync promote``: make the latest versions the default (``promote: manual``).
 
 The staged rollout: ``apply`` uploads new versions as not default, the team tests
 one by pinning its number, then ``promote`` moves the default pointer of those
@@ -14,11 +14,11 @@ from pathlib import Path
 import click
 
 from skillsync import config as config_mod
+from skillsync import dialects
 from skillsync.errors import PlanError, TargetError
 from skillsync.options import ClientOptions
 from skillsync.planning import plan_target
 from skillsync.remote import open_remote
-from skillsync.remote.openai import OpenAIRemote
 
 
 def run(
@@ -30,13 +30,14 @@ def run(
 ) -> int:
     config = config_mod.load_or_fail(directory)
     target = config.target(target_name)
+    if not target.dialect.default_pointer:
+        promotable = [d.name for d in dialects.DIALECTS.values() if d.default_pointer]
+        raise TargetError(
+            f"target '{target.name}' speaks api: {target.api}, which has no default "
+            "version to promote (every upload is live)",
+            hint=f"promote is for targets with api: {' or '.join(promotable)}",
+        )
     with open_remote(config, target, options) as remote:
-        if not isinstance(remote, OpenAIRemote):
-            raise TargetError(
-                f"target '{target.name}' speaks api: {target.api}, which has no default "
-                "version to promote (every upload is live)",
-                hint="promote is for targets with api: openai",
-            )
         plan, skills, current = plan_target(config, target, remote, alone=True, quiet=True)
         unknown = sorted(set(names) - set(skills))
         if unknown:

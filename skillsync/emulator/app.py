@@ -24,8 +24,8 @@ from typing import Any
 from skillsync import dialects
 from skillsync.emulator import DEFAULT_KEY, DEFAULT_RPM, DEFAULT_WORKSPACE
 from skillsync.emulator.answers import ApiFailure, Response, bad, json_response
+from skillsync.emulator.database import Database
 from skillsync.emulator.front import Front
-from skillsync.emulator.store import Database
 
 FAULT_KINDS = ("overloaded", "api_error", "rate_limited", "drop_after_write")
 WRITE_METHODS = frozenset({"POST", "PATCH", "DELETE"})

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from skillsync.emulator.store import Database, _now, new_id
+from skillsync.emulator.database import Database, _now, new_id
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS folder_skills (

@@ -13,8 +13,8 @@ import secrets
 import time
 from typing import Any
 
+from skillsync.emulator.database import Database
 from skillsync.emulator.folder_store import VersionContent
-from skillsync.emulator.store import Database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS openai_skills (

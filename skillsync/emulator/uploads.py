@@ -21,6 +21,7 @@ import yaml
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from skillsync.dialects import ANTHROPIC
 from skillsync.emulator.answers import ApiFailure
 from skillsync.emulator.folder_store import VersionContent
 from skillsync.limits import (
@@ -30,7 +31,6 @@ from skillsync.limits import (
     MAX_OPENAI_FILES,
     MAX_OPENAI_UPLOAD_BYTES,
     MAX_UPLOAD_BYTES,
-    RESERVED_NAME_WORDS,
 )
 from skillsync.loader import split_front_matter
 from skillsync.schemas import is_valid_name
@@ -57,7 +57,7 @@ class UploadRules:
 ANTHROPIC_RULES = UploadRules(
     MAX_UPLOAD_BYTES,
     f"the files of an upload must not exceed {MAX_UPLOAD_BYTES:,} bytes in all",
-    reserved_words=RESERVED_NAME_WORDS,
+    reserved_words=ANTHROPIC.reserved_words,
 )
 OPENAI_RULES = UploadRules(
     MAX_OPENAI_UPLOAD_BYTES,

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from skillsync.limits import RESERVED_NAME_WORDS
+from skillsync.dialects import records
 from skillsync.lint.markdown import Span, relative_target, scan
 from skillsync.lint.rules import finding
 from skillsync.lint.trust import Scanned
@@ -67,17 +67,17 @@ _VAGUE = frozenset({"helper", "utils", "tools", "misc", "stuff", "documents", "d
 
 
 def reserved_name(skill: SkillText, dialects: frozenset[str]) -> Iterator[Problem]:
-    if "anthropic" not in dialects:
-        return
-    for word in RESERVED_NAME_WORDS:
-        if word in skill.name:
-            yield finding(
-                "reserved-name",
-                skill.name_at,
-                f"name '{skill.name}' holds the reserved word '{word}', which the Anthropic "
-                "API refuses; choose another name",
-            )
-            return
+    for dialect in records(dialects):
+        for word in dialect.reserved_words:
+            if word in skill.name:
+                label = dialect.limits.label if dialect.limits else f"api: {dialect.name}"
+                yield finding(
+                    "reserved-name",
+                    skill.name_at,
+                    f"name '{skill.name}' holds the reserved word '{word}', which {label} "
+                    "refuses; choose another name",
+                )
+                return
 
 
 def vague_name(skill: SkillText, dialects: frozenset[str]) -> Iterator[Problem]:

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import json
 
-from skillsync.limits import (
-    MAX_OPENAI_FILE_BYTES,
-    MAX_OPENAI_FILES,
-    MAX_OPENAI_UPLOAD_BYTES,
-    MAX_SEED_BODY_BYTES,
-    MAX_UPLOAD_BYTES,
-)
+from skillsync.dialects import Limits, records
 from skillsync.loader import SkillFile
 from skillsync.model import Location, Problem
 
 
 def json_body(content: dict[str, str]) -> bytes:
-    """The JSON body the seed dialect sends for a create, as httpx encodes it."""
+    """The JSON body a dialect that sends fields sends for a create, as httpx encodes it."""
     return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -28,58 +22,62 @@ def upload_limits(skill_file: SkillFile, dialects: frozenset[str]) -> list[Probl
     """The limits of every dialect the repository's targets speak, checked offline.
 
     A YAML skill uploads one small SKILL.md to the folder dialects; only a SKILL.md
-    folder can reach their limits. The seed dialect sends one JSON body.
+    folder can reach their limits of files. A dialect that sends fields sends one JSON
+    body.
     """
+    problems = []
+    for dialect in records(dialects):
+        if dialect.limits is not None:
+            problems.extend(_over(skill_file, dialect.limits))
+    return problems
+
+
+def _over(skill_file: SkillFile, limits: Limits) -> list[Problem]:
     problems = []
     where = Location(skill_file.path)
     uploads = skill_file.upload_bytes
     skill = skill_file.skill
-    if "anthropic" in dialects and uploads is not None and uploads > MAX_UPLOAD_BYTES:
-        problems.append(
-            _problem(
-                where,
-                f"the skill's folder uploads {uploads:,} bytes, over the Anthropic API's limit "
-                f"of {MAX_UPLOAD_BYTES:,} (8 MB); move large files out of the folder",
-            )
-        )
-    if "openai" in dialects and skill is not None and skill.skill_md is not None:
+    folder = skill is not None and skill.skill_md is not None
+    if folder and skill is not None and limits.files is not None:
         count = 1 + len(skill.assets)
-        if count > MAX_OPENAI_FILES:
+        if count > limits.files:
             problems.append(
                 _problem(
                     where,
-                    f"the skill's folder uploads {count:,} files, over the OpenAI API's limit "
-                    f"of {MAX_OPENAI_FILES}; bundle or drop files",
+                    f"the skill's folder uploads {count:,} files, over {limits.label}'s limit "
+                    f"of {limits.files}; bundle or drop files",
                 )
             )
+    if folder and skill is not None and limits.file_bytes is not None:
         for asset in skill.assets:
-            if asset.size > MAX_OPENAI_FILE_BYTES:
+            if asset.size > limits.file_bytes:
                 shown = f"{skill_file.path.rsplit('/', 1)[0]}/{asset.path}"
                 problems.append(
                     _problem(
                         Location(shown),
-                        f"{asset.size:,} bytes, over the OpenAI API's limit of "
-                        f"{MAX_OPENAI_FILE_BYTES:,} (25 MB) for one file of a skill",
+                        f"{asset.size:,} bytes, over {limits.label}'s limit of "
+                        f"{limits.file_bytes:,} for one file of a skill",
                     )
                 )
-        if uploads is not None and uploads > MAX_OPENAI_UPLOAD_BYTES:
-            problems.append(
-                _problem(
-                    where,
-                    f"the skill's folder uploads {uploads:,} bytes, over the OpenAI API's "
-                    f"limit of {MAX_OPENAI_UPLOAD_BYTES:,} (50 MB) in all",
-                )
+    if limits.upload_bytes is not None and uploads is not None and uploads > limits.upload_bytes:
+        problems.append(
+            _problem(
+                where,
+                f"the skill's folder uploads {uploads:,} bytes, over {limits.label}'s limit "
+                f"of {limits.upload_bytes:,} ({limits.upload_note}) in all; move large files "
+                "out of the folder",
             )
-    if "seed" in dialects and skill is not None:
+        )
+    if limits.json_body is not None and skill is not None:
         rough = 6 * (len(skill.instructions) + len(skill.description)) + 256
-        if rough > MAX_SEED_BODY_BYTES:  # only then is measuring worth it
+        if rough > limits.json_body:  # only then is measuring worth it
             size = len(json_body(skill.content()))
-            if size > MAX_SEED_BODY_BYTES:
+            if size > limits.json_body:
                 problems.append(
                     _problem(
                         where,
-                        f"the seed API's JSON body for this skill is {size:,} bytes, over its "
-                        f"limit of {MAX_SEED_BODY_BYTES:,} (1 MiB); shorten the instructions",
+                        f"{limits.label}'s JSON body for this skill is {size:,} bytes, over its "
+                        f"limit of {limits.json_body:,} (1 MiB); shorten the instructions",
                     )
                 )
     return problems

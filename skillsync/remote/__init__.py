@@ -1,4 +1,4 @@
-"""The remote Skills API: open the dialect of a target (README: Three dialects of the Skills API).
+"""Where skills are deployed: open the dialect of a target (README: Where skills go).
 
 base.Remote          the interface the planner and applier use
 http.ApiHttp         one connection: auth, retries, rate limits, redaction
@@ -6,6 +6,7 @@ folders.FolderRemote what the folder dialects share: uploads, downloads, the ver
 anthropic.AnthropicRemote   Anthropic's Skills API: folders and versions
 openai.OpenAIRemote  OpenAI's Skills API: folders, numbered versions, a default pointer
 seed.SeedRemote      the JSON API skillsync started from
+directory.DirectoryRemote  a folder coding agents read skills from
 
 Which class speaks a target's ``api:`` is ``dialects.Dialect.remote``.
 """
@@ -20,7 +21,13 @@ from typing import Any
 import httpx
 
 from skillsync import dialects
-from skillsync.config import Config, TargetConfig, local_db_path, resolve_base_url
+from skillsync.config import (
+    Config,
+    TargetConfig,
+    folder_path,
+    local_db_path,
+    resolve_base_url,
+)
 from skillsync.errors import TargetError
 from skillsync.options import ClientOptions
 from skillsync.remote.base import Remote
@@ -98,6 +105,12 @@ def open_remote(config: Config, target: TargetConfig, options: ClientOptions) ->
         "connect_timeout": options.connect_timeout,
         "parallelism": options.parallelism or target.parallelism,
     }
+    dialect = dialects.dialect(target.api)
+    if not dialect.http:  # a place on this machine: no key, no URL
+        folder = str(folder_path(config, target))
+        return dialect.remote_class().open(  # type: ignore[no-any-return]
+            target, folder, "", local=True, endpoint=folder, options=options, **settings
+        )
     db = local_db_path(config, base_url)
     if db is not None:
         from skillsync.emulator.app import EmulatorApp
@@ -122,7 +135,7 @@ def open_remote(config: Config, target: TargetConfig, options: ClientOptions) ->
         _check_url(base_url, target)
         settings["key_source"] = f"${target.api_key_env}"
     endpoint = f"local:{db.resolve()}" if db is not None else base_url
-    settings["dialect"] = dialect = dialects.dialect(target.api)
+    settings["dialect"] = dialect
     remote: Remote = dialect.remote_class().open(
         target, url, key, local=db is not None, endpoint=endpoint, options=options, **settings
     )

@@ -1,4 +1,4 @@
-"""The anthropic dialect: Anthropic's Skills API (README: Three dialects of the Skills API).
+"""The anthropic dialect: Anthropic's Skills API (README: Where skills go).
 
 A skill is a folder uploaded as multipart files; an update is a new immutable
 version of the same skill, so its id (which applications reference) stays.
@@ -68,13 +68,13 @@ class AnthropicRemote(FolderRemote):
         options: ClientOptions,
         **settings: Any,
     ) -> Remote:
-        workspace_id = None if local else target.workspace_id
+        workspace_id = None if local else target.setting("workspace_id")
         return cls(
             url,
             key,
-            anthropic_version=target.anthropic_version,
+            anthropic_version=target.setting("anthropic_version"),
             workspace_id=workspace_id,
-            retain_versions=target.retain_versions,
+            retain_versions=target.setting("retain_versions"),
             cache=open_cache(options, endpoint, workspace_id, key),
             **settings,
         )
@@ -114,21 +114,25 @@ class AnthropicRemote(FolderRemote):
         return self._from_cache(skills)
 
     def read_name(self, skill: RemoteSkill) -> RemoteSkill:
-        """The list names no skill: its content names it (the top folder, the SKILL.md's
-        description). The download is kept for ``fetch_full``: one request per skill.
-        Content that names no skill (the server's fault) is named by its version."""
+        """The list names no skill: its content does (the one top folder; the SKILL.md
+        gives the description when the skill is read in full). The download is kept for
+        ``fetch_full``: one request per skill. Content that names no skill (the server's
+        fault) is named by its version."""
         assert skill.version_id is not None
         data = self._content(skill)
         self._downloaded[self.content_path(skill)] = data
-        found = named_in(data) if len(data) <= self.content_limit else None
-        if found is None:
-            version = self.http.request_json(
-                "GET", f"/v1/skills/{skill.id}/versions/{skill.version_id}"
-            )
-            found = version.text("name"), version.text("description")
-        named = replace(skill, name=found[0], description=found[1])
+        name = named_in(data) if len(data) <= self.content_limit else None
+        if name is not None:
+            return replace(skill, name=name)
+        version = self.http.request_json(
+            "GET", f"/v1/skills/{skill.id}/versions/{skill.version_id}"
+        )
+        named = replace(skill, name=version.text("name"), description=version.text("description"))
         self._remember(skill.id, skill.version_id, VersionRecord(named.name, named.description))
         return named
+
+    def holds(self, skill: RemoteSkill) -> bool:
+        return self.content_path(skill) in self._downloaded
 
     def content_path(self, skill: RemoteSkill) -> str:
         return f"/v1/skills/{skill.id}/versions/{skill.version_id}/content"

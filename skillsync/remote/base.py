@@ -4,7 +4,7 @@ The planner and the applier see only this: ``list_skills`` the workspace's skill
 ``read_name`` what a list item lacks to be matched by name (the anthropic
 dialect lists skills without their names), ``read_full`` everything a plan
 compares, ``project`` a desired skill as the dialect compares it, and
-``create``, ``update``, ``delete``. Both dialects run over one ``ApiHttp``.
+``create``, ``update``, ``delete``.
 """
 
 from __future__ import annotations
@@ -130,6 +130,10 @@ class Remote(ABC):
         result: RemoteSkill = fetched
         return result
 
+    def holds(self, skill: RemoteSkill) -> bool:
+        """Whether ``read_full`` of ``skill`` needs no request (its content is here)."""
+        return False
+
     def with_texts(self, skill: RemoteSkill, paths: list[str]) -> RemoteSkill:
         """``skill`` with the texts of these files, for diffs (where they can be had)."""
         return skill
@@ -157,3 +161,11 @@ class Remote(ABC):
     @abstractmethod
     def delete(self, skill_id: str) -> None:
         """Delete a skill (its answer lost, then 404: done)."""
+
+    def installed(self, name: str) -> str | None:
+        """Where skill ``name`` is installed on this machine (a target that is a folder)."""
+        return None
+
+    def point(self, skill_id: str, version: str) -> None:
+        """Make ``version`` the skill's default (dialects with ``default_pointer``)."""
+        raise NotImplementedError(f"{type(self).__name__} has no default version")

@@ -146,8 +146,8 @@ class FolderRemote(Remote):
             self.cache.put(self.cache_key(skill_id, version), record)
 
     def fetch_full(self, skill: RemoteSkill) -> tuple[RemoteSkill, bytes]:
-        if not skill.name or not skill.description:
-            skill = self.read_name(skill)  # what gets cached must be what the API says
+        if not skill.name:
+            skill = self.read_name(skill)
         return skill, self._content(skill)
 
     def finish_full(

@@ -1,4 +1,4 @@
-"""One connection to a Skills API over httpx, shared by both dialects.
+"""One connection to a Skills API over httpx, shared by the API dialects.
 
 Headers, timeouts, pooled keep-alive connections, error mapping, redaction and
 retries: skillsync retries 408, 429, 500-504, 529 and connection errors
@@ -107,7 +107,7 @@ class ApiHttp:
         auth: dict[str, str],
         *,
         key_source: str = "the API key",
-        dialect: dialects.Dialect = dialects.ANTHROPIC,
+        dialect: dialects.Dialect = dialects.DIALECTS[dialects.DEFAULT],
         display_url: str | None = None,
         transport: httpx.BaseTransport | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -199,7 +199,7 @@ class ApiHttp:
             self._sleep(wait)
 
     def _note_rate_limit(self, headers: httpx.Headers) -> None:
-        reset_in = self._reset_in(headers)
+        reset_in = self._reset_in(headers) if self._reset_in is not None else None
         if reset_in is not None:
             with self._pause_lock:
                 self._pause_until = max(self._pause_until, self._clock() + reset_in)

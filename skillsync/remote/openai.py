@@ -1,4 +1,4 @@
-"""The openai dialect: OpenAI's Skills API (README: Three dialects of the Skills API).
+"""The openai dialect: OpenAI's Skills API (README: Where skills go).
 
 The same SKILL.md folders as the anthropic dialect, the same bytes: a skill is
 uploaded as multipart ``files[]``; an update is a new numbered version of the
@@ -72,16 +72,16 @@ class OpenAIRemote(FolderRemote):
         options: ClientOptions,
         **settings: Any,
     ) -> Remote:
-        organization = None if local else target.organization
-        project = None if local else target.project
+        organization = None if local else target.setting("organization")
+        project = None if local else target.setting("project")
         scope = "/".join(p for p in (organization, project) if p) or None
         return cls(
             url,
             key,
             organization=organization,
             project=project,
-            promote=target.promote,
-            retain_versions=target.retain_versions,
+            promote=target.setting("promote", "auto"),
+            retain_versions=target.setting("retain_versions"),
             cache=open_cache(options, f"openai:{endpoint}", scope, key),
             **settings,
         )

@@ -1,4 +1,4 @@
-"""The seed dialect: the JSON Skills API skillsync started from (README: Three dialects)."""
+"""The seed dialect: the JSON Skills API skillsync started from (README: Where skills go)."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from skillsync.deployed import Deployed, document
+from skillsync.dialects import DIALECTS
 from skillsync.errors import UnsafeRemoteContent
 from skillsync.model import printable
 from skillsync.render import json_output
@@ -69,20 +70,17 @@ def _fragment(skills: list[Deployed], kind: str, pin: bool) -> str:
     return json.dumps({"skills": entries}, indent=2) + "\n"
 
 
-def as_anthropic_container(target: str, api: str, skills: list[Deployed], pin: bool) -> str:
-    """The Messages API's ``container`` value: ``{"skills": [{"type": "custom", ...}]}``."""
-    return _fragment(skills, "custom", pin)
+Format = Callable[[str, str, list[Deployed], bool], str]
 
 
-def as_openai_skills(target: str, api: str, skills: list[Deployed], pin: bool) -> str:
-    """The skills of OpenAI's ``tools[].environment``: ``{"skills": [{"type":
-    "skill_reference", ...}]}``."""
-    return _fragment(skills, "skill_reference", pin)
+def _as_fragment(kind: str) -> Format:
+    """A dialect's request fragment (``Dialect.fragment``): ``{"skills": [{"type": kind,
+    "skill_id", "version"}...]}``."""
+    return lambda target, api, skills, pin: _fragment(skills, kind, pin)
 
 
-FORMATS: dict[str, Callable[[str, str, list[Deployed], bool], str]] = {
+FORMATS: dict[str, Format] = {
     "json": as_json,
     "env": as_env,
-    "anthropic-container": as_anthropic_container,
-    "openai-skills": as_openai_skills,
+    **{d.fragment[0]: _as_fragment(d.fragment[1]) for d in DIALECTS.values() if d.fragment},
 }

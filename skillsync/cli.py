@@ -191,6 +191,45 @@ def validate(
 
 
 @_command()
+def lock(g: Globals) -> int:
+    """Pin the sources of skillsync.yaml in skillsync.lock.
+
+    Resolves each source whose lock entry is missing or no longer matches its
+    declaration (git URL, ref, path, skills) to a commit, fetches it with the
+    system git and records each skill's folder and digest; the other entries do
+    not move. Commit skillsync.lock: it is the reviewed record of what other
+    repositories deploy.
+
+    \b
+    Examples:
+      skillsync lock
+    """
+    from skillsync.commands import lock as command
+
+    return command.run_lock(g.directory)
+
+
+@_command()
+@click.argument("sources", nargs=-1)
+@click.option("--dry-run", is_flag=True, help="Show what would change; leave the lock as it is.")
+def update(g: Globals, sources: tuple[str, ...], dry_run: bool) -> int:
+    """Move the pins of sources to what their refs name now, showing what changed.
+
+    For each source named (none: all), resolves its ref again (a branch that
+    moved, a tag re-pointed) and prints per skill the files added (+), removed
+    (-) and changed (~); then writes skillsync.lock unless --dry-run.
+
+    \b
+    Examples:
+      skillsync update --dry-run
+      skillsync update vendor
+    """
+    from skillsync.commands import lock as command
+
+    return command.run_update(g.directory, sources, dry_run)
+
+
+@_command()
 @_format_option("text", "json")
 def rules(g: Globals, output_format: str) -> int:
     """List validate's checks: name, default level, what each checks and why.

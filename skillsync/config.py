@@ -12,6 +12,7 @@ from skillsync import dialects, schemas
 from skillsync.errors import ConfigError, TargetError
 from skillsync.lint.settings import LintSettings
 from skillsync.model import Location, Problem
+from skillsync.sources.lock import SourceConfig
 from skillsync.yamlread import YAMLProblem, parse, read_source
 
 CONFIG_NAME = "skillsync.yaml"
@@ -60,6 +61,8 @@ class Config:
     min_managed: int = 10
     version_bump: str = "warn"
     lint: LintSettings = field(default_factory=LintSettings)
+    sources: tuple[SourceConfig, ...] = ()
+    """Skills from other repositories (SPEC 14), in the order declared."""
 
     @property
     def path(self) -> Path:
@@ -170,6 +173,17 @@ def load(directory: Path | None) -> tuple[Config, list[Problem]]:
                 )
             )
     safety = data.get("safety", {})
+    sources = tuple(
+        SourceConfig(
+            name=name,
+            git=entry["git"],
+            ref=entry.get("ref"),
+            path=entry.get("path", "").strip("/"),
+            skills=tuple(entry["skills"]) if "skills" in entry else None,
+            at=str(doc.locate(CONFIG_NAME, ("sources", name))),
+        )
+        for name, entry in data.get("sources", {}).items()
+    )
     config = Config(
         root=root,
         skills=tuple(data.get("skills", DEFAULT_GLOBS)),
@@ -191,6 +205,7 @@ def load(directory: Path | None) -> tuple[Config, list[Problem]]:
                 for glob, names in data.get("lint", {}).get("per_file_ignores", {}).items()
             ),
         ),
+        sources=sources,
     )
     return config, problems
 

@@ -103,6 +103,9 @@ class Skill:
     files: Tree | None = None
     versioned: bool = True
     """False for a SKILL.md without metadata.version (``version`` is then the default)."""
+    origin: str | None = None
+    """A skill of another repository: where it comes from (``vendor@v1.2.0 (3f2c1ab)
+    skills/pdf``); None for the repository's own."""
     partial: bool = field(default=False, compare=False)
     """Read from the verdict cache with its upload tree: no instructions, no file texts.
     Enough to compare with the remote; a skill that will be uploaded is loaded in full."""

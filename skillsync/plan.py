@@ -116,7 +116,9 @@ class Change:
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     files: tuple[FileChange, ...] = ()
-    """The anthropic dialect: the files this change adds, changes or removes."""
+    """The dialects of folders: the files this change adds, changes or removes."""
+    origin: str | None = None
+    """A skill of another repository: where it comes from (``Skill.origin``)."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"action": self.action, "name": self.name}
@@ -126,6 +128,8 @@ class Change:
             out["id"] = self.id
         if self.source is not None:
             out["source"] = self.source
+        if self.origin is not None:
+            out["origin"] = self.origin
         if self.changed:
             out["changed"] = list(self.changed)
         if self.before is not None:
@@ -145,6 +149,7 @@ class Change:
             name=data["name"],
             id=data.get("id"),
             source=data.get("source"),
+            origin=data.get("origin"),
             from_name=data.get("from"),
             changed=tuple(data.get("changed", ())),
             before=data.get("before"),

@@ -28,6 +28,7 @@ from skillsync.planner import Rules, make_plan
 from skillsync.remote.base import Remote
 from skillsync.render.read_progress import ReadProgress
 from skillsync.snapshot import name_all, read_for_plan
+from skillsync.sources.reading import locate
 from skillsync.validation import validate_repository
 from skillsync.walk import Tree
 
@@ -338,11 +339,13 @@ def complete(
     stale = {s.name for s in desired if s.partial and not same(s)}
     if not stale:
         return desired
-    inside = Inside(config.root)
     out = []
     for skill in desired:
         if skill.name in stale:
-            loaded = load_file(config.root, config.root / skill.source, inside).skill
+            root, path = locate(config, skill.source)
+            loaded = load_file(root, path, Inside(root)).skill
+            if loaded is not None and skill.origin is not None:
+                loaded = replace(loaded, origin=skill.origin)
             if loaded is None or loaded.name != skill.name:
                 raise ValidationFailed(
                     f"{skill.source} changed while the plan was being made",

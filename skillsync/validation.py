@@ -29,6 +29,7 @@ from skillsync.loader import (
     walk_for,
 )
 from skillsync.model import Location, Problem, Skill
+from skillsync.sources.reading import sourced
 from skillsync.walk import Tree, fixed_folder
 
 if TYPE_CHECKING:
@@ -140,6 +141,7 @@ def validate_repository(
             else:
                 files = _load_for_report(root, paths, dialects)
         files = [f for f in files if not f.not_a_file]
+        files += _load_sourced(config, dialects, _then(project, finish))
         for skill_file in files:
             problems.extend(skill_file.problems)
         problems.extend(_cross_file(files))
@@ -232,6 +234,25 @@ def _load(
             skill_file.text = None  # read by the rules; too large to carry further
         if finish is not None and skill_file.skill is not None:
             skill_file.skill = finish(skill_file.skill)
+        files.append(skill_file)
+    return files
+
+
+def _load_sourced(
+    config: Config, dialects: frozenset[str], finish: Callable[[Skill], Skill] | None
+) -> list[SkillFile]:
+    """The locked skills of other repositories, checked by every rule like the
+    repository's own, their files named ``sources/<source>/<path in the source>``."""
+    files = []
+    for found in sourced(config):
+        skill_file = load_file(found.root, found.path, Inside(found.root))
+        skill_file.problems.extend(upload_limits(skill_file, dialects))
+        if skill_file.text is not None:
+            skill_file.problems.extend(check_skill(skill_file.text, dialects))
+            skill_file.text = None
+        if skill_file.skill is not None:
+            skill = replace(skill_file.skill, origin=found.origin)
+            skill_file.skill = finish(skill) if finish is not None else skill
         files.append(skill_file)
     return files
 

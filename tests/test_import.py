@@ -128,7 +128,9 @@ def test_any_instructions_round_trip(tmp_path: Path, instructions: str, descript
     remote = RemoteSkill("skill_1", "round-trip", description, instructions, "1.0.0")
     root = tmp_path / "rt"
     shutil.rmtree(root, ignore_errors=True)
-    write_tree(root, {"skillsync.yaml": "version: 1\n"})
+    # The trust gate refuses invisible characters on purpose; a round trip keeps them.
+    config_text = "version: 1\nlint:\n  rules:\n    hidden-unicode: off\n"
+    write_tree(root, {"skillsync.yaml": config_text})
     for relative, text in render_skill(remote, "skills").files.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_bytes(text.encode("utf-8"))

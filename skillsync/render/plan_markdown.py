@@ -93,6 +93,8 @@ def _header(plan: Plan) -> list[str]:
 
 def _details(change: Change, diff: list[str]) -> list[str]:
     where = html.escape(change.source or change.id or "", quote=False)
+    if change.origin is not None:
+        where += f" (from {html.escape(change.origin, quote=False)})"
     fence = _fence(diff)
     return [
         f"<details><summary><code>{SYMBOLS[change.action]} {change.action}</code> "

@@ -6,6 +6,7 @@ from typing import TextIO
 
 import click
 
+from skillsync.model import printable
 from skillsync.plan import SYMBOLS, Change, Plan
 from skillsync.render.diff import file_line, quoted, unified
 
@@ -65,6 +66,8 @@ class TextRenderer:
             "delete": f"({change.id})",
         }[change.action]
         self.line(f"  {symbol} {change.action} skill '{change.name}' {where}", fg=fg, bold=True)
+        if change.origin is not None:
+            self.line(f"      from {printable(change.origin)}")
         before = change.before or {}
         after = change.after or {}
         if change.action == "update":

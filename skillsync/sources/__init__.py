@@ -1,0 +1,1 @@
+"""Skills from other repositories, pinned by skillsync.lock (SPEC 14)."""

@@ -1,3 +1,3 @@
-"""skillsync: manage Claude skills as code (validate, plan, apply)."""
+"""skillsync: manage agent skills as code (validate, plan, apply)."""
 
-__version__ = "0.1.0"
+__version__ = "0.4.0"

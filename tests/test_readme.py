@@ -32,3 +32,14 @@ def test_validate_output_shown_is_real() -> None:
 def test_rules_output_shown_is_real() -> None:
     result = run_cli("rules")
     assert f"$ skillsync rules\n{result.stdout}```" in README
+
+
+def test_the_version_is_one_and_the_changelog_has_it() -> None:
+    from skillsync import __version__
+    from skillsync.plan import Plan
+
+    result = run_cli("--version")
+    assert result.stdout == f"skillsync, version {__version__}\n"
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert re.search(r"^## \[(\d+\.\d+\.\d+)\]", changelog, re.M)[1] == __version__  # type: ignore[index]
+    assert Plan(target="t", base_url="x").skillsync_version == __version__

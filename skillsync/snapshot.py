@@ -60,8 +60,8 @@ def read_for_plan(
     skill is there, so the reads start while the repository is still loading.
 
     A remote field equal to the desired one keeps the desired object instead of its own
-    copy, so a plan of skills in sync holds each text once (the peak-memory bar in the
-    README's Performance section). ``listed`` must be named (``name_all``)."""
+    copy, so a plan of skills in sync holds each text once (the peak-memory bar of
+    SPEC 8). ``listed`` must be named (``name_all``)."""
     readable = _readable(listed)
     desired: dict[str, Skill] = {}
     if progress is not None:

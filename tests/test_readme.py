@@ -31,7 +31,8 @@ def test_validate_output_shown_is_real() -> None:
 
 def test_rules_output_shown_is_real() -> None:
     result = run_cli("rules")
-    assert f"$ skillsync rules\n{result.stdout}```" in README
+    rules_page = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert f"$ skillsync rules\n{result.stdout}```" in rules_page
 
 
 def test_the_version_is_one_and_the_changelog_has_it() -> None:

@@ -24,10 +24,10 @@ from typing import Any
 
 from skillsync import config as config_mod
 from skillsync.ci.github_comments import GitHubComments
-from skillsync.commands.apply import load_saved_plans
-from skillsync.commands.plan import render_markdown_many
 from skillsync.errors import SkillsyncError
 from skillsync.plan import Plan
+from skillsync.planfile import load_saved_plans
+from skillsync.render.plan_markdown import render_markdown_many
 
 COMMANDS = ("validate", "plan", "apply")
 STEP_SUMMARY_LIMIT = 1024 * 1024

@@ -6,24 +6,13 @@ import sys
 from pathlib import Path
 
 from skillsync import config as config_mod
-from skillsync.config import Config, TargetConfig
-from skillsync.deployed import Deployed, deployed_skills, document
+from skillsync.deployed import document
 from skillsync.errors import SkillsMissing
 from skillsync.options import ClientOptions
-from skillsync.planning import plan_target
 from skillsync.remote import open_remote
-from skillsync.remote.base import Remote
 from skillsync.render import json_output
 from skillsync.render.deployed import FORMATS
-
-
-def collect(
-    config: Config, target: TargetConfig, remote: Remote, *, quiet: bool = False
-) -> list[Deployed]:
-    """The repository's skills as the target holds them (a plan's reads: warm, the list).
-    ``quiet``: the repository's warnings were shown already (apply --output)."""
-    plan, skills, current = plan_target(config, target, remote, alone=not quiet, quiet=quiet)
-    return deployed_skills(plan, skills, current, remote.installed)
+from skillsync.targets import deployed
 
 
 def run(
@@ -40,7 +29,7 @@ def run(
     config = config_mod.load_or_fail(directory)
     target = config.target(target_name)
     with open_remote(config, target, options) as remote:
-        skills = collect(config, target, remote)
+        skills = deployed(config, target, remote)
     if output_format == "json":
         json_output.emit(document(target.name, target.api, skills), sys.stdout)
     else:

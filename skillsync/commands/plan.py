@@ -8,58 +8,22 @@ parallel and printed one section per target; JSON and a saved plan hold
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import click
 
 from skillsync import config as config_mod
 from skillsync.atomic import write_atomically
-from skillsync.config import Config, TargetConfig
 from skillsync.options import ClientOptions
 from skillsync.plan import FORMAT_VERSION, Plan
-from skillsync.planning import Planned, plan_target, refuse_if_unsafe
-from skillsync.remote import open_remote
-from skillsync.remote.base import Remote
+from skillsync.planning import refuse_if_unsafe
 from skillsync.render import json_output
-from skillsync.render.plan_markdown import LIMIT, render_markdown
-from skillsync.render.plan_text import render_text
+from skillsync.render.plan_markdown import render_markdown_many
+from skillsync.render.plan_text import render_texts
+from skillsync.targets import open_remotes, plan_all
 
 EXIT_CHANGES = 2
-
-
-@contextmanager
-def open_remotes(
-    config: Config, targets: list[TargetConfig], options: ClientOptions
-) -> Iterator[list[Remote]]:
-    """A remote per target, all open (and every one closed afterwards)."""
-    with ExitStack() as stack:
-        yield [stack.enter_context(open_remote(config, t, options)) for t in targets]
-
-
-def plan_all(
-    config: Config, targets: list[TargetConfig], remotes: list[Remote], only: tuple[str, ...]
-) -> list[Planned]:
-    """One plan per target, made in parallel when there are several; in the targets' order."""
-    if len(targets) == 1:
-        return [plan_target(config, targets[0], remotes[0], only=only)]
-    pool = ThreadPoolExecutor(max_workers=len(targets), thread_name_prefix="target")
-    futures = [
-        pool.submit(plan_target, config, target, remote, only=only, alone=False)
-        for target, remote in zip(targets, remotes, strict=True)
-    ]
-    try:
-        return [future.result() for future in futures]
-    except BaseException:
-        # a Ctrl-C or a failed target: the others are not waited for; closing their
-        # remotes (the caller's) ends the requests they still have in flight
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    finally:
-        pool.shutdown(wait=False)
 
 
 def document(plans: list[Plan]) -> dict[str, Any]:
@@ -76,21 +40,6 @@ def render(plans: list[Plan], output_format: str, color: bool, doc: dict[str, An
         sys.stdout.write(render_markdown_many(plans))
     else:
         render_texts(plans, sys.stdout, color)
-
-
-def render_texts(plans: list[Plan], out: TextIO, color: bool) -> None:
-    """The text plans, one section per target when there are several."""
-    for index, plan in enumerate(plans):
-        if len(plans) > 1:
-            heading = f"== Target '{plan.target}' ({plan.base_url}) =="
-            click.echo(("\n" if index else "") + click.style(heading, bold=True), out, color=color)
-        render_text(plan, out, color)
-
-
-def render_markdown_many(plans: list[Plan]) -> str:
-    """One document for every target (one pull-request comment), within the size limit."""
-    share = LIMIT // len(plans) - 200
-    return "\n".join(render_markdown(plan, share if len(plans) > 1 else LIMIT) for plan in plans)
 
 
 def run(

@@ -149,3 +149,9 @@ def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
         diffs[longest] = _cut(diffs[longest], keep)
         document = _assemble(plan, diffs, note)
     return document
+
+
+def render_markdown_many(plans: list[Plan]) -> str:
+    """One document for every target (one pull-request comment), within the size limit."""
+    share = LIMIT // len(plans) - 200
+    return "\n".join(render_markdown(plan, share if len(plans) > 1 else LIMIT) for plan in plans)

@@ -121,3 +121,12 @@ class TextRenderer:
 
 def render_text(plan: Plan, out: TextIO, color: bool) -> None:
     TextRenderer(out, color).render(plan)
+
+
+def render_texts(plans: list[Plan], out: TextIO, color: bool) -> None:
+    """The text plans, one section per target when there are several."""
+    for index, plan in enumerate(plans):
+        if len(plans) > 1:
+            heading = f"== Target '{plan.target}' ({plan.base_url}) =="
+            click.echo(("\n" if index else "") + click.style(heading, bold=True), out, color=color)
+        render_text(plan, out, color)

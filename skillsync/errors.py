@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import signal
 from collections.abc import Iterator
+from typing import Any
 
 EXIT_INTERRUPTED = 130
 """Exit code of every command stopped by Ctrl-C or SIGTERM."""
@@ -78,6 +79,18 @@ class SkillsyncError(Exception):
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole (a forked loading process sends its failure back as it is),
+        whatever arguments a subclass's constructor takes."""
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
+
+def _rebuilt(cls: type[SkillsyncError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigError(SkillsyncError):

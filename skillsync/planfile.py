@@ -15,10 +15,11 @@ from pathlib import Path
 
 from skillsync.config import CONFIG_NAME, Config, TargetConfig
 from skillsync.errors import SkillsyncError, StalePlan, UnsafePlan
+from skillsync.loading import load_projected
 from skillsync.model import Skill
 from skillsync.plan import FORMAT_VERSION, Plan
 from skillsync.planner import unsafe_now
-from skillsync.planning import load_projected, rules_for
+from skillsync.planning import rules_for
 from skillsync.remote.base import Remote
 from skillsync.snapshot import read_remote
 from skillsync.validation import validate_repository

@@ -71,14 +71,14 @@ def cli() -> Callable[..., Result]:
 
 
 def record_loads(monkeypatch: pytest.MonkeyPatch, record: Path) -> Callable[[], list[int]]:
-    """Each load of a plan's desired skills (``planning.load_projected``) that finishes
+    """Each load of a plan's desired skills (``loading.load_projected``) that finishes
     appends the id of its process to ``record`` (a forked loading process's too, which a
     list in memory would not see); returns the reader of those ids."""
     import os
 
-    from skillsync import planning
+    from skillsync import loading
 
-    real = planning.load_projected
+    real = loading.load_projected
 
     def recording(*args: Any, **kwargs: Any) -> Any:
         skills = real(*args, **kwargs)
@@ -86,7 +86,7 @@ def record_loads(monkeypatch: pytest.MonkeyPatch, record: Path) -> Callable[[], 
             out.write(f"{os.getpid()}\n")
         return skills
 
-    monkeypatch.setattr(planning, "load_projected", recording)
+    monkeypatch.setattr(loading, "load_projected", recording)
     return lambda: [int(pid) for pid in record.read_text().split()] if record.exists() else []
 
 

@@ -133,18 +133,18 @@ def test_a_read_failing_while_the_repository_loads_ends_the_loading_process(
 ) -> None:
     import time
 
-    from skillsync import planning
+    from skillsync import loading
 
-    plan_pid, real_partial = os.getpid(), planning.partial
+    plan_pid, real_partial = os.getpid(), loading.partial
 
     def slow(skill: Any) -> Any:  # c and d load slowly: b's read fails before them
         if os.getpid() != plan_pid and skill.name in ("c", "d"):
             time.sleep(2)
         return real_partial(skill)
 
-    monkeypatch.setattr(planning, "APART_MIN_FILES", 2)  # loaded in a forked process
-    monkeypatch.setattr(planning, "APART_CHUNK", 1)  # sent a skill at a time
-    monkeypatch.setattr(planning, "partial", slow)
+    monkeypatch.setattr(loading, "APART_MIN_FILES", 2)  # loaded in a forked process
+    monkeypatch.setattr(loading, "APART_CHUNK", 1)  # sent a skill at a time
+    monkeypatch.setattr(loading, "partial", slow)
     loads = record_loads(monkeypatch, tmp_path / "loaded")
     names = ["a", "b", "c", "d"]
     write_tree(repo, {f"skills/{n}.yaml": skill_yaml(n) for n in names})

@@ -405,11 +405,11 @@ def test_a_large_repository_loads_in_a_second_process(
 ) -> None:
     import os
 
-    from skillsync import planning
+    from skillsync import loading
 
     loads = record_loads(monkeypatch, tmp_path / "pids")
-    monkeypatch.setattr(planning, "APART_MIN_FILES", 2)
-    monkeypatch.setattr(planning, "APART_CHUNK", 1)  # several messages through the pipe
+    monkeypatch.setattr(loading, "APART_MIN_FILES", 2)
+    monkeypatch.setattr(loading, "APART_CHUNK", 1)  # several messages through the pipe
     root = make_repo({**FOLDER, "skills/a.yaml": skill_yaml("a"), "skills/b.yaml": skill_yaml("b")})
     plan = plan_json(root)
     assert [(c["action"], c["name"]) for c in plan["changes"]] == [

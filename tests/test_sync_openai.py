@@ -15,14 +15,14 @@ from typing import Any
 import httpx
 import pytest
 
-from skillsync import planning
+from skillsync import loading, planning
 from skillsync.config import load_or_fail
 from skillsync.dialects import openai_reset_in
 from skillsync.emulator.app import Faults
 from skillsync.emulator.folder_store import VersionContent
 from skillsync.emulator.uploads import OPENAI_RULES, check_upload
+from skillsync.loading import load_projected, partial
 from skillsync.options import ClientOptions
-from skillsync.planning import load_projected, partial
 from skillsync.remote import open_remote
 from skillsync.snapshot import name_all, read_for_plan
 from tests.conftest import (
@@ -349,7 +349,7 @@ def test_a_loading_process_that_dies_midway_is_replaced_by_a_load_in_the_plan(
     assert cli(root, "apply", "--auto-approve").exit_code == 0
     (root / "skills/c.yaml").write_text(skill_yaml("c", version="1.1.0", instructions="C2.\n"))
     plan_pid, slimmed = os.getpid(), []
-    real = planning.partial
+    real = loading.partial
 
     def dying(skill: Any) -> Any:
         slimmed.append(skill.name)
@@ -357,9 +357,9 @@ def test_a_loading_process_that_dies_midway_is_replaced_by_a_load_in_the_plan(
             os._exit(1)  # one skill sent, then the loading process is gone
         return real(skill)
 
-    monkeypatch.setattr(planning, "APART_MIN_FILES", 2)
-    monkeypatch.setattr(planning, "APART_CHUNK", 1)
-    monkeypatch.setattr(planning, "partial", dying)
+    monkeypatch.setattr(loading, "APART_MIN_FILES", 2)
+    monkeypatch.setattr(loading, "APART_CHUNK", 1)
+    monkeypatch.setattr(loading, "partial", dying)
     reset(remote)
     result = cli(root, "plan", "--no-cache", "--format", "json")
     assert result.exit_code == 0, result.stderr
@@ -378,14 +378,14 @@ def test_the_loading_process_leaves_a_ctrl_c_to_the_plan(
     tmp_path: Path,
 ) -> None:
     root = make_repo({f"skills/{n}.yaml": skill_yaml(n) for n in "ab"})
-    real_partial = planning.partial
+    real_partial = loading.partial
 
     def interrupted(skill: Any) -> Any:
         os.kill(os.getpid(), signal.SIGINT)  # what a Ctrl-C sends the whole process group
         return real_partial(skill)
 
-    monkeypatch.setattr(planning, "APART_MIN_FILES", 2)
-    monkeypatch.setattr(planning, "partial", interrupted)
+    monkeypatch.setattr(loading, "APART_MIN_FILES", 2)
+    monkeypatch.setattr(loading, "partial", interrupted)
     loads = record_loads(monkeypatch, tmp_path / "loaders")
     result = cli(root, "plan", "--no-cache", "--format", "json")
     assert result.exit_code == 0
@@ -403,19 +403,19 @@ def test_a_ctrl_c_before_the_plan_hears_its_loading_process_ends_that_process(
     tmp_path: Path,
 ) -> None:
     root = make_repo({f"skills/{n}.yaml": skill_yaml(n) for n in "abc"})
-    plan_pid, real_partial = os.getpid(), planning.partial
+    plan_pid, real_partial = os.getpid(), loading.partial
 
     def slow(skill: Any) -> Any:  # the loading process is still at work when it comes
         if os.getpid() != plan_pid and skill.name == "b":
             time.sleep(2)
         return real_partial(skill)
 
-    class Interrupted(planning.ThreadPoolExecutor):
+    class Interrupted(planning.ThreadPoolExecutor):  # the plan's receiving thread
         def submit(self, *args: Any, **kwargs: Any) -> Any:
             raise KeyboardInterrupt  # Ctrl-C, before the receiving thread runs
 
-    monkeypatch.setattr(planning, "APART_MIN_FILES", 2)
-    monkeypatch.setattr(planning, "partial", slow)
+    monkeypatch.setattr(loading, "APART_MIN_FILES", 2)
+    monkeypatch.setattr(loading, "partial", slow)
     monkeypatch.setattr(planning, "ThreadPoolExecutor", Interrupted)
     loads = record_loads(monkeypatch, tmp_path / "loads")
     result = cli(root, "plan")

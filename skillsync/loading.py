@@ -1,0 +1,266 @@
+"""The repository's desired skills, loaded while a plan lists and reads the remote.
+
+``Loading`` is one iterator of skills (``arriving``) with two ways to fill it: on a
+thread of the plan's process, or, for a large repository whose projection is heavy
+(file trees: rendering and hashing), in a forked process that sends the skills a
+chunk at a time as it checks them, so the plan reads each one's remote skill as
+soon as it arrives while the rest still load (the plan's own interpreter is busy
+with the requests, and its GIL is what limits a cold plan).
+
+Either way the plan hears typed messages: ``Loaded`` (a chunk of skills),
+``Finished`` (every name, in the repository's order), ``Failed`` (the exception
+itself, raised on the plan's thread) or ``Lost`` (the process ended without its
+answer: the repository is loaded here instead).
+
+Pickling every skill back whole cost a plan of 10,000 about 220 MB through the pipe,
+so the process sends in full only the skills the remote does not hold (creates:
+apply uploads them), once the plan has told it the remote's names (``tell``); the
+others come as partial skills (``Skill.partial``), enough to compare, and
+``planning.complete`` loads the few the plan then changes.
+
+The forked process inherits the plan's whole remote (its HTTP pool, its SQLite
+cache) and must never use it: it only calls ``remote.project``, which reads local
+files. It ignores SIGINT (the plan's process reports a Ctrl-C and ends it) and is
+killed, not waited for, when the plan stops early.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import queue
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from skillsync.config import Config
+from skillsync.errors import SkillsyncError, ValidationFailed, default_signals, signals_held
+from skillsync.loader import matched, walk_for
+from skillsync.model import Skill
+from skillsync.remote.base import Remote
+from skillsync.validation import validate_repository
+from skillsync.walk import Tree
+
+APART_CHUNK = 200
+APART_MIN_FILES = 1000
+"""From this many skill files on, a dialect whose projection is heavy loads the
+repository in a forked process."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    skills: list[Skill]
+
+
+@dataclass(frozen=True)
+class Finished:
+    names: list[str]
+    """Every desired skill's name, in the repository's order."""
+
+
+@dataclass(frozen=True)
+class Failed:
+    error: BaseException
+
+
+@dataclass(frozen=True)
+class Lost:
+    """The loading process ended without its answer (killed, or its pipe reset)."""
+
+
+Message = Loaded | Finished | Failed | Lost
+
+
+def load_desired(
+    config: Config,
+    *,
+    quiet: bool = False,
+    project: Callable[[Skill], Skill] | None = None,
+    use_cache: bool = False,
+    tree: Tree | None = None,
+    finish: Callable[[Skill], Skill] | None = None,
+) -> list[Skill]:
+    """Every skill of the repository; ValidationFailed (listing the errors) if any.
+    The warnings go to stderr unless ``quiet``. With ``project``, projected (and with
+    ``use_cache``, partial where the verdict cache holds the file's verdict and tree).
+    ``tree``: the repository's walk, when the caller already made it. ``finish``: see
+    validate_repository."""
+    result = validate_repository(
+        config, [], use_cache=use_cache, project=project, tree=tree, finish=finish
+    )
+    for warning in [] if quiet else result.warnings:
+        print(f"{warning}", file=sys.stderr)
+    if result.errors:
+        listing = "\n".join(f"  {problem}" for problem in result.errors[:20])
+        more = len(result.errors) - 20
+        if more > 0:
+            listing += f"\n  ... and {more} more"
+        raise ValidationFailed(
+            f"the skill files have {len(result.errors)} error(s):\n{listing}",
+            hint="fix them (skillsync validate lists them all), then plan again",
+        )
+    return result.skills
+
+
+def load_projected(
+    config: Config,
+    remote: Remote,
+    *,
+    quiet: bool = False,
+    full: bool = False,
+    tree: Tree | None = None,
+    finish: Callable[[Skill], Skill] | None = None,
+) -> list[Skill]:
+    """The desired skills as the remote's dialect compares them (the dialects of folders:
+    with trees). Unless ``full``, a dialect of folders with caches on takes unchanged
+    files' trees from the verdict cache (partial skills: ``planning.complete`` loads
+    those a plan changes). Each skill loaded from its file is projected as soon as it
+    is checked, then ``finish``ed (see validate_repository)."""
+    return load_desired(
+        config,
+        quiet=quiet,
+        project=remote.project,
+        use_cache=remote.heavy_projection and remote.caches and not full,
+        tree=tree,
+        finish=finish,
+    )
+
+
+def partial(skill: Skill) -> Skill:
+    """``skill`` without what only an upload or a diff needs (``complete`` reloads it)."""
+    if skill.files is None or skill.partial:
+        return skill
+    files = tuple(replace(e, text=None) if e.text is not None else e for e in skill.files)
+    return replace(skill, instructions="", skill_md=None, files=files, partial=True)
+
+
+class Loading:
+    """The repository loaded while the remote is listed and read (module docstring)."""
+
+    def __init__(self, config: Config, remote: Remote, *, apart: bool, quiet: bool) -> None:
+        self.config, self.remote, self.quiet = config, remote, quiet
+        self.process: Any = None
+        self.tree: Tree | None = None
+        """The repository's walk, made once here: the loading process inherits it."""
+        self.names: list[str] = []
+        """The desired skills' names in the repository's order, once they all arrived."""
+        self.heard: queue.SimpleQueue[Message] = queue.SimpleQueue()
+        if apart and remote.heavy_projection and self._large():
+            self._fork()
+
+    def _large(self) -> bool:
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return False
+        self.tree = walk_for(self.config.root, self.config.skills)
+        return len(matched(self.config.root, self.config.skills, self.tree)) >= APART_MIN_FILES
+
+    def _fork(self) -> None:
+        context = multiprocessing.get_context("fork")
+        self.conn, child_conn = context.Pipe()
+        self.process = context.Process(target=self._child, args=(child_conn,), daemon=True)
+        with signals_held():
+            self.process.start()  # the fork happens here, before any request is made
+        child_conn.close()
+
+    # -- in the loading process ------------------------------------------------------
+    def _child(self, conn: Any) -> None:
+        default_signals()
+        heard = False
+        remote_names: set[str] | None = None
+        """The remote's names, once the plan sent them."""
+        chunk: list[Skill] = []
+
+        def slim(projected: Skill) -> Skill:
+            """A skill just checked (and projected): sent on, its texts let go unless the
+            remote lacks it. One let go before the names came and then missing remotely
+            is loaded again by ``complete``."""
+            nonlocal heard, remote_names
+            if not heard and conn.poll():
+                heard, remote_names = True, conn.recv()
+            keep = remote_names is not None and projected.name not in remote_names
+            skill = projected if keep else partial(projected)
+            chunk.append(skill)
+            if len(chunk) == APART_CHUNK:
+                conn.send(Loaded(list(chunk)))  # small pickles: no big copy
+                chunk.clear()
+            return skill
+
+        try:
+            skills = load_projected(self.config, self.remote, tree=self.tree, finish=slim)
+        except SkillsyncError as exc:
+            conn.send(Failed(exc))
+            return
+        if chunk:  # every skill went through slim (see validate_repository's finish)
+            conn.send(Loaded(chunk))
+        conn.send(Finished([skill.name for skill in skills]))
+
+    # -- in the plan's process -------------------------------------------------------
+    def tell(self, remote_names: set[str]) -> None:
+        """The names the remote holds: the loading process keeps those skills' texts."""
+        if self.process is not None:
+            with contextlib.suppress(OSError):  # the process is done already
+                self.conn.send(remote_names)
+
+    def receive(self) -> None:
+        """On a thread of the plan's: load, or hear the loading process."""
+        try:
+            if self.process is None:
+                skills = load_projected(self.config, self.remote, quiet=self.quiet, tree=self.tree)
+                self.heard.put(Loaded(skills))
+                self.heard.put(Finished([skill.name for skill in skills]))
+                return
+            while True:
+                try:
+                    message: Message = self.conn.recv()
+                except (EOFError, OSError):  # the process ended without its answer
+                    message = Lost()
+                self.heard.put(message)
+                if not isinstance(message, Loaded):
+                    return
+        except BaseException as exc:  # raised on the plan's thread, by ``arriving``
+            self.heard.put(Failed(exc))
+
+    def arriving(self) -> Iterator[list[Skill]]:
+        """The desired skills as they arrive: all that came since the last chunk taken.
+        Then ``names`` is set; the loading's error is raised here."""
+        while True:
+            messages = [self.heard.get()]
+            with contextlib.suppress(queue.Empty):
+                while isinstance(messages[-1], Loaded):
+                    messages.append(self.heard.get_nowait())
+            skills = [s for m in messages if isinstance(m, Loaded) for s in m.skills]
+            if skills:
+                yield skills
+            last = messages[-1]
+            if isinstance(last, Loaded):
+                continue
+            if isinstance(last, Finished):
+                self.names = last.names
+            elif isinstance(last, Lost):  # the process could not finish: load here
+                loaded = load_projected(self.config, self.remote)
+                self.names = [skill.name for skill in loaded]
+                yield loaded
+            else:
+                raise last.error
+            return
+
+    def stop(self) -> None:
+        """End the loading process unless it is done (the plan failed, or was interrupted:
+        the process ignores SIGINT). Killed: a SIGTERM sent right after the fork is lost
+        (the new interpreter clears the signals pending when it starts), and the process
+        writes only the verdict cache, whose SQLite transactions survive a kill."""
+        if self.process is not None and self.process.is_alive():
+            self.process.kill()
+
+    def __enter__(self) -> Loading:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Once ``receive`` returned (or never ran: a Ctrl-C can come at any point): the
+        process ended unless it is done, and waited for; the pipe closed. Waiting alone
+        could wait for ever: a process nobody reads from blocks on a full pipe."""
+        if self.process is not None:
+            self.stop()
+            self.process.join()
+            self.conn.close()

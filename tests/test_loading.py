@@ -1,0 +1,61 @@
+"""The repository loaded beside a plan (skillsync.loading): typed messages, and a
+failure carried back as the exception itself."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skillsync import config as config_mod
+from skillsync import loading
+from skillsync.errors import HTTPStatusError, SkillsyncError
+from skillsync.options import ClientOptions
+from skillsync.remote import open_remote
+from skillsync.sources.git import SourceError
+from tests.conftest import Emulator, skill_yaml, target_config, write_tree
+
+
+def test_an_error_pickles_whole_whatever_its_constructor() -> None:
+    error = HTTPStatusError(429, "rate_limit_error", "slow down", request_id="req_1", hint="h")
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is HTTPStatusError
+    assert (back.status, back.request_id, back.hint, str(back)) == (429, "req_1", "h", str(error))
+
+
+@pytest.mark.parametrize("apart", [False, True], ids=["in-process", "forked"])
+def test_a_failure_comes_back_as_the_exception_itself(
+    apart: bool,
+    tmp_path: Path,
+    emulator_factory: Callable[..., Emulator],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    emulator = emulator_factory(api="anthropic")
+    monkeypatch.setenv("SKILLSYNC_TEST_KEY", "emulator-key")
+    root = write_tree(
+        tmp_path / "repo",
+        {
+            "skillsync.yaml": target_config(emulator.url, api="anthropic"),
+            **{f"skills/s{i}.yaml": skill_yaml(f"s{i}") for i in range(3)},
+        },
+    )
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise SourceError("the source is gone", hint="run skillsync lock")
+
+    monkeypatch.setattr(loading, "APART_MIN_FILES", 2)
+    monkeypatch.setattr(loading, "load_projected", failing)
+    config = config_mod.load_or_fail(root)
+    with (
+        open_remote(config, config.target(None), ClientOptions()) as remote,
+        loading.Loading(config, remote, apart=apart, quiet=True) as loaded,
+    ):
+        assert (loaded.process is not None) == apart
+        loaded.receive()
+        with pytest.raises(SkillsyncError) as raised:
+            list(loaded.arriving())
+    assert type(raised.value) is SourceError
+    assert (raised.value.message, raised.value.hint) == ("the source is gone", "run skillsync lock")

@@ -12,7 +12,6 @@ from skillsync import dialects, schemas
 from skillsync.errors import ConfigError, TargetError
 from skillsync.lint.settings import LintSettings
 from skillsync.model import Location, Problem
-from skillsync.sources.lock import SourceConfig
 from skillsync.yamlread import YAMLProblem, parse, read_source
 
 CONFIG_NAME = "skillsync.yaml"
@@ -23,6 +22,19 @@ DEFAULT_KEY_ENV = dialects.DIALECTS[DEFAULT_API].default_key_env
 BASE_URL_ENV = "SKILLSYNC_BASE_URL"
 DEFAULT_PARALLELISM = 10
 IMPLICIT_TARGET = "default"
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """A source as ``skillsync.yaml`` declares it."""
+
+    name: str
+    git: str
+    ref: str | None = None
+    path: str = ""
+    skills: tuple[str, ...] | None = None
+    at: str = ""
+    """Where it is declared (``skillsync.yaml:LINE:COL``), for errors."""
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ from skillsync.loader import (
     walk_for,
 )
 from skillsync.model import Location, Problem, Skill
-from skillsync.sources.reading import sourced
 from skillsync.walk import Tree, fixed_folder
 
 if TYPE_CHECKING:
@@ -243,6 +242,10 @@ def _load_sourced(
 ) -> list[SkillFile]:
     """The locked skills of other repositories, checked by every rule like the
     repository's own, their files named ``sources/<source>/<path in the source>``."""
+    if not config.sources:
+        return []
+    from skillsync.sources.reading import sourced  # git and the lock: only for sources
+
     files = []
     for found in sourced(config):
         skill_file = load_file(found.root, found.path, Inside(found.root))

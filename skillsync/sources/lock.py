@@ -14,23 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from skillsync.atomic import write_atomically
+from skillsync.config import SourceConfig
 from skillsync.sources.git import HEX40, SourceError
 
 LOCK_NAME = "skillsync.lock"
 LOCK_VERSION = 1
-
-
-@dataclass(frozen=True)
-class SourceConfig:
-    """A source as ``skillsync.yaml`` declares it."""
-
-    name: str
-    git: str
-    ref: str | None = None
-    path: str = ""
-    skills: tuple[str, ...] | None = None
-    at: str = ""
-    """Where it is declared (``skillsync.yaml:LINE:COL``), for errors."""
 
 
 @dataclass(frozen=True)

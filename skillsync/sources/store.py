@@ -22,9 +22,10 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from skillsync.cache import cache_dir
+from skillsync.config import SourceConfig
 from skillsync.sources import git
 from skillsync.sources.git import SourceError
-from skillsync.sources.lock import LockedSkill, LockedSource, SourceConfig
+from skillsync.sources.lock import LockedSkill, LockedSource
 from skillsync.walk import not_uploaded
 
 SKILL_MD = "SKILL.md"

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import hashlib
 import json
 import logging
@@ -190,29 +189,28 @@ def encode(skill_file: SkillFile) -> str:
     )
 
 
-_JSON = json.JSONDecoder()
-
-
 def decode(path: str, payload: str) -> SkillFile:
     problems, name, name_at, description_at, renamed_at, not_a_file, size, depends, skill = (
-        _JSON.raw_decode(payload)[0]  # json.loads, less its checks: the row's checksum held
+        json.loads(payload)
     )
     return SkillFile(
         path,
         None if skill is None else _restore_skill(*skill),
-        [Problem(_restore_location(*p[:3]), *p[3:]) for p in problems],
+        [Problem(Location(*p[:3]), *p[3:]) for p in problems],
         name,
-        None if name_at is None else _restore_location(*name_at),
-        {k: _restore_location(*v) for k, v in renamed_at.items()},
+        None if name_at is None else Location(*name_at),
+        {k: Location(*v) for k, v in renamed_at.items()},
         not_a_file,
         size,
         depends,
-        None if description_at is None else _restore_location(*description_at),
+        None if description_at is None else Location(*description_at),
     )
 
 
-# A frozen dataclass's __init__ sets each field through ``object.__setattr__``: a third of
-# decoding a verdict. The recorded values are restored with every field set at once.
+# perf: a frozen dataclass's __init__ sets each field through ``object.__setattr__``;
+# restoring the recorded fields at once is worth about 5 % of a validate after one change
+# of 10,000 files (benchmarks/README.md). Adding a field to Skill: _SKILL_DEFAULTS takes
+# its default; a field validate records must be added to encode and here.
 def _restore_skill(
     name: str,
     description: str,
@@ -237,13 +235,6 @@ def _restore_skill(
     }
     object.__setattr__(skill, "__dict__", fields)
     return skill
-
-
-def _restore_location(path: str, line: int, col: int) -> Location:
-    """A recorded Location (two or three of them per verdict: 1.3 -> 0.5 us each)."""
-    location = object.__new__(Location)
-    object.__setattr__(location, "__dict__", {"path": path, "line": line, "col": col})
-    return location
 
 
 _SKILL_DEFAULTS = {
@@ -305,19 +296,8 @@ class VerdictCache:
         return cache
 
     def lookup_all(self, paths: list[tuple[str, str]]) -> list[SkillFile | None]:
-        """``lookup`` of each (path shown, absolute path), in order.
-
-        The cyclic garbage collector is paused meanwhile: a verdict is a few objects that
-        hold no cycle, and 10,000 of them triggered some 300 collections that found nothing
-        to free (about 3 % of a warm validate)."""
-        lookup = self.lookup
-        paused = gc.isenabled()
-        gc.disable()
-        try:
-            return [lookup(shown, absolute) for shown, absolute in paths]
-        finally:
-            if paused:
-                gc.enable()
+        """``lookup`` of each (path shown, absolute path), in order."""
+        return [self.lookup(shown, absolute) for shown, absolute in paths]
 
     def lookup(self, display: str, path: str) -> SkillFile | None:
         """The recorded verdict of the file at ``path`` if nothing it depends on changed."""

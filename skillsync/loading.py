@@ -35,12 +35,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from skillsync.config import Config
-from skillsync.errors import SkillsyncError, ValidationFailed, default_signals, signals_held
-from skillsync.loader import matched, walk_for
+from skillsync.errors import SkillsyncError, ValidationFailed
 from skillsync.model import Skill
 from skillsync.remote.base import Remote
+from skillsync.repo_paths import matched, walk_for
 from skillsync.validation import validate_repository
 from skillsync.walk import Tree
+from skillsync.workers import default_signals, signals_held
 
 APART_CHUNK = 200
 APART_MIN_FILES = 1000

@@ -13,13 +13,14 @@ from skillsync.errors import (
     UnsafePlan,
     ValidationFailed,
 )
-from skillsync.loader import Inside, load_file
+from skillsync.loader import load_file
 from skillsync.loading import Loading
 from skillsync.model import RemoteSkill, Skill
 from skillsync.plan import Plan
 from skillsync.planner import Rules, make_plan
 from skillsync.remote.base import Remote
 from skillsync.render.read_progress import ReadProgress
+from skillsync.repo_paths import RepoPaths
 from skillsync.snapshot import name_all, read_for_plan
 from skillsync.sources.reading import locate
 
@@ -122,7 +123,7 @@ def complete(
     for skill in desired:
         if skill.name in stale:
             root, path = locate(config, skill.source)
-            loaded = load_file(root, path, Inside(root)).skill
+            loaded = load_file(root, path, RepoPaths(root)).skill
             if loaded is not None and skill.origin is not None:
                 loaded = replace(loaded, origin=skill.origin)
             if loaded is None or loaded.name != skill.name:

@@ -6,30 +6,23 @@ import functools
 import json
 import logging
 import os
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from skillsync.config import CONFIG_NAME, Config, leaves_repository
-from skillsync.errors import default_signals, signals_held
 from skillsync.lint import credentials
+from skillsync.lint.cross_file import cross_file
 from skillsync.lint.overlap import Described, digest_of, overlapping
 from skillsync.lint.rules import finding
 from skillsync.lint.skill_rules import check_skill
 from skillsync.lint.upload_limits import upload_limits
-from skillsync.loader import (
-    Inside,
-    SkillFile,
-    load_file,
-    matched,
-    rel,
-    unlistable_folders,
-    walk_for,
-)
+from skillsync.loader import SkillFile, load_file
 from skillsync.model import Location, Problem, Skill
+from skillsync.repo_paths import RepoPaths, matched, rel, unlistable_folders, walk_for
 from skillsync.walk import Tree, fixed_folder
+from skillsync.workers import default_signals, signals_held
 
 if TYPE_CHECKING:
     from skillsync.cache.verdicts import VerdictCache
@@ -143,7 +136,7 @@ def validate_repository(
         files += _load_sourced(config, dialects, _then(project, finish))
         for skill_file in files:
             problems.extend(skill_file.problems)
-        problems.extend(_cross_file(files))
+        problems.extend(cross_file(files))
         if not keep_instructions or config.lint.level("overlapping-descriptions") == "error":
             # plan and apply run the checks that can stop them; a warnings-only cross-skill
             # check is validate's (it holds every description's shingles: time and memory)
@@ -223,7 +216,7 @@ def _load(
     finish: Callable[[Skill], Skill] | None = None,
 ) -> list[SkillFile]:
     """Load and check each file in turn; ``finish`` each skill as soon as it is checked."""
-    inside = Inside(root, _tree)  # shared, so each folder is resolved and listed once
+    inside = RepoPaths(root, _tree)  # shared, so each folder is resolved and listed once
     files = []
     for path in paths:  # one at a time: only one file's texts are read at once
         skill_file = load_file(root, path, inside)
@@ -248,7 +241,7 @@ def _load_sourced(
 
     files = []
     for found in sourced(config):
-        skill_file = load_file(found.root, found.path, Inside(found.root))
+        skill_file = load_file(found.root, found.path, RepoPaths(found.root))
         skill_file.problems.extend(upload_limits(skill_file, dialects))
         if skill_file.text is not None:
             skill_file.problems.extend(check_skill(skill_file.text, dialects))
@@ -359,58 +352,6 @@ def _load_with_cache(
         "verdict cache: %d of %d files unchanged, %d validated", cache.hits, len(paths), len(misses)
     )
     return [f for f in found if f is not None]
-
-
-def _cross_file(files: list[SkillFile]) -> list[Problem]:
-    problems: list[Problem] = []
-    by_name: dict[str, list[SkillFile]] = defaultdict(list)
-    for skill_file in files:
-        if skill_file.name is not None:
-            by_name[skill_file.name].append(skill_file)
-    for name, defined in by_name.items():
-        first = defined[0]
-        for other in defined[1:]:
-            assert other.name_at is not None
-            problems.append(
-                Problem(
-                    other.name_at,
-                    f"name: skill '{name}' is already defined in {first.name_at}; "
-                    "each name may be defined once",
-                    rule="duplicate-name",
-                )
-            )
-    claimed: dict[str, Location] = {}
-    for skill_file in files:
-        for old, where in skill_file.renamed_at.items():
-            if old == skill_file.name:
-                problems.append(
-                    Problem(
-                        where,
-                        f"renamed_from: '{old}' is this skill's own name",
-                        rule="renamed-from",
-                    )
-                )
-            elif old in by_name:
-                problems.append(
-                    Problem(
-                        where,
-                        f"renamed_from: '{old}' is still defined in {by_name[old][0].name_at}; "
-                        "remove that file or this entry",
-                        rule="renamed-from",
-                    )
-                )
-            elif old in claimed:
-                problems.append(
-                    Problem(
-                        where,
-                        f"renamed_from: '{old}' is also claimed at {claimed[old]}; "
-                        "one skill can take over an old name",
-                        rule="renamed-from",
-                    )
-                )
-            else:
-                claimed[old] = where
-    return problems
 
 
 def _overlaps(files: list[SkillFile], cache: VerdictCache | None) -> list[Problem]:

@@ -308,7 +308,7 @@ def test_progress_bar_on_a_terminal() -> None:
 def _worker_that_sets_its_signals_late() -> None:
     import time
 
-    from skillsync.errors import default_signals
+    from skillsync.workers import default_signals
 
     time.sleep(0.3)  # a worker's start: the signal comes before its own dispositions
     default_signals()
@@ -321,7 +321,7 @@ def test_a_ctrl_c_as_a_worker_forks_is_neither_its_traceback_nor_lost() -> None:
     import threading
     import time
 
-    from skillsync.errors import signals_held
+    from skillsync.workers import signals_held
 
     context = multiprocessing.get_context("fork")
     worker = context.Process(target=_worker_that_sets_its_signals_late)

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skillsync.cache.verdicts import decode, encode
+from skillsync.cache.payload import decode, encode
 from skillsync.cache.versions import VersionCache, VersionRecord, scope_of
 from skillsync.emulator.uploads import check_upload
 from skillsync.model import FileEntry, Skill

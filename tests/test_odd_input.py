@@ -57,7 +57,7 @@ def test_the_walk_resolves_every_file_as_realpath_does(tmp_path: Path) -> None:
     """The loader takes a found file's real path from the walk (no realpath per file):
     the same answer, through a repository root that is itself a symlink, file symlinks
     inside and outside, and paths the walk did not find."""
-    from skillsync.loader import Inside
+    from skillsync.repo_paths import RepoPaths
     from skillsync.walk import Found, Tree
 
     real = tmp_path / "real-repo"
@@ -77,7 +77,7 @@ def test_the_walk_resolves_every_file_as_realpath_does(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     root.symlink_to(real)  # a checkout reached through a symlink (macOS /tmp, a mount)
     tree = Tree.of(str(root))
-    inside = Inside(root, tree)
+    inside = RepoPaths(root, tree)
     files = [f for f in tree.found if f.kind == "file"]
     assert len(files) == 7
     plain = f"{root}/skills/b.yaml"  # made without Found.__new__: every field still there

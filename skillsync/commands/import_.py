@@ -16,13 +16,14 @@ from skillsync import config as config_mod
 from skillsync.errors import ApiError, ImportRefused, SkillsyncError, UnsafeRemoteContent
 from skillsync.importer import SkillFiles, write_skill
 from skillsync.lint.trust import SECURITY_RULES
-from skillsync.loader import SkillFile, discover
+from skillsync.loader import SkillFile
 from skillsync.model import RemoteSkill
 from skillsync.options import ClientOptions
 from skillsync.plan import matches
 from skillsync.remote import open_remote
 from skillsync.remote.base import Remote
 from skillsync.render.read_progress import ReadProgress
+from skillsync.repo_paths import discover
 from skillsync.schemas import is_valid_name
 from skillsync.snapshot import read_remote
 from skillsync.validation import validate_repository

@@ -295,6 +295,7 @@ def bench_validate(
     overlapping-descriptions sees)."""
     repo = work / f"validate-{layout}-{len(skills)}"
     write_repo(repo, skills, layout=layout)
+    _commit(repo)
     cold = measure(runs, lambda: timed(skillsync("-C", str(repo), "validate", "--no-cache"))[0])
     cache = work / f"validate-cache-{layout}-{len(skills)}"
     env = user_env(cache)
@@ -303,6 +304,7 @@ def bench_validate(
     time.sleep(RACY)
     timed(skillsync("-C", str(repo), "validate"), env)
     edits = iter(range(2 * runs))
+    git_status: list[float] = []
 
     def edit(old: str, new: str) -> float:
         name = skills[next(edits)]["name"]
@@ -310,13 +312,32 @@ def bench_validate(
         path.write_text(path.read_text().replace(old, new, 1))
         seconds, code, _ = timed(skillsync("-C", str(repo), "validate"), env)
         assert code == 0, "the benchmark's skills are valid"
+        # SPEC 8's anchor, on the same tree right after: what git needs to tell what changed
+        git_status.append(timed(["git", "-C", str(repo), "status", "--porcelain"])[0])
         return seconds
 
+    one_change = measure(runs, lambda: edit("version: ", "version: 9"))
+    anchor = summary(git_status)
     return {
         "cold": cold,
-        "one_change": measure(runs, lambda: edit("version: ", "version: 9")),
+        "one_change": one_change,
+        "git_status": anchor,
+        "one_change_vs_git": one_change["median"] / anchor["median"],
         "one_description": measure(runs, lambda: edit('description: "', 'description: "New. ')),
     }
+
+
+def _commit(repo: Path) -> None:
+    """The repository committed, as a user's is: ``git status`` then has an index to use."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.com",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.com",
+    }
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "skills"]):
+        subprocess.run(["git", "-C", str(repo), *args], check=True, env=env)
 
 
 # -- plan and apply --------------------------------------------------------------------------
@@ -527,11 +548,10 @@ def table(r: dict[str, Any], sizes: dict[str, int]) -> list[str]:
         lines += [
             _row(f"validate {small:,} {what}", r[f"validate_{layout}_{small}"]["cold"]),
             _row(f"validate {large:,} {what}", v["cold"], "< 2 s"),
-            _row(
-                f"validate {large:,} {what}, one changed since the last run",
-                v["one_change"],
-                "< 0.5 s",
-            ),
+            _row(f"validate {large:,} {what}, one changed since the last run", v["one_change"]),
+            _row(f"git status --porcelain on the same tree ({what})", v["git_status"]),
+            f"| validate after one change / git status ({what}) | "
+            f"{v['one_change_vs_git']:.1f}x | | <= 3x |",
             _row(f"validate {large:,} {what}, one description changed", v["one_description"]),
         ]
     for api in APIS:

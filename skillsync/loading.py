@@ -80,15 +80,15 @@ def load_desired(
     project: Callable[[Skill], Skill] | None = None,
     use_cache: bool = False,
     tree: Tree | None = None,
-    finish: Callable[[Skill], Skill] | None = None,
+    on_loaded: Callable[[Skill], Skill] | None = None,
 ) -> list[Skill]:
     """Every skill of the repository; ValidationFailed (listing the errors) if any.
     The warnings go to stderr unless ``quiet``. With ``project``, projected (and with
     ``use_cache``, partial where the verdict cache holds the file's verdict and tree).
-    ``tree``: the repository's walk, when the caller already made it. ``finish``: see
+    ``tree``: the repository's walk, when the caller already made it. ``on_loaded``: see
     validate_repository."""
     result = validate_repository(
-        config, [], use_cache=use_cache, project=project, tree=tree, finish=finish
+        config, [], use_cache=use_cache, project=project, tree=tree, on_loaded=on_loaded
     )
     for warning in [] if quiet else result.warnings:
         print(f"{warning}", file=sys.stderr)
@@ -111,24 +111,24 @@ def load_projected(
     quiet: bool = False,
     full: bool = False,
     tree: Tree | None = None,
-    finish: Callable[[Skill], Skill] | None = None,
+    on_loaded: Callable[[Skill], Skill] | None = None,
 ) -> list[Skill]:
     """The desired skills as the remote's dialect compares them (the dialects of folders:
     with trees). Unless ``full``, a dialect of folders with caches on takes unchanged
     files' trees from the verdict cache (partial skills: ``planning.complete`` loads
     those a plan changes). Each skill loaded from its file is projected as soon as it
-    is checked, then ``finish``ed (see validate_repository)."""
+    is checked, then passed to ``on_loaded`` (see validate_repository)."""
     return load_desired(
         config,
         quiet=quiet,
         project=remote.project,
         use_cache=remote.heavy_projection and remote.caches and not full,
         tree=tree,
-        finish=finish,
+        on_loaded=on_loaded,
     )
 
 
-def partial(skill: Skill) -> Skill:
+def without_texts(skill: Skill) -> Skill:
     """``skill`` without what only an upload or a diff needs (``complete`` reloads it)."""
     if skill.files is None or skill.partial:
         return skill
@@ -180,7 +180,7 @@ class Loading:
             if not heard and conn.poll():
                 heard, remote_names = True, conn.recv()
             keep = remote_names is not None and projected.name not in remote_names
-            skill = projected if keep else partial(projected)
+            skill = projected if keep else without_texts(projected)
             chunk.append(skill)
             if len(chunk) == APART_CHUNK:
                 conn.send(Loaded(list(chunk)))  # small pickles: no big copy
@@ -188,11 +188,11 @@ class Loading:
             return skill
 
         try:
-            skills = load_projected(self.config, self.remote, tree=self.tree, finish=slim)
+            skills = load_projected(self.config, self.remote, tree=self.tree, on_loaded=slim)
         except SkillsyncError as exc:
             conn.send(Failed(exc))
             return
-        if chunk:  # every skill went through slim (see validate_repository's finish)
+        if chunk:  # every skill went through slim (see validate_repository's on_loaded)
             conn.send(Loaded(chunk))
         conn.send(Finished([skill.name for skill in skills]))
 

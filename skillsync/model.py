@@ -74,10 +74,12 @@ class Asset:
     size: int
 
 
-Tree = tuple[FileEntry, ...]
+FileTree = tuple[FileEntry, ...]
+"""A skill's files as a folder dialect holds them, sorted by path (``walk.Tree`` is
+something else: one walk of the repository)."""
 
 
-def files_content(files: Tree) -> dict[str, str]:
+def files_content(files: FileTree) -> dict[str, str]:
     return {entry.path: entry.digest for entry in files}
 
 
@@ -100,7 +102,7 @@ class Skill:
     display_name: str | None = None
     skill_md: str | None = None
     assets: tuple[Asset, ...] = ()
-    files: Tree | None = None
+    files: FileTree | None = None
     versioned: bool = True
     """False for a SKILL.md without metadata.version (``version`` is then the default)."""
     origin: str | None = None
@@ -145,7 +147,7 @@ class RemoteSkill:
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     version_id: str | None = None
     display_name: str | None = None
-    files: Tree | None = None
+    files: FileTree | None = None
     default_version: str | None = None
     """Where the API has a default pointer: the version applications get by default
     (``version_id`` is the latest); plans compare the latest and move this pointer to it."""

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from skillsync.model import CONTENT_FIELDS, RemoteSkill, Skill, Tree
+from skillsync.model import CONTENT_FIELDS, FileTree, RemoteSkill, Skill
 from skillsync.plan import Change, FileChange, Plan, Scope, matches
 from skillsync.render.diff import unified
 
@@ -227,7 +227,9 @@ def _pointer_change(
     )
 
 
-def file_changes(before: Tree | None, after: Tree | None, source: str) -> tuple[FileChange, ...]:
+def file_changes(
+    before: FileTree | None, after: FileTree | None, source: str
+) -> tuple[FileChange, ...]:
     """The files that differ between two trees (None: no tree, the seed dialect)."""
     if after is None:
         return ()

@@ -23,7 +23,7 @@ import yaml
 from skillsync.errors import SkillsyncError, UnsafeRemoteContent
 from skillsync.limits import MAX_UPLOAD_BYTES
 from skillsync.loader import DEFAULT_SKILL_MD_VERSION, SKILL_MD, split_front_matter
-from skillsync.model import FileEntry, Skill, Tree
+from skillsync.model import FileEntry, FileTree, Skill
 from skillsync.schemas import is_valid_name
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -92,7 +92,7 @@ def desired_files(skill: Skill) -> list[tuple[str, bytes]]:
     return sorted(files)
 
 
-def tree_of(files: Iterable[tuple[str, bytes]], like: Tree | None = None) -> Tree:
+def tree_of(files: Iterable[tuple[str, bytes]], like: FileTree | None = None) -> FileTree:
     """The tree of these files. An entry of ``like`` with the same path and digest is
     used as it is (its text is not decoded again, and held once)."""
     known = {e.path: e for e in like or ()}

@@ -58,7 +58,7 @@ def validate_repository(
     use_cache: bool = False,
     project: Callable[[Skill], Skill] | None = None,
     tree: Tree | None = None,
-    finish: Callable[[Skill], Skill] | None = None,
+    on_loaded: Callable[[Skill], Skill] | None = None,
 ) -> ValidationResult:
     """Load and check every skill file of the repository.
 
@@ -76,7 +76,7 @@ def validate_repository(
 
     ``tree``: the repository's walk for the config's globs, when the caller made it.
 
-    ``finish`` (keeping instructions): applied to each skill as soon as it is known, the
+    ``on_loaded`` (keeping instructions): applied to each skill as soon as it is known, the
     verdict cache's partial skills first, then each skill loaded from its file (after
     ``project``) as soon as the file is checked, before the next file is read (a plan's
     loading process sends it on and lets its texts go, so 10,000 skills' texts are
@@ -123,17 +123,17 @@ def validate_repository(
     _tree = tree
     try:
         if cache is not None and project is not None:
-            files = _load_projected(cache, root, found, dialects, project, finish)
+            files = _load_projected(cache, root, found, dialects, project, on_loaded)
         elif cache is not None:
             files = _load_with_cache(cache, root, found, dialects)
         else:
             paths = [Path(absolute) for _, absolute in found]
             if keep_instructions:  # project, if any: no cache, or it could not be opened
-                files = _load(root, paths, dialects, _then(project, finish))
+                files = _load(root, paths, dialects, _then(project, on_loaded))
             else:
                 files = _load_for_report(root, paths, dialects)
         files = [f for f in files if not f.not_a_file]
-        files += _load_sourced(config, dialects, _then(project, finish))
+        files += _load_sourced(config, dialects, _then(project, on_loaded))
         for skill_file in files:
             problems.extend(skill_file.problems)
         problems.extend(cross_file(files))
@@ -213,9 +213,10 @@ def _load(
     root: Path,
     paths: list[Path],
     dialects: frozenset[str],
-    finish: Callable[[Skill], Skill] | None = None,
+    on_loaded: Callable[[Skill], Skill] | None = None,
 ) -> list[SkillFile]:
-    """Load and check each file in turn; ``finish`` each skill as soon as it is checked."""
+    """Load and check each file in turn; each skill goes to ``on_loaded`` as soon as it is
+    checked."""
     inside = RepoPaths(root, _tree)  # shared, so each folder is resolved and listed once
     files = []
     for path in paths:  # one at a time: only one file's texts are read at once
@@ -224,14 +225,14 @@ def _load(
         if skill_file.text is not None:
             skill_file.problems.extend(check_skill(skill_file.text, dialects))
             skill_file.text = None  # read by the rules; too large to carry further
-        if finish is not None and skill_file.skill is not None:
-            skill_file.skill = finish(skill_file.skill)
+        if on_loaded is not None and skill_file.skill is not None:
+            skill_file.skill = on_loaded(skill_file.skill)
         files.append(skill_file)
     return files
 
 
 def _load_sourced(
-    config: Config, dialects: frozenset[str], finish: Callable[[Skill], Skill] | None
+    config: Config, dialects: frozenset[str], on_loaded: Callable[[Skill], Skill] | None
 ) -> list[SkillFile]:
     """The locked skills of other repositories, checked by every rule like the
     repository's own, their files named ``sources/<source>/<path in the source>``."""
@@ -248,7 +249,7 @@ def _load_sourced(
             skill_file.text = None
         if skill_file.skill is not None:
             skill = replace(skill_file.skill, origin=found.origin)
-            skill_file.skill = finish(skill) if finish is not None else skill
+            skill_file.skill = on_loaded(skill) if on_loaded is not None else skill
         files.append(skill_file)
     return files
 
@@ -302,10 +303,11 @@ def _load_projected(
     paths: list[tuple[str, str]],
     dialects: frozenset[str],
     project: Callable[[Skill], Skill],
-    finish: Callable[[Skill], Skill] | None = None,
+    on_loaded: Callable[[Skill], Skill] | None = None,
 ) -> list[SkillFile]:
     """Verdicts and upload trees from the cache where the file did not change (partial
-    skills); the other files loaded in full, projected (then ``finish``ed) one by one, and
+    skills); the other files loaded in full, projected (then given to ``on_loaded``) one by one,
+    and
     recorded for the next run."""
     found = cache.lookup_all(paths)
     stale = {index for index, hit in enumerate(found) if hit is None}
@@ -317,10 +319,10 @@ def _load_projected(
             stale.add(index)  # a verdict without a tree: validate recorded it
         else:
             hit.skill = replace(hit.skill, files=tree, partial=True)
-            if finish is not None:
-                hit.skill = finish(hit.skill)
+            if on_loaded is not None:
+                hit.skill = on_loaded(hit.skill)
     todo = sorted(stale)
-    loaded = _load(root, [Path(paths[i][1]) for i in todo], dialects, _then(project, finish))
+    loaded = _load(root, [Path(paths[i][1]) for i in todo], dialects, _then(project, on_loaded))
     for index, skill_file in zip(todo, loaded, strict=True):
         found[index] = skill_file
     cache.store([(paths[i][1], f) for i, f in zip(todo, loaded, strict=True)] + cache.refresh)

@@ -135,7 +135,7 @@ def test_a_read_failing_while_the_repository_loads_ends_the_loading_process(
 
     from skillsync import loading
 
-    plan_pid, real_partial = os.getpid(), loading.partial
+    plan_pid, real_partial = os.getpid(), loading.without_texts
 
     def slow(skill: Any) -> Any:  # c and d load slowly: b's read fails before them
         if os.getpid() != plan_pid and skill.name in ("c", "d"):
@@ -144,7 +144,7 @@ def test_a_read_failing_while_the_repository_loads_ends_the_loading_process(
 
     monkeypatch.setattr(loading, "APART_MIN_FILES", 2)  # loaded in a forked process
     monkeypatch.setattr(loading, "APART_CHUNK", 1)  # sent a skill at a time
-    monkeypatch.setattr(loading, "partial", slow)
+    monkeypatch.setattr(loading, "without_texts", slow)
     loads = record_loads(monkeypatch, tmp_path / "loaded")
     names = ["a", "b", "c", "d"]
     write_tree(repo, {f"skills/{n}.yaml": skill_yaml(n) for n in names})

@@ -21,7 +21,7 @@ from skillsync.dialects import openai_reset_in
 from skillsync.emulator.app import Faults
 from skillsync.emulator.folder_store import VersionContent
 from skillsync.emulator.uploads import OPENAI_RULES, check_upload
-from skillsync.loading import load_projected, partial
+from skillsync.loading import load_projected, without_texts
 from skillsync.options import ClientOptions
 from skillsync.remote import open_remote
 from skillsync.snapshot import name_all, read_for_plan
@@ -319,7 +319,7 @@ def test_each_remote_skill_is_read_as_soon_as_its_desired_skill_arrives(
     config = load_or_fail(root)
     content = "GET /v1/skills/{id}/versions/{version}/content"
     with open_remote(config, config.target(None), ClientOptions(use_cache=False)) as client:
-        skills = {s.name: partial(s) for s in load_projected(config, client, quiet=True)}
+        skills = {s.name: without_texts(s) for s in load_projected(config, client, quiet=True)}
         listed = name_all(client, client.list_skills())
         reset(remote)
         seen: list[int] = []
@@ -349,7 +349,7 @@ def test_a_loading_process_that_dies_midway_is_replaced_by_a_load_in_the_plan(
     assert cli(root, "apply", "--auto-approve").exit_code == 0
     (root / "skills/c.yaml").write_text(skill_yaml("c", version="1.1.0", instructions="C2.\n"))
     plan_pid, slimmed = os.getpid(), []
-    real = loading.partial
+    real = loading.without_texts
 
     def dying(skill: Any) -> Any:
         slimmed.append(skill.name)
@@ -359,7 +359,7 @@ def test_a_loading_process_that_dies_midway_is_replaced_by_a_load_in_the_plan(
 
     monkeypatch.setattr(loading, "APART_MIN_FILES", 2)
     monkeypatch.setattr(loading, "APART_CHUNK", 1)
-    monkeypatch.setattr(loading, "partial", dying)
+    monkeypatch.setattr(loading, "without_texts", dying)
     reset(remote)
     result = cli(root, "plan", "--no-cache", "--format", "json")
     assert result.exit_code == 0, result.stderr
@@ -378,14 +378,14 @@ def test_the_loading_process_leaves_a_ctrl_c_to_the_plan(
     tmp_path: Path,
 ) -> None:
     root = make_repo({f"skills/{n}.yaml": skill_yaml(n) for n in "ab"})
-    real_partial = loading.partial
+    real_partial = loading.without_texts
 
     def interrupted(skill: Any) -> Any:
         os.kill(os.getpid(), signal.SIGINT)  # what a Ctrl-C sends the whole process group
         return real_partial(skill)
 
     monkeypatch.setattr(loading, "APART_MIN_FILES", 2)
-    monkeypatch.setattr(loading, "partial", interrupted)
+    monkeypatch.setattr(loading, "without_texts", interrupted)
     loads = record_loads(monkeypatch, tmp_path / "loaders")
     result = cli(root, "plan", "--no-cache", "--format", "json")
     assert result.exit_code == 0
@@ -403,7 +403,7 @@ def test_a_ctrl_c_before_the_plan_hears_its_loading_process_ends_that_process(
     tmp_path: Path,
 ) -> None:
     root = make_repo({f"skills/{n}.yaml": skill_yaml(n) for n in "abc"})
-    plan_pid, real_partial = os.getpid(), loading.partial
+    plan_pid, real_partial = os.getpid(), loading.without_texts
 
     def slow(skill: Any) -> Any:  # the loading process is still at work when it comes
         if os.getpid() != plan_pid and skill.name == "b":
@@ -415,7 +415,7 @@ def test_a_ctrl_c_before_the_plan_hears_its_loading_process_ends_that_process(
             raise KeyboardInterrupt  # Ctrl-C, before the receiving thread runs
 
     monkeypatch.setattr(loading, "APART_MIN_FILES", 2)
-    monkeypatch.setattr(loading, "partial", slow)
+    monkeypatch.setattr(loading, "without_texts", slow)
     monkeypatch.setattr(planning, "ThreadPoolExecutor", Interrupted)
     loads = record_loads(monkeypatch, tmp_path / "loads")
     result = cli(root, "plan")

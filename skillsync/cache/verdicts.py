@@ -41,8 +41,7 @@ from skillsync import __version__
 from skillsync.cache import cache_dir, open_db, row_checksum
 from skillsync.cache.payload import decode, encode
 from skillsync.loader import SKILL_MD, SkillFile
-from skillsync.model import FileEntry, Location, Problem
-from skillsync.model import Tree as FileTree
+from skillsync.model import FileEntry, FileTree, Location, Problem
 from skillsync.walk import Tree, walk
 from skillsync.yamlread import open_regular
 

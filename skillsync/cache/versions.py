@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skillsync.cache import cache_dir, open_db, row_checksum
-from skillsync.model import FileEntry, Tree
+from skillsync.model import FileEntry, FileTree
 
 log = logging.getLogger("skillsync.cache")
 
@@ -57,7 +57,7 @@ class VersionRecord:
     name: str
     description: str
     version: str | None = None
-    files: Tree | None = None
+    files: FileTree | None = None
 
 
 def scope_of(endpoint: str, workspace_id: str | None, api_key: str) -> str:

@@ -28,12 +28,7 @@ from tests.conftest import (
     skill_yaml,
     target_config,
 )
-
-WRITES = ("POST /v1/skills", "PATCH /v1/skills/{id}", "DELETE /v1/skills/{id}")
-
-
-def writes(emulator: Emulator) -> int:
-    return sum(emulator.app.stats[w] for w in WRITES)
+from tests.helpers.folders import write_count
 
 
 def remote_state(emulator: Emulator) -> dict[str, dict[str, str]]:
@@ -88,12 +83,12 @@ def test_every_action_and_exact_remote_state(http_repo, emulator: Emulator, tmp_
     )
     plan_file = tmp_path / "plan.json"
     assert run_cli("-C", str(root), "plan", "--out", str(plan_file)).exit_code == 0
-    before = writes(emulator)
+    before = write_count(emulator)
     result = run_cli("-C", str(root), "apply", str(plan_file))
     assert result.exit_code == 0, result.output
     assert result.stdout.endswith("Apply complete: 2 added, 1 changed, 2 destroyed.\n")
     # one write per change; the replace is a create and a delete
-    assert writes(emulator) - before == 5
+    assert write_count(emulator) - before == 5
     state = remote_state(emulator)
     assert sorted(state) == ["edit", "fresh", "keep", "new-name"]
     assert state["edit"] == {
@@ -115,14 +110,14 @@ def test_stale_saved_plan_is_refused_without_writes(
     plan_file = tmp_path / "plan.json"
     run_cli("-C", str(root), "plan", "--out", str(plan_file))
     emulator.store.update("default", skill_id, {"description": "Changed by hand."})
-    before = writes(emulator)
+    before = write_count(emulator)
     result = run_cli("-C", str(root), "apply", str(plan_file))
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: Saved plan is stale: the remote skills changed after the "
         "plan was made. Run plan again.\n"
     )
-    assert writes(emulator) == before
+    assert write_count(emulator) == before
 
 
 def test_a_saved_plan_never_deletes_a_skill_whose_file_came_back(
@@ -134,14 +129,14 @@ def test_a_saved_plan_never_deletes_a_skill_whose_file_came_back(
     plan_file = tmp_path / "plan.json"
     assert run_cli("-C", str(root), "plan", "--out", str(plan_file)).exit_code == 0
     (root / "skills/b.yaml").write_text(skill_yaml("b"))  # restored before apply
-    before = writes(emulator)
+    before = write_count(emulator)
     result = run_cli("-C", str(root), "apply", str(plan_file))
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: the saved plan deletes skills the repository defines again: 'b' "
         "(skills/b.yaml)\n  hint: run plan again, then apply the new plan\n"
     )
-    assert writes(emulator) == before
+    assert write_count(emulator) == before
 
 
 def test_new_remote_skill_in_scope_makes_a_plan_stale(http_repo, emulator, tmp_path) -> None:
@@ -166,7 +161,7 @@ def test_tampered_plan_file_is_refused(http_repo, emulator: Emulator, tmp_path: 
     )
     plan_file.write_text("{not json")
     assert "is not a saved plan" in run_cli("-C", str(root), "apply", str(plan_file)).stderr
-    assert writes(emulator) == 0
+    assert write_count(emulator) == 0
 
 
 def test_plan_for_another_endpoint_is_refused(http_repo, emulator, tmp_path, monkeypatch) -> None:
@@ -178,7 +173,7 @@ def test_plan_for_another_endpoint_is_refused(http_repo, emulator, tmp_path, mon
     assert result.exit_code == 1
     assert f"the saved plan was made against {emulator.url}, not {other}" in result.stderr
     assert run_cli("-C", str(root), "apply", str(plan_file), "--skill", "a").exit_code == 1
-    assert writes(emulator) == 0
+    assert write_count(emulator) == 0
 
 
 def test_thresholds_and_protect_refuse_apply(http_repo, emulator: Emulator, tmp_path) -> None:
@@ -188,11 +183,11 @@ def test_thresholds_and_protect_refuse_apply(http_repo, emulator: Emulator, tmp_
     assert result.exit_code == 1
     assert "the plan deletes 9 of 11 managed skills" in result.stderr
     assert "protected skill 'billing-x' has no file" in result.stderr
-    assert writes(emulator) == 0
+    assert write_count(emulator) == 0
     plan_file = tmp_path / "p.json"
     assert run_cli("-C", str(root), "plan", "--out", str(plan_file)).exit_code == 1
     assert run_cli("-C", str(root), "apply", str(plan_file)).exit_code == 1
-    assert writes(emulator) == 0
+    assert write_count(emulator) == 0
     forced = run_cli("-C", str(root), "apply", str(plan_file), "--force")
     assert forced.exit_code == 0, forced.output
     assert sorted(remote_state(emulator)) == ["billing-x", "s-0"]
@@ -211,7 +206,7 @@ def test_confirmation(http_repo, emulator: Emulator, monkeypatch: pytest.MonkeyP
     assert "Only 'yes' will be accepted to approve." in refused.stdout
     assert refused.stderr == "Error: Apply cancelled.\n"
     assert run_cli("-C", str(root), "apply", input="y\n").exit_code == 1
-    assert writes(emulator) == 0
+    assert write_count(emulator) == 0
     accepted = run_cli("-C", str(root), "apply", input="yes\n")
     assert accepted.exit_code == 0, accepted.output
     assert list(remote_state(emulator)) == ["a"]

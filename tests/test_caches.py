@@ -33,6 +33,8 @@ from tests.conftest import (
     target_config,
     write_tree,
 )
+from tests.helpers.cli import plan_json
+from tests.helpers.folders import requests
 
 BAD_INPUTS = sorted(p for p in (ROOT / "tests" / "bad_inputs").iterdir() if p.is_dir())
 
@@ -41,19 +43,8 @@ def cache_dir() -> Path:
     return Path(os.environ["SKILLSYNC_CACHE_DIR"])
 
 
-def requests(emulator: Emulator) -> dict[str, int]:
-    return dict(emulator.app.stats)  # type: ignore[attr-defined]
-
-
 def since(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     return {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
-
-
-def plan_doc(root: Path, *args: str) -> dict[str, Any]:
-    result = run_cli("-C", str(root), "plan", "--format", "json", *args)
-    assert result.exit_code == 0, result.output
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
 
 
 def comparable(plan: dict[str, Any]) -> dict[str, Any]:
@@ -110,13 +101,13 @@ def test_a_version_made_behind_our_back_is_read(synced: Path, anthropic_emulator
     drift = check_upload([("s-0/SKILL.md", b"---\nname: s-0\ndescription: new\n---\nx\n")])
     anthropic_emulator.store.add_version("default", target["id"], drift)
     before = requests(anthropic_emulator)
-    plan = plan_doc(synced)
+    plan = plan_json(synced)
     assert [c["name"] for c in plan["changes"]] == ["s-0"]
     assert since(before, requests(anthropic_emulator)) == {
         "GET /v1/skills": 1,
         "GET /v1/skills/{id}/versions/{version}/content": 1,
     }
-    assert comparable(plan) == comparable(plan_doc(synced, "--no-cache"))
+    assert comparable(plan) == comparable(plan_json(synced, "--no-cache"))
 
 
 def test_a_warm_plan_takes_unchanged_skills_from_the_verdict_cache(
@@ -134,7 +125,7 @@ def test_a_warm_plan_takes_unchanged_skills_from_the_verdict_cache(
     changed = run_cli("-C", str(synced), "-v", "plan", "--format", "json")
     assert "verdict cache: 9 of 11 files unchanged, 2 loaded" in changed.stderr
     plan = json.loads(changed.stdout)
-    assert comparable(plan) == comparable(plan_doc(synced, "--no-cache"))
+    assert comparable(plan) == comparable(plan_json(synced, "--no-cache"))
     diffs = {c["name"]: [f.get("diff") for f in c["files"]] for c in plan["changes"]}
     assert "+Then more." in diffs["s-4"][0] and "+print('run faster')" in diffs["tool"][0]
     assert run_cli("-C", str(synced), "apply", "--auto-approve").exit_code == 0
@@ -145,7 +136,7 @@ def test_a_warm_plan_takes_unchanged_skills_from_the_verdict_cache(
 def test_a_damaged_tree_in_the_verdict_cache_is_never_trusted(
     synced: Path, anthropic_emulator: Emulator
 ) -> None:
-    expected = comparable(plan_doc(synced, "--no-cache"))
+    expected = comparable(plan_json(synced, "--no-cache"))
     db = sqlite3.connect(cache_dir() / "verdicts.db")
     changed = db.execute("UPDATE trees SET payload = replace(payload, '\"SKILL.md\"', '\"x.md\"')")
     assert changed.rowcount == 11
@@ -164,7 +155,7 @@ def test_a_damaged_cache_is_never_trusted_and_repairs_itself(
     target = next(r for r in rows if r["display_name"] == "s-0")
     drift = check_upload([("s-0/SKILL.md", b"---\nname: s-0\ndescription: new\n---\nx\n")])
     anthropic_emulator.store.add_version("default", target["id"], drift)
-    expected = comparable(plan_doc(synced, "--no-cache"))
+    expected = comparable(plan_json(synced, "--no-cache"))
     path = cache_dir() / "versions.db"
     if damage == "garbage":
         path.write_bytes(b"this is not a database" * 100)
@@ -178,8 +169,8 @@ def test_a_damaged_cache_is_never_trusted_and_repairs_itself(
         db.execute("UPDATE versions SET payload = replace(payload, '\"s-1\"', '\"s-9\"')")
         db.commit()
         db.close()
-    assert comparable(plan_doc(synced)) == expected
-    assert comparable(plan_doc(synced)) == expected  # and again, from the repaired cache
+    assert comparable(plan_json(synced)) == expected
+    assert comparable(plan_json(synced)) == expected  # and again, from the repaired cache
     db = sqlite3.connect(path)
     assert db.execute("SELECT count(*) FROM versions").fetchone()[0] >= 1
     db.close()
@@ -198,7 +189,7 @@ def test_two_plans_at_once_share_one_cache(synced: Path, anthropic_emulator: Emu
     plans = [comparable(json.loads(out)) for out, _ in outputs]
     assert plans[0] == plans[1] and plans[0]["changes"] == []
     before = requests(anthropic_emulator)
-    assert plan_doc(synced)["changes"] == []
+    assert plan_json(synced)["changes"] == []
     assert since(before, requests(anthropic_emulator)) == {"GET /v1/skills": 1}
 
 
@@ -275,8 +266,8 @@ def test_a_plan_with_the_cache_equals_a_plan_without_it(
         elif op == "edit-file":
             (root / f"skills/{name}.yaml").write_text(skill_yaml(name, instructions=f"{word}\n"))
         store.close()
-        warm = comparable(plan_doc(root))
-        cold = comparable(plan_doc(root, "--no-cache"))
+        warm = comparable(plan_json(root))
+        cold = comparable(plan_json(root, "--no-cache"))
         assert warm == cold, (op, index, word)
 
 

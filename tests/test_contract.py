@@ -23,6 +23,7 @@ import pytest
 
 from skillsync.emulator.app import Faults
 from tests.conftest import KEY_ENV, Emulator, run_cli, skill_yaml, target_config, write_tree
+from tests.helpers.cli import apply, clean, plan_json
 from tests.helpers.folders import (
     FOLDER,
     UPLOADED,
@@ -96,21 +97,6 @@ def make_repo(
         return write_tree(tmp_path / "repo", {"skillsync.yaml": remote.config(extra), **files})
 
     return make
-
-
-def apply(root: Path, *args: str) -> Any:
-    return run_cli("-C", str(root), "apply", "--auto-approve", *args)
-
-
-def plan_json(root: Path) -> dict[str, Any]:
-    result = run_cli("-C", str(root), "plan", "--format", "json")
-    assert result.exit_code == 0, result.output
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
-
-
-def clean(root: Path) -> bool:
-    return bool(run_cli("-C", str(root), "plan", "--detailed-exitcode").exit_code == 0)
 
 
 def test_create_uploads_the_same_bytes_with_one_write_each(

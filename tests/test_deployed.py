@@ -14,6 +14,7 @@ from skillsync.deployed import Deployed
 from skillsync.errors import UnsafeRemoteContent
 from skillsync.render.deployed import as_env, env_name
 from tests.conftest import KEY_ENV, Emulator, run_cli, skill_yaml, write_tree
+from tests.helpers.folders import write_count
 
 WS = "default"
 
@@ -71,10 +72,6 @@ def anthropic_state(emulator: Emulator) -> dict[str, dict[str, Any]]:
 def seed_state(emulator: Emulator) -> dict[str, dict[str, Any]]:
     rows = emulator.store.list(WS, 100, None)[0]
     return {r["name"]: {"id": r["id"], "version": r["version"]} for r in rows}
-
-
-def writes(emulator: Emulator) -> int:
-    return sum(v for k, v in emulator.app.stats.items() if not k.startswith("GET"))
 
 
 # -- skillsync output --------------------------------------------------------------------------
@@ -291,7 +288,7 @@ def test_a_failing_target_stops_before_the_next(
         "-C", str(repo2), "apply", "--all-targets", "--auto-approve", "--format", "json"
     )
     assert result.exit_code == 1
-    assert writes(production) == 0
+    assert write_count(production) == 0
     document = json.loads(result.stdout)
     assert document["complete"] is False and document["not_started"] == ["production"]
     assert [t["target"] for t in document["targets"]] == ["staging"]
@@ -310,14 +307,14 @@ def test_a_stale_saved_plan_of_several_targets_sends_nothing(
     production.store.create(
         WS, {"name": "intruder", "description": "d", "instructions": "i", "version": "1.0.0"}
     )
-    before = writes(staging), writes(production)
+    before = write_count(staging), write_count(production)
     result = run_cli("-C", str(repo2), "apply", str(saved))
     assert result.exit_code == 1
     assert result.stderr.startswith(
         "Error: target 'production': Saved plan is stale: the remote skills changed after the "
         "plan was made. Run plan again."
     )
-    assert (writes(staging), writes(production)) == before  # nothing sent to either
+    assert (write_count(staging), write_count(production)) == before  # nothing sent to either
     # a fresh saved plan applies to both, in order (the intruder is managed: deleted)
     assert run_cli("-C", str(repo2), "plan", "--all-targets", "--out", str(saved)).exit_code == 0
     applied = run_cli("-C", str(repo2), "apply", str(saved))
@@ -402,4 +399,4 @@ def test_an_interrupted_apply_of_several_targets_names_those_not_started(
     result = run_cli("-C", str(repo2), "apply", "--all-targets", "--auto-approve")
     assert result.exit_code == 130
     assert result.stderr.splitlines()[-1].endswith("Not started: production.")
-    assert writes(production) == 0
+    assert write_count(production) == 0

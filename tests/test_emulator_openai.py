@@ -22,6 +22,7 @@ import pytest
 from skillsync.emulator.app import EmulatorApp, open_store
 from skillsync.limits import MAX_OPENAI_FILE_BYTES, MAX_OPENAI_FILES
 from tests.conftest import AppTransport, Emulator, spawn_emulator
+from tests.helpers.folders import zipped
 
 SKILL_MD = b"---\nname: pdf-notes\ndescription: Takes notes from PDFs.\n---\n\nRead the PDF.\n"
 BINARY = bytes(range(256)) * 4
@@ -39,14 +40,6 @@ def files(folder: str = "pdf-notes", skill_md: bytes = SKILL_MD) -> list[Any]:
 
 def skill_md(name: str, description: str = "Does a thing.") -> bytes:
     return f"---\nname: {name}\ndescription: {description}\n---\n\nBody.\n".encode()
-
-
-def zipped(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path, data in entries.items():
-            archive.writestr(path, data)
-    return buffer.getvalue()
 
 
 def unzip(data: bytes) -> dict[str, bytes]:

@@ -32,18 +32,10 @@ from tests.conftest import (
     target_config,
     write_tree,
 )
+from tests.helpers.folders import zipped
 
 WS = "default"
 SKILL_MD = b"---\nname: NAME\ndescription: Hostile. Use when testing.\n---\nBody.\n"
-
-
-def zipped(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        warnings.simplefilter("ignore")  # a hostile zip may repeat a name: that is the point
-        for path, data in files.items():
-            archive.writestr(path, data)
-    return buffer.getvalue()
 
 
 def plant(remote: Emulator, name: str, files: dict[str, bytes] | bytes) -> str:

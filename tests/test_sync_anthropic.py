@@ -19,6 +19,7 @@ from tests.conftest import (
     target_config,
     write_tree,
 )
+from tests.helpers.cli import apply, plan_json
 from tests.helpers.folders import WS, state, writes
 
 
@@ -53,17 +54,6 @@ def folder_md(
 def upload(emulator: Emulator, files: list[tuple[str, bytes]], display: str | None = None) -> str:
     skill: dict[str, Any] = emulator.store.create(WS, check_upload(files), display)
     return str(skill["id"])
-
-
-def apply(root: Path, *args: str) -> Any:
-    return run_cli("-C", str(root), "apply", "--auto-approve", *args)
-
-
-def plan_json(root: Path, *args: str) -> dict[str, Any]:
-    result = run_cli("-C", str(root), "plan", "--format", "json", *args)
-    assert result.exit_code == 0, result.output
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
 
 
 FOLDER = {

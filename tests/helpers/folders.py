@@ -4,6 +4,7 @@ SKILL.md folder the contract scenarios deploy."""
 from __future__ import annotations
 
 import io
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -85,3 +86,19 @@ def writes(emulator: Emulator) -> dict[str, int]:
 
 def reset(emulator: Emulator) -> None:
     emulator.app.stats.clear()  # type: ignore[attr-defined]
+
+
+def write_count(emulator: Emulator) -> int:
+    """Every write the emulator answered (any method but GET)."""
+    return sum(writes(emulator).values())
+
+
+def zipped(entries: dict[str, bytes]) -> bytes:
+    """A zip of these files, as a version's content (a repeated name is kept: hostile
+    zips need it)."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        warnings.simplefilter("ignore")
+        for path, data in entries.items():
+            archive.writestr(path, data)
+    return buffer.getvalue()

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from skillsync import limits
 
-if TYPE_CHECKING:  # validate never imports httpx: it would cost every pre-commit run 50 ms
+if TYPE_CHECKING:  # validate never imports httpx: every pre-commit run would pay for it
     import httpx
 
 RATE_LIMIT_PAUSE = 8.0

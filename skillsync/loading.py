@@ -12,10 +12,10 @@ Either way the plan hears typed messages: ``Loaded`` (a chunk of skills),
 itself, raised on the plan's thread) or ``Lost`` (the process ended without its
 answer: the repository is loaded here instead).
 
-Pickling every skill back whole cost a plan of 10,000 about 220 MB through the pipe,
-so the process sends in full only the skills the remote does not hold (creates:
-apply uploads them), once the plan has told it the remote's names (``tell``); the
-others come as partial skills (``Skill.partial``), enough to compare, and
+Pickling every skill back whole would send hundreds of MB through the pipe for a large
+repository, so the process sends in full only the skills the remote does not hold
+(creates: apply uploads them), once the plan has told it the remote's names (``tell``);
+the others come as partial skills (``Skill.partial``), enough to compare, and
 ``planning.complete`` loads the few the plan then changes.
 
 The forked process inherits the plan's whole remote (its HTTP pool, its SQLite

@@ -32,7 +32,7 @@ INSTRUCTIONS_RULE = "https://skillsync.dev/schemas/skill.schema.json#/oneOf"
 def schema_dir() -> Path:
     """Where the schemas are: inside the installed wheel, else the source checkout.
     (The package's folder, not ``importlib.resources``: skillsync is never run from a zip,
-    and that import costs 7 ms of every command, a tenth of a warm validate's imports.)"""
+    and that import would cost every command, validate's pre-commit runs first.)"""
     packaged = Path(__file__).parent / "schemas"
     if packaged.is_dir():
         return packaged

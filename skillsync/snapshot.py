@@ -22,8 +22,8 @@ from skillsync.render.read_progress import ReadProgress
 
 BATCH = 500
 """Skills fetched in parallel before their answers are parsed on this thread: parsing
-on the I/O threads mostly waits for the GIL (measured: 15.2 s instead of 17.3 s for a
-cold anthropic plan of 10,000); batches bound the memory held."""
+on the I/O threads mostly waits for the GIL (benchmarks/README.md); batches bound the
+memory held."""
 
 
 def read_remote(

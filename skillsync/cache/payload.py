@@ -73,8 +73,8 @@ def decode(path: str, payload: str) -> SkillFile:
 
 
 # perf: a frozen dataclass's __init__ sets each field through ``object.__setattr__``;
-# restoring the recorded fields at once is worth about 5 % of a validate after one change
-# of 10,000 files (benchmarks/README.md). Adding a field to Skill: _SKILL_DEFAULTS takes
+# restoring the recorded fields at once pays on a validate after one change (its worth:
+# benchmarks/README.md, speed tricks). Adding a field to Skill: _SKILL_DEFAULTS takes
 # its default; a field validate records must be added to encode and here.
 def _restore_skill(
     name: str,

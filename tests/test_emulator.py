@@ -242,18 +242,6 @@ def test_workspaces_are_isolated(emulator_factory: Callable[..., Emulator]) -> N
         assert error_of(client(emulator.url, "emulator-key").get("/v1/skills"))[0] == 401
 
 
-def test_data_survives_a_restart(tmp_path: Path, emulator_factory: Callable[..., Emulator]) -> None:
-    db = tmp_path / "persist.db"
-    first = emulator_factory(db)
-    with client(first.url) as api:
-        created = api.post("/v1/skills", json=SKILL).json()
-    first.stop()
-    first.store.close()
-    second = emulator_factory(db)
-    with client(second.url) as api:
-        assert api.get(f"/v1/skills/{created['id']}").json() == created
-
-
 def test_fifty_concurrent_writers_lose_and_duplicate_nothing(emulator: Emulator) -> None:
     outcomes: list[int] = []
     lock = threading.Lock()

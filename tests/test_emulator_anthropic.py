@@ -268,20 +268,6 @@ def test_workspaces_are_isolated(emulator_factory: Callable[..., Emulator]) -> N
         assert [s.id for s in alpha.skills.list(source="custom")] == [skill.id]
 
 
-def test_data_survives_a_restart(tmp_path: Path, emulator_factory: Callable[..., Emulator]) -> None:
-    db = tmp_path / "persist.db"
-    first = emulator_factory(db, api="anthropic")
-    with sdk(first.url) as api:
-        skill = api.skills.create(files=files())
-    first.stop()
-    first.store.close()
-    second = emulator_factory(db, api="anthropic")
-    with sdk(second.url) as api:
-        assert api.skills.retrieve(skill.id).latest_version_id == skill.latest_version_id
-        data = api.beta.skills.versions.download("latest", skill_id=skill.id).read()
-        assert unzip(data)["pdf-notes/reference/notes.txt"] == CRLF
-
-
 def test_twenty_concurrent_version_uploads_lose_nothing(
     api: anthropic.Anthropic, anthropic_emulator: Emulator
 ) -> None:

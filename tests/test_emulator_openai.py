@@ -240,19 +240,6 @@ def test_rate_limit_is_a_429_with_openai_headers(
     assert raised.value.response.headers["retry-after"]
 
 
-def test_data_survives_a_restart(tmp_path: Path, emulator_factory: Callable[..., Emulator]) -> None:
-    first = emulator_factory(tmp_path / "keep.db", api="openai")
-    with sdk(first.url) as client:
-        skill = client.skills.create(files=files())
-        client.skills.versions.create(skill.id, files=files())
-    first.stop()
-    first.store.close()
-    second = emulator_factory(tmp_path / "keep.db", api="openai")
-    with sdk(second.url) as client:
-        again = client.skills.retrieve(skill.id)
-        assert (again.default_version, again.latest_version) == ("1", "2")
-
-
 def test_twenty_concurrent_version_uploads_lose_nothing(api: openai.OpenAI) -> None:
     skill = api.skills.create(files=files())
     errors: list[Exception] = []

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from queue import SimpleQueue
 
 from skillsync.errors import ApiError, HTTPStatusError, MalformedAnswer, SkillsyncError
 from skillsync.model import Skill
@@ -108,36 +109,67 @@ def _failure(change: Change, exc: ApiError) -> Outcome:
     )
 
 
-def _finish_in_flight(
-    changes: dict[Future[Outcome], Change],
-    pending: set[Future[Outcome]],
-    note: Callable[[Outcome], None],
-) -> None:
-    """After a Ctrl-C: the changes in flight finish and the rest are skipped. A second
-    signal (CI's cancel sends SIGINT, then SIGTERM) stops the wait: what is still in flight
-    is reported as failed (it may or may not have been applied), never the whole report
-    lost."""
-    for future in changes:  # what has not started never will
-        if future in pending and future.cancel():
-            pending.discard(future)
-            note(Outcome(changes[future], "skipped"))
-    try:
-        for future in list(changes):
-            if future in pending:
-                note(future.result())
-                pending.discard(future)
-    except KeyboardInterrupt:
-        for future in changes:
-            if future in pending:
-                note(
-                    Outcome(
-                        changes[future],
-                        "failed",
-                        error_type="interrupted",
-                        message="interrupted while in flight: it may or may not have been "
-                        "applied (plan shows where it stands)",
-                    )
-                )
+_INTERRUPTED = (
+    "interrupted while in flight: it may or may not have been applied (plan shows where it stands)"
+)
+
+
+class _Outcomes:
+    """The outcome of each change, recorded once, as its future finishes.
+
+    The CLI's process waits here instead of in ``Future.result`` or ``as_completed``:
+    those wait on a ``threading.Condition``, and a signal that arrives while the
+    condition takes its lock back raises out of a ``with`` that no longer holds it
+    ("release unlocked lock": a crash instead of the report). ``SimpleQueue.get`` is
+    written in C over a plain lock and stays sound when a signal interrupts it. An
+    outcome is recorded by one assignment, so an interrupt at any point leaves each
+    change either recorded or still to be recorded, never both or neither."""
+
+    def __init__(
+        self, futures: dict[Future[Outcome], Change], on_outcome: Callable[[Outcome], None]
+    ) -> None:
+        self.changes = futures
+        self.recorded: dict[Future[Outcome], Outcome] = {}
+        self._on_outcome = on_outcome
+        self._finished: SimpleQueue[Future[Outcome]] = SimpleQueue()
+        for future in futures:
+            future.add_done_callback(self._finished.put)
+
+    @property
+    def waiting(self) -> bool:
+        return len(self.recorded) < len(self.changes)
+
+    def record(self, future: Future[Outcome], outcome: Outcome) -> None:
+        if future not in self.recorded:
+            self.recorded[future] = outcome
+            if outcome.status != "skipped":
+                self._on_outcome(outcome)
+
+    def take(self, future: Future[Outcome]) -> None:
+        if future not in self.recorded:
+            change = self.changes[future]
+            done = not future.cancelled()
+            self.record(future, future.result() if done else Outcome(change, "skipped"))
+
+    def wait(self) -> None:
+        """Until every change has its outcome."""
+        while self.waiting:
+            self.take(self._finished.get())
+
+    def finish_in_flight(self) -> None:
+        """After a Ctrl-C: the changes in flight finish and the rest are skipped. A
+        second signal (CI's cancel sends SIGINT, then SIGTERM) stops the wait: what is
+        still in flight is reported as failed (it may or may not have been applied),
+        never the whole report lost."""
+        for future in self.changes:  # what has not started never will
+            if future.cancel() or future.done():
+                self.take(future)
+        try:
+            self.wait()
+        except KeyboardInterrupt:
+            for future, change in self.changes.items():
+                failed = Outcome(change, "failed", error_type="interrupted", message=_INTERRUPTED)
+                self.record(future, failed)
 
 
 def apply_plan(
@@ -162,24 +194,17 @@ def apply_plan(
         except SkillsyncError as exc:  # a file of the skill vanished or became unreadable
             return Outcome(change, "failed", error_type="file_error", message=exc.message)
 
-    def note(outcome: Outcome) -> None:
-        result.outcomes.append(outcome)
-        if outcome.status != "skipped":
-            on_outcome(outcome)
-
     pool = ThreadPoolExecutor(max_workers=remote.parallelism)
-    futures = [pool.submit(run_one, change) for change in plan.changes]
-    pending = set(futures)
+    outcomes = _Outcomes({pool.submit(run_one, c): c for c in plan.changes}, on_outcome)
     try:
-        for future in as_completed(futures):
-            pending.discard(future)
-            note(future.result())
+        outcomes.wait()
     except KeyboardInterrupt:
         stop.set()
         result.interrupted = True
-        _finish_in_flight(dict(zip(futures, plan.changes, strict=True)), pending, note)
+        outcomes.finish_in_flight()
     finally:
         pool.shutdown(wait=not result.interrupted, cancel_futures=True)
+    result.outcomes = list(outcomes.recorded.values())
     order = {id(change): index for index, change in enumerate(plan.changes)}
     result.outcomes.sort(key=lambda o: order[id(o.change)])
     return result

@@ -399,6 +399,43 @@ def test_a_second_signal_stops_waiting_but_keeps_the_report(
     assert 1 <= failed <= 2  # in flight at the second signal (parallelism 2); none queued
 
 
+def test_an_interrupt_while_an_outcome_is_reported_keeps_each_outcome_once(
+    tmp_path: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C lands in the CLI's process at any bytecode: here, in the middle of reporting
+    the first outcome. Every change still ends with exactly one outcome, and what the
+    report calls done is what the remote holds."""
+    from skillsync import config as config_mod
+    from skillsync.applier import apply_plan
+    from skillsync.options import ClientOptions
+    from skillsync.plan import Plan
+    from skillsync.remote import open_remote
+
+    ids = seed(emulator, *[content(f"s-{i:02d}") for i in range(8)])
+    (tmp_path / "skillsync.yaml").write_text(target_config(emulator.url))
+    monkeypatch.setenv(KEY_ENV, "emulator-key")
+    config = config_mod.load_or_fail(tmp_path)
+    changes = tuple(Change("delete", f"s-{i:02d}", id=ids[i]) for i in range(8))
+    reported: list[Outcome] = []
+
+    def report(outcome: Outcome) -> None:
+        reported.append(outcome)
+        if len(reported) == 1:
+            raise KeyboardInterrupt
+
+    options = ClientOptions(parallelism=2)
+    with open_remote(config, config.target(None), options) as remote:
+        result = apply_plan(Plan("default", emulator.url, changes), remote, on_outcome=report)
+    assert result.interrupted
+    assert [o.change.name for o in result.outcomes] == [c.name for c in changes]
+    done = {o.change.name for o in result.outcomes if o.status == "done"}
+    assert {o.status for o in result.outcomes} <= {"done", "skipped"}
+    assert 1 <= len(done) < 8
+    page, _ = emulator.store.list("default", 100) or ([], False)
+    remaining = {s["name"] for s in page}
+    assert remaining == {c.name for c in changes} - done
+
+
 @pytest.mark.slow
 def test_convergence_under_faults_for_300_skills(
     tmp_path: Path, emulator_factory, monkeypatch: pytest.MonkeyPatch

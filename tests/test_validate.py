@@ -249,6 +249,24 @@ def test_unexpected_errors_exit_3_with_one_line(repo, monkeypatch: pytest.Monkey
     assert result.exit_code == 3 and "Traceback" in result.stderr
 
 
+def test_an_error_raised_while_an_interrupt_unwinds_is_the_interrupt(
+    repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library's lock bookkeeping can break while a Ctrl-C unwinds the stack (a
+    threading.Condition: "release unlocked lock"); the user still asked to stop."""
+    from skillsync.commands import validate
+
+    def broken_on_the_way_out(*args: object, **kwargs: object) -> int:
+        try:
+            raise KeyboardInterrupt
+        finally:
+            raise RuntimeError("release unlocked lock")
+
+    monkeypatch.setattr(validate, "run", broken_on_the_way_out)
+    result = run_cli("validate")
+    assert (result.exit_code, result.stderr) == (130, "Interrupted.\n")
+
+
 def test_a_misspelt_glob_is_warned_about_and_its_plan_deletes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

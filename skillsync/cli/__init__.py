@@ -59,6 +59,20 @@ def _command_of(args: list[str]) -> str | None:
     return None
 
 
+def _during_interrupt(exc: BaseException) -> bool:
+    """An error raised while a Ctrl-C unwound the stack: a library's lock bookkeeping can
+    break on the way out ("release unlocked lock" from a ``threading.Condition``). It is
+    still the interrupt the user asked for, not a bug of skillsync."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__context__
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command line (``sys.argv`` when None); its exit code. The error boundary:
     every exception ends here as a message and an exit code, never a traceback."""
@@ -98,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 1
     except Exception as exc:
+        if _during_interrupt(exc):
+            json_output.fail("Interrupted", "interrupted", None, EXIT_INTERRUPTED)
+            click.echo("Interrupted.", err=True)
+            return EXIT_INTERRUPTED
         if debug:
             click.echo(secrets.redact(traceback.format_exc()), err=True)
         detail = secrets.redact(f"{type(exc).__name__}: {exc}").splitlines()

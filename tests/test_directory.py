@@ -7,6 +7,7 @@ the API dialects are in test_contract.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -159,6 +160,16 @@ def test_a_skill_left_hidden_by_an_interrupted_swap_is_put_back(
     assert sorted(folder_state(agent)) == ["a"]
 
 
+def _any_new(agent: Path, names: list[str]) -> bool:
+    """Whether a skill's SKILL.md says 2.0.0 yet; read while an apply renames folders, so a
+    file that is not there at this instant counts as not new."""
+    for name in names:
+        with contextlib.suppress(OSError):
+            if b'"2.0.0"' in (agent / name / "SKILL.md").read_bytes():
+                return True
+    return False
+
+
 def test_a_killed_apply_leaves_every_skill_old_or_new(
     repo: Callable[..., Path], agent: Path
 ) -> None:
@@ -177,11 +188,8 @@ def test_a_killed_apply_leaves_every_skill_old_or_new(
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not (agent / ".skillsync.lock").stat().st_mtime_ns:
         time.sleep(0.01)
-    while time.monotonic() < deadline:  # kill it once some skills are new, not all
-        now = folder_state(agent)
-        if any(b'"2.0.0"' in s["files"][f"{n}/SKILL.md"] for n, s in now.items()):
-            break
-        time.sleep(0.005)
+    while time.monotonic() < deadline and not _any_new(agent, names):
+        time.sleep(0.005)  # kill it once some skills are new, not all
     process.send_signal(signal.SIGKILL)
     process.wait()
     plan = json.loads(run_cli("-C", str(root), "plan", "--format", "json").stdout)

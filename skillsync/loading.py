@@ -108,21 +108,22 @@ def load_projected(
     config: Config,
     remote: Remote,
     *,
+    trees: bool = False,
     quiet: bool = False,
-    full: bool = False,
     tree: Tree | None = None,
     on_loaded: Callable[[Skill], Skill] | None = None,
 ) -> list[Skill]:
     """The desired skills as the remote's dialect compares them (the dialects of folders:
-    with trees). Unless ``full``, a dialect of folders with caches on takes unchanged
-    files' trees from the verdict cache (partial skills: ``planning.complete`` loads
-    those a plan changes). Each skill loaded from its file is projected as soon as it
-    is checked, then passed to ``on_loaded`` (see validate_repository)."""
+    with trees). With ``trees`` (the dialect compares file trees: projecting renders and
+    hashes every file) and the remote's caches on, unchanged files' trees come from the
+    verdict cache (partial skills: ``planning.complete`` loads those a plan changes).
+    Each skill loaded from its file is projected as soon as it is checked, then passed
+    to ``on_loaded`` (see validate_repository)."""
     return load_desired(
         config,
         quiet=quiet,
         project=remote.project,
-        use_cache=remote.heavy_projection and remote.caches and not full,
+        use_cache=trees and remote.caches,
         tree=tree,
         on_loaded=on_loaded,
     )
@@ -139,15 +140,19 @@ def without_texts(skill: Skill) -> Skill:
 class Loading:
     """The repository loaded while the remote is listed and read (module docstring)."""
 
-    def __init__(self, config: Config, remote: Remote, *, apart: bool, quiet: bool) -> None:
-        self.config, self.remote, self.quiet = config, remote, quiet
+    def __init__(
+        self, config: Config, remote: Remote, *, trees: bool, apart: bool, quiet: bool
+    ) -> None:
+        """``trees``: the dialect compares file trees (``Dialect.folders``), whose
+        projection is CPU work worth a second process for a large repository."""
+        self.config, self.remote, self.quiet, self.trees = config, remote, quiet, trees
         self.process: Any = None
         self.tree: Tree | None = None
         """The repository's walk, made once here: the loading process inherits it."""
         self.names: list[str] = []
         """The desired skills' names in the repository's order, once they all arrived."""
         self.heard: queue.SimpleQueue[Message] = queue.SimpleQueue()
-        if apart and remote.heavy_projection and self._large():
+        if apart and trees and self._large():
             self._fork()
 
     def _large(self) -> bool:
@@ -188,7 +193,9 @@ class Loading:
             return skill
 
         try:
-            skills = load_projected(self.config, self.remote, tree=self.tree, on_loaded=slim)
+            skills = load_projected(
+                self.config, self.remote, trees=True, tree=self.tree, on_loaded=slim
+            )
         except SkillsyncError as exc:
             conn.send(Failed(exc))
             return
@@ -207,7 +214,9 @@ class Loading:
         """On a thread of the plan's: load, or hear the loading process."""
         try:
             if self.process is None:
-                skills = load_projected(self.config, self.remote, quiet=self.quiet, tree=self.tree)
+                skills = load_projected(
+                    self.config, self.remote, trees=self.trees, quiet=self.quiet, tree=self.tree
+                )
                 self.heard.put(Loaded(skills))
                 self.heard.put(Finished([skill.name for skill in skills]))
                 return
@@ -239,7 +248,7 @@ class Loading:
             if isinstance(last, Finished):
                 self.names = last.names
             elif isinstance(last, Lost):  # the process could not finish: load here
-                loaded = load_projected(self.config, self.remote)
+                loaded = load_projected(self.config, self.remote, trees=self.trees)
                 self.names = [skill.name for skill in loaded]
                 yield loaded
             else:

@@ -115,7 +115,7 @@ def _uploaded_skills(plan: Plan, config: Config, remote: Remote) -> dict[str, Sk
     uploads = [c for c in plan.changes if c.after is not None and "files" in c.after]
     if not uploads:
         return {}  # the seed dialect: the plan holds all it sends
-    skills = {s.name: s for s in load_projected(config, remote, full=True)}
+    skills = {s.name: s for s in load_projected(config, remote)}
     for change in uploads:
         skill = skills.get(change.name)
         if skill is None or skill.content() != change.after:

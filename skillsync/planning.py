@@ -66,7 +66,9 @@ def plan_target(
     # the repository's skill of that name has loaded.
     progress = ReadProgress.on_terminal(sys.stderr) if alone else None
     with (
-        Loading(config, remote, apart=alone and not quiet, quiet=quiet) as loading,
+        Loading(
+            config, remote, trees=target.dialect.folders, apart=alone and not quiet, quiet=quiet
+        ) as loading,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="load") as background,
     ):
         try:

@@ -106,21 +106,17 @@ def _read_full(
 ) -> None:
     """Replace ``listed[i]`` by the full skill for each i of ``to_read``, in parallel."""
 
-    def finish(index: int, fetched: Any) -> RemoteSkill:
-        mine = desired.get(listed[index].name)
-        return _share(remote.finish_full(listed[index], fetched, mine), mine)
-
     def fetch(index: int) -> Any:
         fetched = remote.fetch_full(listed[index])
         if progress is not None:
             progress.step()
-        # Where finishing is cheap, finish here: no second copy of a text is held.
-        return fetched if remote.finish_on_caller else finish(index, fetched)
+        return fetched
 
     for start in range(0, len(to_read), BATCH):
         batch = to_read[start : start + BATCH]
         for index, fetched in zip(batch, remote.map(fetch, batch), strict=True):
-            listed[index] = finish(index, fetched) if remote.finish_on_caller else fetched
+            mine = desired.get(listed[index].name)
+            listed[index] = _share(remote.finish_full(listed[index], fetched, mine), mine)
 
 
 def _fill_texts(remote: Remote, listed: list[RemoteSkill], desired: Mapping[str, Skill]) -> None:

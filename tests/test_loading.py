@@ -51,7 +51,7 @@ def test_a_failure_comes_back_as_the_exception_itself(
     config = config_mod.load_or_fail(root)
     with (
         open_remote(config, config.target(None), ClientOptions()) as remote,
-        loading.Loading(config, remote, apart=apart, quiet=True) as loaded,
+        loading.Loading(config, remote, trees=True, apart=apart, quiet=True) as loaded,
     ):
         assert (loaded.process is not None) == apart
         loaded.receive()

@@ -319,7 +319,9 @@ def test_each_remote_skill_is_read_as_soon_as_its_desired_skill_arrives(
     config = load_or_fail(root)
     content = "GET /v1/skills/{id}/versions/{version}/content"
     with open_remote(config, config.target(None), ClientOptions(use_cache=False)) as client:
-        skills = {s.name: without_texts(s) for s in load_projected(config, client, quiet=True)}
+        skills = {
+            s.name: without_texts(s) for s in load_projected(config, client, trees=True, quiet=True)
+        }
         listed = name_all(client, client.list_skills())
         reset(remote)
         seen: list[int] = []

@@ -51,11 +51,6 @@ R = TypeVar("R")
 
 
 class Remote(ABC):
-    finish_on_caller = False
-    """Whether ``finish_full`` is CPU work best done on the calling thread."""
-    heavy_projection = False
-    """Whether ``project`` is CPU work worth a second process for a large repository."""
-
     @property
     def caches(self) -> bool:
         """Whether this client keeps what it learns between runs (not under --no-cache):

@@ -58,8 +58,6 @@ def _old(folder: Path, name: str) -> Path:
 
 
 class DirectoryRemote(Remote):
-    heavy_projection = True  # rendering and hashing every skill's files, as for uploads
-
     def __init__(self, folder: Path, shown: str, parallelism: int) -> None:
         self.folder = folder
         self.shown = shown

@@ -52,8 +52,6 @@ def open_cache(
 
 
 class FolderRemote(Remote):
-    finish_on_caller = True  # unzipping and hashing on ten I/O threads mostly waits for the GIL
-    heavy_projection = True  # rendering and hashing every skill's files
     content_limit = MAX_CONTENT_BYTES
     """The most a version's zip may hold, and inflate to: twice what the dialect accepts in
     an upload, so that nothing the API took is refused on the way back, and no answer

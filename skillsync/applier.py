@@ -147,9 +147,9 @@ class _Outcomes:
 
     def take(self, future: Future[Outcome]) -> None:
         if future not in self.recorded:
-            change = self.changes[future]
-            done = not future.cancelled()
-            self.record(future, future.result() if done else Outcome(change, "skipped"))
+            skipped = future.cancelled()
+            outcome = Outcome(self.changes[future], "skipped") if skipped else future.result()
+            self.record(future, outcome)
 
     def wait(self) -> None:
         """Until every change has its outcome."""
@@ -204,7 +204,5 @@ def apply_plan(
         outcomes.finish_in_flight()
     finally:
         pool.shutdown(wait=not result.interrupted, cancel_futures=True)
-    result.outcomes = list(outcomes.recorded.values())
-    order = {id(change): index for index, change in enumerate(plan.changes)}
-    result.outcomes.sort(key=lambda o: order[id(o.change)])
+    result.outcomes = [outcomes.recorded[future] for future in outcomes.changes]  # plan order
     return result

@@ -194,7 +194,7 @@ class Loading:
 
         try:
             skills = load_projected(
-                self.config, self.remote, trees=True, tree=self.tree, on_loaded=slim
+                self.config, self.remote, trees=self.trees, tree=self.tree, on_loaded=slim
             )
         except SkillsyncError as exc:
             conn.send(Failed(exc))

@@ -63,14 +63,18 @@ def _during_interrupt(exc: BaseException) -> bool:
     """An error raised while a Ctrl-C unwound the stack: a library's lock bookkeeping can
     break on the way out ("release unlocked lock" from a ``threading.Condition``). It is
     still the interrupt the user asked for, not a bug of skillsync."""
-    seen: set[int] = set()
     cause: BaseException | None = exc
-    while cause is not None and id(cause) not in seen:
+    while cause is not None:  # Python keeps __context__ chains free of cycles
         if isinstance(cause, KeyboardInterrupt):
             return True
-        seen.add(id(cause))
         cause = cause.__context__
     return False
+
+
+def _interrupted() -> int:
+    json_output.fail("Interrupted", "interrupted", None, EXIT_INTERRUPTED)
+    click.echo("Interrupted.", err=True)
+    return EXIT_INTERRUPTED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,9 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Abort:
-        json_output.fail("Interrupted", "interrupted", None, EXIT_INTERRUPTED)
-        click.echo("Interrupted.", err=True)
-        return EXIT_INTERRUPTED
+        return _interrupted()
     except click.ClickException as exc:  # usage errors exit 1, not click's 2
         json_output.fail("UsageError", exc.format_message(), None, 1)
         exc.show()
@@ -103,9 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
-        json_output.fail("Interrupted", "interrupted", None, EXIT_INTERRUPTED)
-        click.echo("Interrupted.", err=True)
-        return EXIT_INTERRUPTED
+        return _interrupted()
     except BrokenPipeError:
         # The reader went away (skillsync plan | head): stop quietly, as other tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -113,9 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as exc:
         if _during_interrupt(exc):
-            json_output.fail("Interrupted", "interrupted", None, EXIT_INTERRUPTED)
-            click.echo("Interrupted.", err=True)
-            return EXIT_INTERRUPTED
+            return _interrupted()
         if debug:
             click.echo(secrets.redact(traceback.format_exc()), err=True)
         detail = secrets.redact(f"{type(exc).__name__}: {exc}").splitlines()

@@ -39,7 +39,7 @@ from skillsync.errors import SkillsyncError, ValidationFailed
 from skillsync.model import Skill
 from skillsync.remote.base import Remote
 from skillsync.repo_paths import matched, walk_for
-from skillsync.validation import validate_repository
+from skillsync.validation import RepositoryCheck, ValidationResult
 from skillsync.walk import Tree
 from skillsync.workers import default_signals, signals_held
 
@@ -80,16 +80,19 @@ def load_desired(
     project: Callable[[Skill], Skill] | None = None,
     use_cache: bool = False,
     tree: Tree | None = None,
-    on_loaded: Callable[[Skill], Skill] | None = None,
 ) -> list[Skill]:
     """Every skill of the repository; ValidationFailed (listing the errors) if any.
     The warnings go to stderr unless ``quiet``. With ``project``, projected (and with
     ``use_cache``, partial where the verdict cache holds the file's verdict and tree).
-    ``tree``: the repository's walk, when the caller already made it. ``on_loaded``: see
-    validate_repository."""
-    result = validate_repository(
-        config, [], use_cache=use_cache, project=project, tree=tree, on_loaded=on_loaded
-    )
+    ``tree``: the repository's walk, when the caller already made it."""
+    check = RepositoryCheck(config, [], use_cache=use_cache, project=project, tree=tree)
+    for _ in check:
+        pass
+    return valid_skills(check.result(), quiet=quiet)
+
+
+def valid_skills(result: ValidationResult, *, quiet: bool) -> list[Skill]:
+    """The skills of a repository without errors; ValidationFailed listing the errors."""
     for warning in [] if quiet else result.warnings:
         print(f"{warning}", file=sys.stderr)
     if result.errors:
@@ -111,21 +114,13 @@ def load_projected(
     trees: bool = False,
     quiet: bool = False,
     tree: Tree | None = None,
-    on_loaded: Callable[[Skill], Skill] | None = None,
 ) -> list[Skill]:
     """The desired skills as the remote's dialect compares them (the dialects of folders:
     with trees). With ``trees`` (the dialect compares file trees: projecting renders and
     hashes every file) and the remote's caches on, unchanged files' trees come from the
-    verdict cache (partial skills: ``planning.complete`` loads those a plan changes).
-    Each skill loaded from its file is projected as soon as it is checked, then passed
-    to ``on_loaded`` (see validate_repository)."""
+    verdict cache (partial skills: ``planning.complete`` loads those a plan changes)."""
     return load_desired(
-        config,
-        quiet=quiet,
-        project=remote.project,
-        use_cache=trees and remote.caches,
-        tree=tree,
-        on_loaded=on_loaded,
+        config, quiet=quiet, project=remote.project, use_cache=trees and remote.caches, tree=tree
     )
 
 
@@ -135,6 +130,15 @@ def without_texts(skill: Skill) -> Skill:
         return skill
     files = tuple(replace(e, text=None) if e.text is not None else e for e in skill.files)
     return replace(skill, instructions="", skill_md=None, files=files, partial=True)
+
+
+def sendable(skill: Skill, remote_names: set[str] | None) -> Skill:
+    """A skill the loading process just checked, as it sends it on: its texts let go
+    unless the remote lacks it (``remote_names``: None until the plan told them). One let
+    go before the names came and then missing remotely is loaded again by ``complete``."""
+    if remote_names is None or skill.name in remote_names:
+        return without_texts(skill)
+    return skill
 
 
 class Loading:
@@ -172,34 +176,32 @@ class Loading:
     # -- in the loading process ------------------------------------------------------
     def _child(self, conn: Any) -> None:
         default_signals()
-        heard = False
         remote_names: set[str] | None = None
         """The remote's names, once the plan sent them."""
         chunk: list[Skill] = []
-
-        def slim(projected: Skill) -> Skill:
-            """A skill just checked (and projected): sent on, its texts let go unless the
-            remote lacks it. One let go before the names came and then missing remotely
-            is loaded again by ``complete``."""
-            nonlocal heard, remote_names
-            if not heard and conn.poll():
-                heard, remote_names = True, conn.recv()
-            keep = remote_names is not None and projected.name not in remote_names
-            skill = projected if keep else without_texts(projected)
-            chunk.append(skill)
-            if len(chunk) == APART_CHUNK:
-                conn.send(Loaded(list(chunk)))  # small pickles: no big copy
-                chunk.clear()
-            return skill
-
+        check = RepositoryCheck(
+            self.config,
+            [],
+            project=self.remote.project,
+            use_cache=self.trees and self.remote.caches,
+            tree=self.tree,
+        )
         try:
-            skills = load_projected(
-                self.config, self.remote, trees=self.trees, tree=self.tree, on_loaded=slim
-            )
+            for skill_file in check:
+                if skill_file.skill is None:
+                    continue
+                if remote_names is None and conn.poll():
+                    remote_names = conn.recv()
+                skill_file.skill = sendable(skill_file.skill, remote_names)
+                chunk.append(skill_file.skill)
+                if len(chunk) == APART_CHUNK:
+                    conn.send(Loaded(list(chunk)))  # small pickles: no big copy
+                    chunk.clear()
+            skills = valid_skills(check.result(), quiet=self.quiet)
         except SkillsyncError as exc:
             conn.send(Failed(exc))
             return
-        if chunk:  # every skill went through slim (see validate_repository's on_loaded)
+        if chunk:
             conn.send(Loaded(chunk))
         conn.send(Finished([skill.name for skill in skills]))
 

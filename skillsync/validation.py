@@ -6,7 +6,7 @@ import functools
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,47 +56,72 @@ def validate_repository(
     *,
     keep_instructions: bool = True,
     use_cache: bool = False,
-    project: Callable[[Skill], Skill] | None = None,
-    tree: Tree | None = None,
-    on_loaded: Callable[[Skill], Skill] | None = None,
 ) -> ValidationResult:
-    """Load and check every skill file of the repository.
+    """Load and check every skill file of the repository (see RepositoryCheck)."""
+    check = RepositoryCheck(
+        config, config_problems, only, keep_instructions=keep_instructions, use_cache=use_cache
+    )
+    for _ in check:
+        pass
+    return check.result()
 
-    With ``only``, those files are loaded too (matched by the globs or not) and
-    just their problems are reported; the cross-file rules still see the whole
-    repository. Without ``keep_instructions`` (validate only reports), large
-    repositories are loaded by several processes and the skills come back with
-    empty instructions. With it (plan and apply), overlapping-descriptions runs
-    only when the repository made it an error: as a warning it cannot change a
-    plan, and validate reports it.
 
-    ``project`` (plans): the skills come back projected (the folder dialects: with their
-    upload trees); with ``use_cache``, an unchanged file's verdict and tree come from the
-    verdict cache, the skill marked ``partial`` (no instructions).
+class RepositoryCheck:
+    """A repository's skill files, loaded and checked one by one.
 
-    ``tree``: the repository's walk for the config's globs, when the caller made it.
+    Iterating yields each skill file as soon as it is checked, before the next file is
+    read: with the verdict cache, the unchanged files first (their skills ``partial``,
+    without instructions), then each file loaded, then the locked sources' files. A
+    consumer may replace a yielded file's ``skill``: a plan's loading process lets each
+    skill's texts go as it sends it on, so 10,000 skills' texts are never held at once.
+    Once the last file is yielded the cross-file rules run, and ``result()`` gives the
+    verdict.
 
-    ``on_loaded`` (keeping instructions): applied to each skill as soon as it is known, the
-    verdict cache's partial skills first, then each skill loaded from its file (after
-    ``project``) as soon as the file is checked, before the next file is read (a plan's
-    loading process sends it on and lets its texts go, so 10,000 skills' texts are
-    never held at once).
+    With ``only``, those files are loaded too (matched by the globs or not) and just
+    their problems are reported; the cross-file rules still see the whole repository.
+    Without ``keep_instructions`` (validate only reports), large repositories are loaded
+    by several processes and the skills come back with empty instructions. With it (plan
+    and apply), overlapping-descriptions runs only when the repository made it an error:
+    as a warning it cannot change a plan, and validate reports it.
+
+    ``project`` (plans): each skill is projected as soon as it is loaded (the folder
+    dialects: with its upload tree); with ``use_cache``, an unchanged file's verdict and
+    tree come from the verdict cache. ``tree``: the repository's walk for the config's
+    globs, when the caller made it.
     """
-    root = config.root
-    tree = walk_for(root, config.skills) if tree is None else tree
-    found = matched(root, config.skills, tree)
-    problems = [*config_problems, *unlistable_folders(tree)]
-    problems += _unmatched_globs(config, tree, len(found))
-    selected: set[str] | None = None
-    if only is not None:
+
+    def __init__(
+        self,
+        config: Config,
+        config_problems: list[Problem],
+        only: list[Path] | None = None,
+        *,
+        keep_instructions: bool = True,
+        use_cache: bool = False,
+        project: Callable[[Skill], Skill] | None = None,
+        tree: Tree | None = None,
+    ) -> None:
+        self.config, self.project, self.keep_instructions = config, project, keep_instructions
+        self.use_cache = use_cache and (project is not None or not keep_instructions)
+        self.tree = walk_for(config.root, config.skills) if tree is None else tree
+        self.found = matched(config.root, config.skills, self.tree)
+        self.problems = [*config_problems, *unlistable_folders(self.tree)]
+        self.problems += _unmatched_globs(config, self.tree, len(self.found))
+        self.selected = None if only is None else self._select(only)
+        self.dialects = config.dialects()
+        self.files: list[SkillFile] = []
+
+    def _select(self, only: list[Path]) -> set[str]:
+        """The files whose problems are reported; those the globs miss join ``found``."""
+        root = self.config.root
         selected = {CONFIG_NAME}
-        shown = {display for display, _ in found}
+        shown = {display for display, _ in self.found}
         for given in only:
             path = given if given.is_absolute() else Path.cwd() / given
             display = rel(root, path.absolute())
             selected.add(display)  # its own problems are reported too
             if not path.resolve().is_relative_to(root.resolve()):
-                problems.append(
+                self.problems.append(
                     Problem(
                         Location(display), "is outside the repository", rule="outside-repository"
                     )
@@ -106,7 +131,7 @@ def validate_repository(
                 below = "" if inside == "." else inside + "/"
                 selected.update(d for d in shown if d.startswith(below))
             elif not path.is_file():
-                problems.append(
+                self.problems.append(
                     Problem(
                         Location(display),
                         "not found; name a skill file or a folder of the repository",
@@ -115,47 +140,66 @@ def validate_repository(
                 )
             elif display not in shown:
                 shown.add(display)
-                found.append((display, str(path.absolute())))
-    dialects = config.dialects()
-    cached = use_cache and (project is not None or not keep_instructions)
-    cache = _open_cache(root, dialects, tree, trees=project is not None) if cached else None
-    global _tree
-    _tree = tree
-    try:
-        if cache is not None and project is not None:
-            files = _load_projected(cache, root, found, dialects, project, on_loaded)
-        elif cache is not None:
-            files = _load_with_cache(cache, root, found, dialects)
-        else:
-            paths = [Path(absolute) for _, absolute in found]
-            if keep_instructions:  # project, if any: no cache, or it could not be opened
-                files = _load(root, paths, dialects, _then(project, on_loaded))
-            else:
-                files = _load_for_report(root, paths, dialects)
-        files = [f for f in files if not f.not_a_file]
-        files += _load_sourced(config, dialects, _then(project, on_loaded))
-        for skill_file in files:
-            problems.extend(skill_file.problems)
-        problems.extend(cross_file(files))
-        if not keep_instructions or config.lint.level("overlapping-descriptions") == "error":
-            # plan and apply run the checks that can stop them; a warnings-only cross-skill
-            # check is validate's (it holds every description's shingles: time and memory)
-            problems.extend(_overlaps(files, cache))
-    finally:
-        _tree = None
+                self.found.append((display, str(path.absolute())))
+        return selected
+
+    def __iter__(self) -> Iterator[SkillFile]:
+        root = self.config.root
+        trees = self.project is not None
+        cache = _open_cache(root, self.dialects, self.tree, trees=trees) if self.use_cache else None
+        in_order: list[SkillFile | None] = [None] * len(self.found)
+        try:
+            for index, skill_file in self._loaded(cache):
+                in_order[index] = skill_file
+                if not skill_file.not_a_file:
+                    yield skill_file
+            self.files = [f for f in in_order if f is not None and not f.not_a_file]
+            for skill_file in _sourced(self.config, self.dialects, self.project):
+                self.files.append(skill_file)
+                yield skill_file
+            for skill_file in self.files:
+                self.problems.extend(skill_file.problems)
+            self.problems.extend(cross_file(self.files))
+            level = self.config.lint.level("overlapping-descriptions")
+            if not self.keep_instructions or level == "error":
+                # plan and apply run the checks that can stop them; a warnings-only
+                # cross-skill check is validate's (it holds every description's shingles:
+                # time and memory)
+                self.problems.extend(_overlaps(self.files, cache))
+        finally:
+            if cache is not None:
+                cache.close()
+
+    def _loaded(self, cache: VerdictCache | None) -> Iterator[tuple[int, SkillFile]]:
+        """Each file of ``found`` checked, with its index there."""
+        root, dialects = self.config.root, self.dialects
+        if cache is not None and self.project is not None:
+            return _projected(cache, root, self.found, dialects, self.tree, self.project)
         if cache is not None:
-            cache.close()
-    problems = [_without_secrets(p) for p in config.lint.apply(problems)]
-    if selected is not None:
-        folders = tuple(s.removesuffix("SKILL.md") for s in selected if s.endswith("/SKILL.md"))
-        problems = [
-            p
-            for p in problems
-            if p.location.path in selected or p.location.path.startswith(folders)
-        ]
-    result = ValidationResult(config, files, sorted(set(problems)))
-    _drop_invalid(result)
-    return result
+            return enumerate(_with_cache(cache, root, self.found, dialects, self.tree))
+        paths = [Path(absolute) for _, absolute in self.found]
+        if self.keep_instructions:  # project, if any: no cache, or it could not be opened
+            return enumerate(_checked(root, paths, dialects, self.tree, self.project))
+        return enumerate(_load_for_report(root, paths, dialects, self.tree))
+
+    def result(self) -> ValidationResult:
+        """The verdict, once every file was yielded: a file with any error yields no
+        skill, so planning never sees half-valid input."""
+        problems = [_without_secrets(p) for p in self.config.lint.apply(self.problems)]
+        if self.selected is not None:
+            selected = self.selected
+            folders = tuple(s.removesuffix("SKILL.md") for s in selected if s.endswith("/SKILL.md"))
+            problems = [
+                p
+                for p in problems
+                if p.location.path in selected or p.location.path.startswith(folders)
+            ]
+        result = ValidationResult(self.config, self.files, sorted(set(problems)))
+        bad = {p.location.path for p in result.errors}
+        for skill_file in result.files:
+            if skill_file.path in bad:
+                skill_file.skill = None
+        return result
 
 
 def _unmatched_globs(config: Config, tree: Tree, found: int) -> list[Problem]:
@@ -191,71 +235,59 @@ def _without_secrets(problem: Problem) -> Problem:
     return problem if redacted == problem.message else replace(problem, message=redacted)
 
 
-def _then(
-    first: Callable[[Skill], Skill] | None, second: Callable[[Skill], Skill] | None
-) -> Callable[[Skill], Skill] | None:
-    """``first``, then ``second``, either of them absent."""
-    if first is None or second is None:
-        return first or second
-    return lambda skill: second(first(skill))
-
-
 PARALLEL_MIN_FILES = 1000
 """Below this, forking workers costs more than it saves."""
 
 
-_tree: Tree | None = None
-"""The repository's walk while validate_repository loads: forked workers inherit it
-(a module global, so it is never pickled for them)."""
-
-
-def _load(
+def _checked(
     root: Path,
     paths: list[Path],
     dialects: frozenset[str],
-    on_loaded: Callable[[Skill], Skill] | None = None,
-) -> list[SkillFile]:
-    """Load and check each file in turn; each skill goes to ``on_loaded`` as soon as it is
-    checked."""
-    inside = RepoPaths(root, _tree)  # shared, so each folder is resolved and listed once
-    files = []
-    for path in paths:  # one at a time: only one file's texts are read at once
-        skill_file = load_file(root, path, inside)
-        skill_file.problems.extend(upload_limits(skill_file, dialects))
-        if skill_file.text is not None:
-            skill_file.problems.extend(check_skill(skill_file.text, dialects))
-            skill_file.text = None  # read by the rules; too large to carry further
-        if on_loaded is not None and skill_file.skill is not None:
-            skill_file.skill = on_loaded(skill_file.skill)
-        files.append(skill_file)
-    return files
+    tree: Tree | None,
+    project: Callable[[Skill], Skill] | None = None,
+) -> Iterator[SkillFile]:
+    """Each file loaded and checked (and its skill projected), one at a time: only one
+    file's texts are read at once."""
+    inside = RepoPaths(root, tree)  # shared, so each folder is resolved and listed once
+    for path in paths:
+        yield _check(load_file(root, path, inside), dialects, project)
 
 
-def _load_sourced(
-    config: Config, dialects: frozenset[str], on_loaded: Callable[[Skill], Skill] | None
-) -> list[SkillFile]:
+def _check(
+    skill_file: SkillFile, dialects: frozenset[str], project: Callable[[Skill], Skill] | None
+) -> SkillFile:
+    skill_file.problems.extend(upload_limits(skill_file, dialects))
+    if skill_file.text is not None:
+        skill_file.problems.extend(check_skill(skill_file.text, dialects))
+        skill_file.text = None  # read by the rules; too large to carry further
+    if project is not None and skill_file.skill is not None:
+        skill_file.skill = project(skill_file.skill)
+    return skill_file
+
+
+def _sourced(
+    config: Config, dialects: frozenset[str], project: Callable[[Skill], Skill] | None
+) -> Iterator[SkillFile]:
     """The locked skills of other repositories, checked by every rule like the
     repository's own, their files named ``sources/<source>/<path in the source>``."""
     if not config.sources:
-        return []
+        return
     from skillsync.sources.reading import sourced  # git and the lock: only for sources
 
-    files = []
     for found in sourced(config):
         skill_file = load_file(found.root, found.path, RepoPaths(found.root))
-        skill_file.problems.extend(upload_limits(skill_file, dialects))
-        if skill_file.text is not None:
-            skill_file.problems.extend(check_skill(skill_file.text, dialects))
-            skill_file.text = None
         if skill_file.skill is not None:
-            skill = replace(skill_file.skill, origin=found.origin)
-            skill_file.skill = on_loaded(skill) if on_loaded is not None else skill
-        files.append(skill_file)
-    return files
+            skill_file.skill = replace(skill_file.skill, origin=found.origin)
+        yield _check(skill_file, dialects, project)
+
+
+_tree: Tree | None = None
+"""The repository's walk while _load_for_report's workers fork: they inherit it (a
+module global, so it is never pickled for them)."""
 
 
 def _load_stripped(root: Path, paths: list[Path], dialects: frozenset[str]) -> list[SkillFile]:
-    files = _load(root, paths, dialects)
+    files = list(_checked(root, paths, dialects, _tree))
     for skill_file in files:  # only the verdict travels back: not the texts nor the files
         skill = skill_file.skill
         if skill is not None:
@@ -264,8 +296,19 @@ def _load_stripped(root: Path, paths: list[Path], dialects: frozenset[str]) -> l
     return files
 
 
-def _load_for_report(root: Path, paths: list[Path], dialects: frozenset[str]) -> list[SkillFile]:
+def _load_for_report(
+    root: Path, paths: list[Path], dialects: frozenset[str], tree: Tree
+) -> list[SkillFile]:
     """Load files on every core (fork workers), in the order given."""
+    global _tree
+    _tree = tree
+    try:
+        return _load_in_workers(root, paths, dialects)
+    finally:
+        _tree = None
+
+
+def _load_in_workers(root: Path, paths: list[Path], dialects: frozenset[str]) -> list[SkillFile]:
     workers = min(os.cpu_count() or 1, 8)
     if workers < 2 or len(paths) < PARALLEL_MIN_FILES:
         return _load_stripped(root, paths, dialects)
@@ -297,53 +340,54 @@ def _open_cache(
     return VerdictCache.open(root, salt(texts, dialects), tree=tree, trees=trees)
 
 
-def _load_projected(
+def _projected(
     cache: VerdictCache,
     root: Path,
     paths: list[tuple[str, str]],
     dialects: frozenset[str],
+    tree: Tree,
     project: Callable[[Skill], Skill],
-    on_loaded: Callable[[Skill], Skill] | None = None,
-) -> list[SkillFile]:
+) -> Iterator[tuple[int, SkillFile]]:
     """Verdicts and upload trees from the cache where the file did not change (partial
-    skills); the other files loaded in full, projected (then given to ``on_loaded``) one by one,
-    and
-    recorded for the next run."""
+    skills), then the other files loaded in full and projected one by one; with the index
+    of each in ``paths``. What was loaded is recorded for the next run at the end."""
     found = cache.lookup_all(paths)
-    stale = {index for index, hit in enumerate(found) if hit is None}
+    stale = []
     for index, hit in enumerate(found):
-        if hit is None or hit.skill is None:
-            continue
-        tree = cache.tree(hit.path)
-        if tree is None:
-            stale.add(index)  # a verdict without a tree: validate recorded it
+        if hit is None:
+            stale.append(index)
+        elif hit.skill is None:
+            yield index, hit
+        elif (files := cache.tree(hit.path)) is None:
+            stale.append(index)  # a verdict without a tree: validate recorded it
         else:
-            hit.skill = replace(hit.skill, files=tree, partial=True)
-            if on_loaded is not None:
-                hit.skill = on_loaded(hit.skill)
-    todo = sorted(stale)
-    loaded = _load(root, [Path(paths[i][1]) for i in todo], dialects, _then(project, on_loaded))
-    for index, skill_file in zip(todo, loaded, strict=True):
-        found[index] = skill_file
-    cache.store([(paths[i][1], f) for i, f in zip(todo, loaded, strict=True)] + cache.refresh)
-    refreshed = [f for _, f in cache.refresh]  # stored again: their trees go with them
-    cache.store_trees(
-        [(f.path, f.skill.files) for f in (*loaded, *refreshed) if f.skill and f.skill.files]
-    )
+            hit.skill = replace(hit.skill, files=files, partial=True)
+            yield index, hit
+    loaded = []
+    checked = _checked(root, [Path(paths[i][1]) for i in stale], dialects, tree, project)
+    for index, skill_file in zip(stale, checked, strict=True):
+        loaded.append((paths[index][1], skill_file))
+        yield index, skill_file
+    cache.store(loaded + cache.refresh)
+    stored = [f for _, f in loaded + cache.refresh]  # the refreshed: their trees go with them
+    cache.store_trees([(f.path, f.skill.files) for f in stored if f.skill and f.skill.files])
     log.info(
-        "verdict cache: %d of %d files unchanged, %d loaded", cache.hits, len(paths), len(todo)
+        "verdict cache: %d of %d files unchanged, %d loaded", cache.hits, len(paths), len(stale)
     )
-    return [f for f in found if f is not None]
 
 
-def _load_with_cache(
-    cache: VerdictCache, root: Path, paths: list[tuple[str, str]], dialects: frozenset[str]
+def _with_cache(
+    cache: VerdictCache,
+    root: Path,
+    paths: list[tuple[str, str]],
+    dialects: frozenset[str],
+    tree: Tree,
 ) -> list[SkillFile]:
     """Verdicts only, taken from the verdict cache for the files that did not change
     (``paths``: the path shown and the absolute path of each file)."""
     found = cache.lookup_all(paths)
     misses = [index for index, hit in enumerate(found) if hit is None]
-    loaded = _load_for_report(root, [Path(paths[i][1]) for i in misses], dialects)
+    loaded = _load_for_report(root, [Path(paths[i][1]) for i in misses], dialects, tree)
     for index, skill_file in zip(misses, loaded, strict=True):
         found[index] = skill_file
     cache.store(
@@ -372,11 +416,3 @@ def _overlaps(files: list[SkillFile], cache: VerdictCache | None) -> list[Proble
         found = overlapping(described)
         cache.store_overlaps(key, found)
     return found
-
-
-def _drop_invalid(result: ValidationResult) -> None:
-    """A file with any error yields no skill: planning never sees half-valid input."""
-    bad = {p.location.path for p in result.errors}
-    for skill_file in result.files:
-        if skill_file.path in bad:
-            skill_file.skill = None

@@ -70,26 +70,6 @@ def cli() -> Callable[..., Result]:
     return run_cli
 
 
-def record_loads(monkeypatch: pytest.MonkeyPatch, record: Path) -> Callable[[], list[int]]:
-    """Each load of a plan's desired skills (``loading.load_projected``) that finishes
-    appends the id of its process to ``record`` (a forked loading process's too, which a
-    list in memory would not see); returns the reader of those ids."""
-    import os
-
-    from skillsync import loading
-
-    real = loading.load_projected
-
-    def recording(*args: Any, **kwargs: Any) -> Any:
-        skills = real(*args, **kwargs)
-        with record.open("a") as out:
-            out.write(f"{os.getpid()}\n")
-        return skills
-
-    monkeypatch.setattr(loading, "load_projected", recording)
-    return lambda: [int(pid) for pid in record.read_text().split()] if record.exists() else []
-
-
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     for name, content in files.items():
         path = root / name

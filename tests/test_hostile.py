@@ -14,7 +14,6 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,13 +25,13 @@ from skillsync.tree import unzip
 from tests.conftest import (
     KEY_ENV,
     Emulator,
-    record_loads,
     run_cli,
     skill_yaml,
     target_config,
     write_tree,
 )
 from tests.helpers.folders import zipped
+from tests.helpers.loading import LoadingApart, held_until_killed
 
 WS = "default"
 SKILL_MD = b"---\nname: NAME\ndescription: Hostile. Use when testing.\n---\nBody.\n"
@@ -123,21 +122,8 @@ def test_a_zip_bomb_is_refused_before_it_inflates(repo: Path, remote: Emulator) 
 def test_a_read_failing_while_the_repository_loads_ends_the_loading_process(
     repo: Path, remote: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import time
-
-    from skillsync import loading
-
-    plan_pid, real_partial = os.getpid(), loading.without_texts
-
-    def slow(skill: Any) -> Any:  # c and d load slowly: b's read fails before them
-        if os.getpid() != plan_pid and skill.name in ("c", "d"):
-            time.sleep(2)
-        return real_partial(skill)
-
-    monkeypatch.setattr(loading, "APART_MIN_FILES", 2)  # loaded in a forked process
-    monkeypatch.setattr(loading, "APART_CHUNK", 1)  # sent a skill at a time
-    monkeypatch.setattr(loading, "without_texts", slow)
-    loads = record_loads(monkeypatch, tmp_path / "loaded")
+    apart = LoadingApart(monkeypatch, tmp_path / "loaded", chunk=1)
+    apart.when_sent["c"] = held_until_killed  # b's read fails while c still loads
     names = ["a", "b", "c", "d"]
     write_tree(repo, {f"skills/{n}.yaml": skill_yaml(n) for n in names})
     for name in names:
@@ -145,7 +131,7 @@ def test_a_read_failing_while_the_repository_loads_ends_the_loading_process(
     plan = run_cli("-C", str(repo), "plan", "--no-cache")
     assert plan.exit_code == 1
     assert plan.stderr.startswith("Error: remote skill 'b': its content is not a zip")
-    assert loads() == []  # the loading process was ended, not waited for
+    assert apart.loads() == []  # the loading process was ended, not waited for
 
 
 def test_unzip_bounds_what_a_lying_zip_inflates() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pickle
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,6 +16,7 @@ from skillsync.options import ClientOptions
 from skillsync.remote import open_remote
 from skillsync.sources.git import SourceError
 from tests.conftest import Emulator, skill_yaml, target_config, write_tree
+from tests.helpers.loading import LoadingApart
 
 
 def test_an_error_pickles_whole_whatever_its_constructor() -> None:
@@ -35,19 +35,15 @@ def test_a_failure_comes_back_as_the_exception_itself(
 ) -> None:
     emulator = emulator_factory(api="anthropic")
     monkeypatch.setenv("SKILLSYNC_TEST_KEY", "emulator-key")
-    root = write_tree(
+    root = write_tree(  # a source not locked: loading fails once the files are checked
         tmp_path / "repo",
         {
-            "skillsync.yaml": target_config(emulator.url, api="anthropic"),
+            "skillsync.yaml": target_config(emulator.url, api="anthropic")
+            + "sources:\n  vendor:\n    git: https://git.example/vendor.git\n",
             **{f"skills/s{i}.yaml": skill_yaml(f"s{i}") for i in range(3)},
         },
     )
-
-    def failing(*args: Any, **kwargs: Any) -> Any:
-        raise SourceError("the source is gone", hint="run skillsync lock")
-
-    monkeypatch.setattr(loading, "APART_MIN_FILES", 2)
-    monkeypatch.setattr(loading, "load_projected", failing)
+    LoadingApart(monkeypatch, tmp_path / "loads")
     config = config_mod.load_or_fail(root)
     with (
         open_remote(config, config.target(None), ClientOptions()) as remote,
@@ -58,4 +54,7 @@ def test_a_failure_comes_back_as_the_exception_itself(
         with pytest.raises(SkillsyncError) as raised:
             list(loaded.arriving())
     assert type(raised.value) is SourceError
-    assert (raised.value.message, raised.value.hint) == ("the source is gone", "run skillsync lock")
+    assert (raised.value.message, raised.value.hint) == (
+        "skillsync.yaml:11:5: source 'vendor' is not in skillsync.lock",
+        "run skillsync lock (it pins the source; commit skillsync.lock)",
+    )

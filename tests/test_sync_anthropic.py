@@ -13,7 +13,6 @@ from skillsync.emulator.uploads import check_upload
 from tests.conftest import (
     KEY_ENV,
     Emulator,
-    record_loads,
     run_cli,
     skill_yaml,
     target_config,
@@ -21,6 +20,7 @@ from tests.conftest import (
 )
 from tests.helpers.cli import apply, plan_json
 from tests.helpers.folders import WS, state, writes
+from tests.helpers.loading import LoadingApart
 
 
 @pytest.fixture
@@ -395,11 +395,7 @@ def test_a_large_repository_loads_in_a_second_process(
 ) -> None:
     import os
 
-    from skillsync import loading
-
-    loads = record_loads(monkeypatch, tmp_path / "pids")
-    monkeypatch.setattr(loading, "APART_MIN_FILES", 2)
-    monkeypatch.setattr(loading, "APART_CHUNK", 1)  # several messages through the pipe
+    apart = LoadingApart(monkeypatch, tmp_path / "pids", chunk=1)  # several messages
     root = make_repo({**FOLDER, "skills/a.yaml": skill_yaml("a"), "skills/b.yaml": skill_yaml("b")})
     plan = plan_json(root)
     assert [(c["action"], c["name"]) for c in plan["changes"]] == [
@@ -407,7 +403,7 @@ def test_a_large_repository_loads_in_a_second_process(
         ("create", "b"),
         ("create", "pdf-notes"),
     ]
-    loaders = loads()
+    loaders = apart.loads()
     assert loaders and os.getpid() not in loaders  # loaded in a child process
     assert apply(root).exit_code == 0
     assert sorted(state(remote)) == ["a", "b", "pdf-notes"]

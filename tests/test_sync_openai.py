@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from skillsync import loading, planning
+from skillsync import planning
 from skillsync.config import load_or_fail
 from skillsync.dialects import openai_reset_in
 from skillsync.emulator.app import Faults
@@ -28,13 +28,13 @@ from skillsync.snapshot import name_all, read_for_plan
 from tests.conftest import (
     KEY_ENV,
     Emulator,
-    record_loads,
     run_cli,
     skill_yaml,
     target_config,
     write_tree,
 )
 from tests.helpers.folders import WS, requests, reset, state, writes
+from tests.helpers.loading import LoadingApart, held_until_killed
 
 
 @pytest.fixture
@@ -345,23 +345,16 @@ def test_each_remote_skill_is_read_as_soon_as_its_desired_skill_arrives(
 
 
 def test_a_loading_process_that_dies_midway_is_replaced_by_a_load_in_the_plan(
-    make_repo: Callable[..., Path], remote: Emulator, monkeypatch: pytest.MonkeyPatch
+    make_repo: Callable[..., Path],
+    remote: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     root = make_repo({f"skills/{n}.yaml": skill_yaml(n) for n in "abc"})
     assert cli(root, "apply", "--auto-approve").exit_code == 0
     (root / "skills/c.yaml").write_text(skill_yaml("c", version="1.1.0", instructions="C2.\n"))
-    plan_pid, slimmed = os.getpid(), []
-    real = loading.without_texts
-
-    def dying(skill: Any) -> Any:
-        slimmed.append(skill.name)
-        if os.getpid() != plan_pid and len(slimmed) == 2:
-            os._exit(1)  # one skill sent, then the loading process is gone
-        return real(skill)
-
-    monkeypatch.setattr(loading, "APART_MIN_FILES", 2)
-    monkeypatch.setattr(loading, "APART_CHUNK", 1)
-    monkeypatch.setattr(loading, "without_texts", dying)
+    apart = LoadingApart(monkeypatch, tmp_path / "loads", chunk=1)
+    apart.when_sent["b"] = lambda: os._exit(1)  # a sent, then the loading process is gone
     reset(remote)
     result = cli(root, "plan", "--no-cache", "--format", "json")
     assert result.exit_code == 0, result.stderr
@@ -380,20 +373,14 @@ def test_the_loading_process_leaves_a_ctrl_c_to_the_plan(
     tmp_path: Path,
 ) -> None:
     root = make_repo({f"skills/{n}.yaml": skill_yaml(n) for n in "ab"})
-    real_partial = loading.without_texts
-
-    def interrupted(skill: Any) -> Any:
-        os.kill(os.getpid(), signal.SIGINT)  # what a Ctrl-C sends the whole process group
-        return real_partial(skill)
-
-    monkeypatch.setattr(loading, "APART_MIN_FILES", 2)
-    monkeypatch.setattr(loading, "without_texts", interrupted)
-    loads = record_loads(monkeypatch, tmp_path / "loaders")
+    apart = LoadingApart(monkeypatch, tmp_path / "loaders")
+    # what a Ctrl-C sends the whole process group
+    apart.when_sent["a"] = lambda: os.kill(os.getpid(), signal.SIGINT)
     result = cli(root, "plan", "--no-cache", "--format", "json")
     assert result.exit_code == 0
     changes = json.loads(result.stdout)["changes"]
     assert [(c["action"], c["name"]) for c in changes] == [("create", "a"), ("create", "b")]
-    [loader] = loads()
+    [loader] = apart.loads()
     assert loader != os.getpid()  # the loading process finished: no second load in the plan
     assert "Traceback" not in capfd.readouterr().err
 
@@ -405,24 +392,17 @@ def test_a_ctrl_c_before_the_plan_hears_its_loading_process_ends_that_process(
     tmp_path: Path,
 ) -> None:
     root = make_repo({f"skills/{n}.yaml": skill_yaml(n) for n in "abc"})
-    plan_pid, real_partial = os.getpid(), loading.without_texts
-
-    def slow(skill: Any) -> Any:  # the loading process is still at work when it comes
-        if os.getpid() != plan_pid and skill.name == "b":
-            time.sleep(2)
-        return real_partial(skill)
+    apart = LoadingApart(monkeypatch, tmp_path / "loads")
+    apart.when_sent["b"] = held_until_killed  # the loading process is at work when it comes
 
     class Interrupted(planning.ThreadPoolExecutor):  # the plan's receiving thread
         def submit(self, *args: Any, **kwargs: Any) -> Any:
             raise KeyboardInterrupt  # Ctrl-C, before the receiving thread runs
 
-    monkeypatch.setattr(loading, "APART_MIN_FILES", 2)
-    monkeypatch.setattr(loading, "without_texts", slow)
     monkeypatch.setattr(planning, "ThreadPoolExecutor", Interrupted)
-    loads = record_loads(monkeypatch, tmp_path / "loads")
     result = cli(root, "plan")
     assert (result.exit_code, result.stderr) == (130, "Interrupted.\n")
-    assert loads() == []  # the loading process was ended, not waited for
+    assert apart.loads() == []  # the loading process was ended, not waited for
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads children from /proc")

@@ -5,6 +5,7 @@ httpx)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -28,9 +29,7 @@ from skillsync.emulator import DEFAULT_RPM
     is_flag=True,
     help="Check every file, not only those changed since the last run (the verdict cache).",
 )
-def validate(
-    g: Globals, files: tuple[Path, ...], output_format: str, strict: bool, no_cache: bool
-) -> int:
+def validate(g: Globals, **given: Any) -> int:
     """Check skillsync.yaml and skill files offline (no network).
 
     Reports every problem at once as path:line:col: severity: message [rule]
@@ -45,14 +44,7 @@ def validate(
     """
     from skillsync.commands import validate as command
 
-    return command.run(
-        g.directory,
-        list(files),
-        output_format=output_format,
-        strict=strict,
-        color=g.color,
-        use_cache=not no_cache,
-    )
+    return command.run(command.Arguments(directory=g.directory, color=g.color, **given))
 
 
 @command()
@@ -159,19 +151,7 @@ def rules(g: Globals, output_format: str) -> int:
     is_flag=True,
     help="anthropic: refuse to delete a skill that still has versions (the 2025 beta's rule).",
 )
-def emulator(
-    g: Globals,
-    api: str,
-    host: str,
-    port: int,
-    db: Path,
-    keys: tuple[str, ...],
-    fault_rate: float,
-    latency_ms: int,
-    rpm: int,
-    seed: int | None,
-    legacy_delete: bool,
-) -> int:
+def emulator(g: Globals, **given: Any) -> int:
     """Serve the Skills API emulator over HTTP until interrupted.
 
     A faithful local Skills API for demos, tests and CI without a key.
@@ -183,15 +163,5 @@ def emulator(
       skillsync emulator --key team-a=alpha --key team-b=beta --fault-rate 0.2 --seed 7
     """
     from skillsync.commands import emulator as command
-    from skillsync.emulator.app import Faults
 
-    return command.run(
-        host=host,
-        port=port,
-        db=db,
-        keys=command.parse_keys(keys),
-        faults=Faults(fault_rate, latency_ms, seed),
-        rpm=rpm,
-        api=api,
-        legacy_delete=legacy_delete,
-    )
+    return command.run(command.Arguments(**given))

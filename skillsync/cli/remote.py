@@ -4,18 +4,18 @@ its module in ``commands/`` only when it runs."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from skillsync import dialects
 from skillsync.cli.options import Globals, client_options, command, format_option
-from skillsync.options import ClientOptions
 
 
 @command()
 @client_options(many_targets=True)
 @click.option(
-    "--skill", "skills", multiple=True, metavar="NAME", help="Plan only this skill (repeatable)."
+    "--skill", "only", multiple=True, metavar="NAME", help="Plan only this skill (repeatable)."
 )
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan (JSON) for apply."
@@ -27,17 +27,7 @@ from skillsync.options import ClientOptions
     help="Exit 2 when there are changes, 0 when there are none.",
 )
 @click.option("--force", is_flag=True, help="Accept an unsafe plan (thresholds, protect).")
-def plan(
-    g: Globals,
-    target_names: tuple[str, ...],
-    all_targets: bool,
-    options: ClientOptions,
-    skills: tuple[str, ...],
-    out: Path | None,
-    output_format: str,
-    detailed_exitcode: bool,
-    force: bool,
-) -> int:
+def plan(g: Globals, **given: Any) -> int:
     """Show what apply would change in the target's workspace.
 
     Validates the repository, reads the remote skills and prints the plan.
@@ -52,18 +42,7 @@ def plan(
     """
     from skillsync.commands import plan as command
 
-    return command.run(
-        g.directory,
-        target_names=target_names,
-        all_targets=all_targets,
-        only=skills,
-        out=out,
-        output_format=output_format,
-        detailed_exitcode=detailed_exitcode,
-        force=force,
-        options=options,
-        color=g.color,
-    )
+    return command.run(command.Arguments(directory=g.directory, color=g.color, **given))
 
 
 @command()
@@ -71,7 +50,7 @@ def plan(
 @click.argument("plan_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--skill",
-    "skills",
+    "only",
     multiple=True,
     metavar="NAME",
     help="Apply only this skill's changes (repeatable; not with PLAN_FILE).",
@@ -86,18 +65,7 @@ def plan(
     help="After the apply (also a partial one), write the deployed skills' ids and versions "
     "(the json document of skillsync output) to this file.",
 )
-def apply(
-    g: Globals,
-    target_names: tuple[str, ...],
-    all_targets: bool,
-    options: ClientOptions,
-    plan_file: Path | None,
-    skills: tuple[str, ...],
-    auto_approve: bool,
-    force: bool,
-    output_format: str,
-    output_file: Path | None,
-) -> int:
+def apply(g: Globals, **given: Any) -> int:
     """Apply the changes of a plan to the target's workspace.
 
     Without PLAN_FILE: plan, show it, ask for 'yes', apply. With PLAN_FILE
@@ -114,19 +82,7 @@ def apply(
     """
     from skillsync.commands import apply as command
 
-    return command.run(
-        g.directory,
-        plan_file,
-        target_names=target_names,
-        all_targets=all_targets,
-        output_file=output_file,
-        only=skills,
-        auto_approve=auto_approve,
-        force=force,
-        output_format=output_format,
-        options=options,
-        color=g.color,
-    )
+    return command.run(command.Arguments(directory=g.directory, color=g.color, **given))
 
 
 @command()
@@ -144,14 +100,7 @@ def apply(
     is_flag=True,
     help="Exit 0 when skills of the repository are not on the remote yet (id null).",
 )
-def output(
-    g: Globals,
-    target_name: str | None,
-    options: ClientOptions,
-    output_format: str,
-    pin: bool,
-    allow_missing: bool,
-) -> int:
+def output(g: Globals, **given: Any) -> int:
     """Print the deployed skills' ids and versions, for the applications that use them.
 
     For every skill the repository defines: name, id, latest version, file and
@@ -166,22 +115,13 @@ def output(
     """
     from skillsync.commands import output as command
 
-    return command.run(
-        g.directory,
-        target_name=target_name,
-        output_format=output_format,
-        pin=pin,
-        allow_missing=allow_missing,
-        options=options,
-    )
+    return command.run(command.Arguments(directory=g.directory, **given))
 
 
 @command()
 @client_options
 @click.argument("names", nargs=-1, metavar="[NAME]...")
-def promote(
-    g: Globals, target_name: str | None, options: ClientOptions, names: tuple[str, ...]
-) -> int:
+def promote(g: Globals, **given: Any) -> int:
     """Make the latest version of skills their default (openai, promote: manual).
 
     With promote: manual, apply uploads new versions without making them the
@@ -196,7 +136,7 @@ def promote(
     """
     from skillsync.commands import promote as command
 
-    return command.run(g.directory, target_name=target_name, names=names, options=options)
+    return command.run(command.Arguments(directory=g.directory, **given))
 
 
 @command("import")
@@ -213,15 +153,7 @@ def promote(
     help="Folder (in the repository) to write the files into.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace files that already exist.")
-def import_(
-    g: Globals,
-    target_name: str | None,
-    options: ClientOptions,
-    names: tuple[str, ...],
-    import_all: bool,
-    into: str,
-    overwrite: bool,
-) -> int:
+def import_(g: Globals, **given: Any) -> int:
     """Write remote skills as skill files, so the next plan shows no change.
 
     Dialects of SKILL.md folders (every one but seed): one SKILL.md folder per
@@ -237,12 +169,4 @@ def import_(
     """
     from skillsync.commands import import_ as command
 
-    return command.run(
-        g.directory,
-        names,
-        import_all=import_all,
-        target_name=target_name,
-        into=into,
-        overwrite=overwrite,
-        options=options,
-    )
+    return command.run(command.Arguments(directory=g.directory, **given))

@@ -7,6 +7,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -148,60 +149,75 @@ def write_output(
     write_atomically(path, json_output.dumps(content))
 
 
-def run(
-    directory: Path | None,
-    plan_file: Path | None,
-    *,
-    target_names: tuple[str, ...],
-    all_targets: bool = False,
-    only: tuple[str, ...],
-    auto_approve: bool,
-    force: bool,
-    output_format: str,
-    options: ClientOptions,
-    color: bool,
-    output_file: Path | None = None,
-) -> int:
-    as_json = output_format == "json"
+@dataclass(frozen=True)
+class Arguments:
+    """What the command line gave ``apply``."""
+
+    directory: Path | None
+    color: bool
+    plan_file: Path | None
+    target_names: tuple[str, ...]
+    all_targets: bool
+    options: ClientOptions
+    only: tuple[str, ...]
+    auto_approve: bool
+    force: bool
+    output_format: str
+    output_file: Path | None
+
+
+def run(args: Arguments) -> int:
+    as_json = args.output_format == "json"
     people = sys.stderr if as_json else sys.stdout  # stdout holds only the JSON document
     if as_json:
         json_output.expect(sys.stdout)
-    if plan_file is not None and only:
+    if args.plan_file is not None and args.only:
         raise SkillsyncError("--skill cannot narrow a saved plan", hint="plan again with --skill")
-    if output_file is not None:
-        check_writable(output_file)  # before anything is sent: the apply cannot be undone
-    config = config_mod.load_or_fail(directory)
-    saved = load_saved_plans(plan_file) if plan_file is not None else None
-    targets = _targets_of(config, saved, target_names, all_targets)
-    config_mod.refuse_shared_workspaces(config, targets, options.base_url)  # before the locks
+    if args.output_file is not None:
+        check_writable(args.output_file)  # before anything is sent: the apply cannot be undone
+    config = config_mod.load_or_fail(args.directory)
+    saved = load_saved_plans(args.plan_file) if args.plan_file is not None else None
+    targets = _targets_of(config, saved, args.target_names, args.all_targets)
+    config_mod.refuse_shared_workspaces(config, targets, args.options.base_url)  # before the locks
     results: list[tuple[str, ApplyResult]] = []
     output_failed: SkillsyncError | None = None
     with (
-        apply_locks(config, targets, options),
-        open_remotes(config, targets, options) as remotes,
+        apply_locks(config, targets, args.options),
+        open_remotes(config, targets, args.options) as remotes,
     ):
         if saved is not None:
             # every target's plan is checked before anything is sent to any of them
             checked = [
-                check_saved_plan_of(plan, config, target, remote, force, several=len(saved) > 1)
+                check_saved_plan_of(
+                    plan, config, target, remote, args.force, several=len(saved) > 1
+                )
                 for plan, target, remote in zip(saved, targets, remotes, strict=True)
             ]
             for plan in saved:
-                refuse_if_unsafe(plan, force)
+                refuse_if_unsafe(plan, args.force)
             work = list(zip(saved, checked, strict=True))
         else:
-            work = _plan_now(config, targets, remotes, only, force, auto_approve, color, people)
+            work = _plan_now(
+                config,
+                targets,
+                remotes,
+                args.only,
+                args.force,
+                args.auto_approve,
+                args.color,
+                people,
+            )
         try:
             for (plan, skills), remote in zip(work, remotes, strict=True):
-                result = _apply_one(plan, remote, skills, people, color)
+                result = _apply_one(plan, remote, skills, people, args.color)
                 results.append((plan.target, result))
                 if not result.complete:
                     break  # the next target waits for this one (staging, then production)
         finally:
-            if output_file is not None and results:
+            if args.output_file is not None and results:
                 tried = len(results)
                 try:
-                    write_output(output_file, config, targets[:tried], remotes[:tried])
+                    write_output(args.output_file, config, targets[:tried], remotes[:tried])
                 except SkillsyncError as exc:  # reported after the apply's own outcome
                     output_failed = exc
     not_started = [plan.target for plan, _ in work[len(results) :]]
@@ -210,7 +226,7 @@ def run(
             apply_output.as_json(results[0][1], sys.stdout)
         else:
             apply_output.many_as_json(results, not_started, sys.stdout)
-    code = _conclude(results, [plan for plan, _ in work], not_started, people, color)
+    code = _conclude(results, [plan for plan, _ in work], not_started, people, args.color)
     if output_failed is not None:
         click.echo(f"Error: --output: {output_failed}", err=True)
         return code or 1

@@ -6,6 +6,7 @@ import ipaddress
 import signal
 import sqlite3
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
@@ -33,44 +34,57 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def run(
-    *,
-    host: str,
-    port: int,
-    db: Path,
-    keys: dict[str, str],
-    faults: Faults,
-    rpm: int,
-    api: str = dialects.DEFAULT,
-    legacy_delete: bool = False,
-) -> int:
-    if legacy_delete and "legacy_delete" not in dialects.dialect(api).emulator_flags:
-        raise SkillsyncError(f"--legacy-delete is not a rule of the {api} dialect")
+@dataclass(frozen=True)
+class Arguments:
+    """What the command line gave ``emulator``."""
+
+    api: str
+    host: str
+    port: int
+    db: Path
+    keys: tuple[str, ...]
+    """KEY=WORKSPACE pairs."""
+    fault_rate: float
+    latency_ms: int
+    rpm: int
+    seed: int | None
+    legacy_delete: bool
+
+
+def run(args: Arguments) -> int:
+    keys = parse_keys(args.keys)
+    faults = Faults(args.fault_rate, args.latency_ms, args.seed)
+    if args.legacy_delete and "legacy_delete" not in dialects.dialect(args.api).emulator_flags:
+        raise SkillsyncError(f"--legacy-delete is not a rule of the {args.api} dialect")
     try:
-        store = open_store(db, api)
+        store = open_store(args.db, args.api)
     except sqlite3.DatabaseError as exc:
         raise SkillsyncError(
-            f"--db {db}: not a SQLite database the emulator can use ({exc})",
+            f"--db {args.db}: not a SQLite database the emulator can use ({exc})",
             hint="give a new file name, or a database the emulator created",
         ) from None
     app = EmulatorApp(
-        store, keys or None, faults=faults, rpm=rpm, refuse_delete_with_versions=legacy_delete
+        store,
+        keys or None,
+        faults=faults,
+        rpm=args.rpm,
+        refuse_delete_with_versions=args.legacy_delete,
     )
     try:
-        server = EmulatorServer(app, host, port)
+        server = EmulatorServer(app, args.host, args.port)
     except OSError as exc:
-        raise SkillsyncError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        raise SkillsyncError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     try:
-        is_loopback = ipaddress.ip_address(host).is_loopback
+        is_loopback = ipaddress.ip_address(args.host).is_loopback
     except ValueError:
-        is_loopback = host == "localhost"
+        is_loopback = args.host == "localhost"
     echo = click.echo
     echo(f"Skills API emulator listening on {server.url}")
     for key, workspace in app.keys.items():
         echo(f"  key {key} -> workspace {workspace}")
-    echo(f"  database {db}")
-    echo(f"  dialect {api}")
-    if legacy_delete:
+    echo(f"  database {args.db}")
+    echo(f"  dialect {args.api}")
+    if args.legacy_delete:
         echo("  deleting a skill that still has versions is refused (the 2025 beta's rule)")
     if faults.rate or faults.latency_ms:
         echo(f"  faults: rate {faults.rate}, latency {faults.latency_ms} ms, seed {faults.seed}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -29,39 +30,45 @@ from skillsync.snapshot import read_remote
 from skillsync.validation import validate_repository
 
 
-def run(
-    directory: Path | None,
-    names: tuple[str, ...],
-    *,
-    import_all: bool,
-    target_name: str | None,
-    into: str,
-    overwrite: bool,
-    options: ClientOptions,
-) -> int:
-    if not names and not import_all:
+@dataclass(frozen=True)
+class Arguments:
+    """What the command line gave ``import``."""
+
+    directory: Path | None
+    target_name: str | None
+    options: ClientOptions
+    names: tuple[str, ...]
+    import_all: bool
+    into: str
+    overwrite: bool
+
+
+def run(args: Arguments) -> int:
+    if not args.names and not args.import_all:
         raise SkillsyncError("name the skills to import, or pass --all")
-    if names and import_all:
+    if args.names and args.import_all:
         raise SkillsyncError("pass skill names or --all, not both")
-    config = config_mod.load_or_fail(directory)
-    into = _checked_dir(config.root, into)
-    target = config.target(target_name)
+    config = config_mod.load_or_fail(args.directory)
+    into = _checked_dir(config.root, args.into)
+    target = config.target(args.target_name)
     files = validate_repository(config, [], keep_instructions=False, use_cache=True).files
     defined = {f.name: f.path for f in files if f.name is not None}
     owned = _owned_files(config.root, files)
-    with open_remote(config, target, options) as remote:
+    with open_remote(config, target, args.options) as remote:
         listed = read_remote(remote, (), progress=ReadProgress.on_terminal(sys.stderr))
         counts = Counter(s.name for s in listed)
-        if import_all:
+        if args.import_all:
             chosen = [s for s in listed if target.manage is None or matches(s.name, target.manage)]
         else:
             by_name = {s.name: s for s in listed}
-            chosen = [by_name[n] for n in dict.fromkeys(names) if n in by_name]
-        missing = sorted(set(names) - {s.name for s in listed})
+            chosen = [by_name[n] for n in dict.fromkeys(args.names) if n in by_name]
+        missing = sorted(set(args.names) - {s.name for s in listed})
         skipped: list[tuple[str, str]] = [(n, "no remote skill has this name") for n in missing]
         todo = []
         for skill in sorted(chosen, key=lambda s: s.name):
-            reason = _skip_reason(config.root, remote, skill.name, into, defined, counts, overwrite)
+            reason = _skip_reason(
+                config.root, remote, skill.name, into, defined, counts, args.overwrite
+            )
             reason = reason or _holds_others(config.root, remote, skill.name, into, owned)
             if reason:
                 skipped.append((skill.name, reason))
@@ -96,7 +103,7 @@ def run(
     _scan_written(config, exported)
     if missing:
         raise ImportRefused(f"no remote skill named {', '.join(missing)}")
-    refused = sorted({name for name, _ in skipped if name in names})
+    refused = sorted({name for name, _ in skipped if name in args.names})
     if refused:  # a skill asked for by name and not written: the command did not do its job
         raise ImportRefused(f"not imported: {', '.join(refused)} (the reasons are above)")
     return 0

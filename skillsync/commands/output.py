@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from skillsync import config as config_mod
@@ -15,25 +16,29 @@ from skillsync.render.deployed import FORMATS
 from skillsync.targets import deployed
 
 
-def run(
-    directory: Path | None,
-    *,
-    target_name: str | None,
-    output_format: str,
-    pin: bool,
-    allow_missing: bool,
-    options: ClientOptions,
-) -> int:
-    if output_format == "json":
+@dataclass(frozen=True)
+class Arguments:
+    """What the command line gave ``output``."""
+
+    directory: Path | None
+    target_name: str | None
+    options: ClientOptions
+    output_format: str
+    pin: bool
+    allow_missing: bool
+
+
+def run(args: Arguments) -> int:
+    if args.output_format == "json":
         json_output.expect(sys.stdout)
-    config = config_mod.load_or_fail(directory)
-    target = config.target(target_name)
-    with open_remote(config, target, options) as remote:
+    config = config_mod.load_or_fail(args.directory)
+    target = config.target(args.target_name)
+    with open_remote(config, target, args.options) as remote:
         skills = deployed(config, target, remote)
-    if output_format == "json":
+    if args.output_format == "json":
         json_output.emit(document(target.name, target.api, skills), sys.stdout)
     else:
-        sys.stdout.write(FORMATS[output_format](target.name, target.api, skills, pin))
+        sys.stdout.write(FORMATS[args.output_format](target.name, target.api, skills, args.pin))
     shared = [f"'{s.name}' ({s.sharing} remote skills)" for s in skills if s.sharing]
     if shared:  # a person must choose: never an id picked at random
         raise SkillsMissing(
@@ -42,7 +47,7 @@ def run(
             hint="delete the one that is not the repository's (plan names their ids)",
         )
     missing = [s.name for s in skills if s.id is None]
-    if missing and not allow_missing:
+    if missing and not args.allow_missing:
         raise SkillsMissing(
             f"{len(missing)} skill(s) of the repository are not on target '{target.name}': "
             + ", ".join(missing),

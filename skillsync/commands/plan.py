@@ -8,6 +8,7 @@ parallel and printed one section per target; JSON and a saved plan hold
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,33 +43,39 @@ def render(plans: list[Plan], output_format: str, color: bool, doc: dict[str, An
         render_texts(plans, sys.stdout, color)
 
 
-def run(
-    directory: Path | None,
-    *,
-    target_names: tuple[str, ...],
-    all_targets: bool = False,
-    only: tuple[str, ...],
-    out: Path | None,
-    output_format: str,
-    detailed_exitcode: bool,
-    force: bool,
-    options: ClientOptions,
-    color: bool,
-) -> int:
-    if output_format == "json":
+@dataclass(frozen=True)
+class Arguments:
+    """What the command line gave ``plan``."""
+
+    directory: Path | None
+    color: bool
+    target_names: tuple[str, ...]
+    all_targets: bool
+    options: ClientOptions
+    only: tuple[str, ...]
+    out: Path | None
+    output_format: str
+    detailed_exitcode: bool
+    force: bool
+
+
+def run(args: Arguments) -> int:
+    if args.output_format == "json":
         json_output.expect(sys.stdout)
-    config = config_mod.load_or_fail(directory)
-    targets = config.chosen(target_names, all_targets)
-    config_mod.refuse_shared_workspaces(config, targets, options.base_url)
-    with open_remotes(config, targets, options) as remotes:
-        plans = [planned.plan for planned in plan_all(config, targets, remotes, only)]
-    doc = document(plans) if output_format == "json" or out is not None else {}
-    render(plans, output_format, color, doc)
-    if out is not None:
-        write_atomically(out, json_output.dumps(doc))
-        if output_format == "text":
-            click.echo(f"\nSaved the plan to {out}. Apply exactly it with: skillsync apply {out}")
+    config = config_mod.load_or_fail(args.directory)
+    targets = config.chosen(args.target_names, args.all_targets)
+    config_mod.refuse_shared_workspaces(config, targets, args.options.base_url)
+    with open_remotes(config, targets, args.options) as remotes:
+        plans = [planned.plan for planned in plan_all(config, targets, remotes, args.only)]
+    doc = document(plans) if args.output_format == "json" or args.out is not None else {}
+    render(plans, args.output_format, args.color, doc)
+    if args.out is not None:
+        write_atomically(args.out, json_output.dumps(doc))
+        if args.output_format == "text":
+            click.echo(
+                f"\nSaved the plan to {args.out}. Apply exactly it with: skillsync apply {args.out}"
+            )
     for plan in plans:
-        refuse_if_unsafe(plan, force)
+        refuse_if_unsafe(plan, args.force)
     drifted = any(plan.drifted for plan in plans)  # name conflicts count: a person must act
-    return EXIT_CHANGES if detailed_exitcode and drifted else 0
+    return EXIT_CHANGES if args.detailed_exitcode and drifted else 0

@@ -9,6 +9,7 @@ uploaded is never made the default by this command.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -21,15 +22,19 @@ from skillsync.planning import plan_target
 from skillsync.remote import open_remote
 
 
-def run(
-    directory: Path | None,
-    *,
-    target_name: str | None,
-    names: tuple[str, ...],
-    options: ClientOptions,
-) -> int:
-    config = config_mod.load_or_fail(directory)
-    target = config.target(target_name)
+@dataclass(frozen=True)
+class Arguments:
+    """What the command line gave ``promote``."""
+
+    directory: Path | None
+    target_name: str | None
+    options: ClientOptions
+    names: tuple[str, ...]
+
+
+def run(args: Arguments) -> int:
+    config = config_mod.load_or_fail(args.directory)
+    target = config.target(args.target_name)
     if not target.dialect.default_pointer:
         promotable = [d.name for d in dialects.DIALECTS.values() if d.default_pointer]
         raise TargetError(
@@ -37,15 +42,15 @@ def run(
             "version to promote (every upload is live)",
             hint=f"promote is for targets with api: {' or '.join(promotable)}",
         )
-    with open_remote(config, target, options) as remote:
+    with open_remote(config, target, args.options) as remote:
         plan, skills, current = plan_target(config, target, remote, alone=True, quiet=True)
-        unknown = sorted(set(names) - set(skills))
+        unknown = sorted(set(args.names) - set(skills))
         if unknown:
             raise PlanError(
                 f"not skills of this repository: {', '.join(unknown)}",
                 hint="name skills defined in the repository, or none for all of them",
             )
-        wanted = set(names) or set(skills)
+        wanted = set(args.names) or set(skills)
         conflicted = {name: ids for name, ids in plan.conflicts if name in wanted}
         if conflicted:  # which of them is ours cannot be told: never promote a stranger's
             raise PlanError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from skillsync import config as config_mod
@@ -11,21 +12,29 @@ from skillsync.render import problems as render
 from skillsync.validation import validate_repository
 
 
-def run(
-    directory: Path | None,
-    files: list[Path],
-    *,
-    output_format: str = "text",
-    strict: bool = False,
-    color: bool = False,
-    use_cache: bool = True,
-) -> int:
-    if output_format in ("json", "sarif"):
+@dataclass(frozen=True)
+class Arguments:
+    """What the command line gave ``validate``."""
+
+    directory: Path | None
+    color: bool
+    files: tuple[Path, ...]
+    output_format: str
+    strict: bool
+    no_cache: bool
+
+
+def run(args: Arguments) -> int:
+    if args.output_format in ("json", "sarif"):
         json_output.expect(sys.stdout)
-    config, config_problems = config_mod.load(directory)
+    config, config_problems = config_mod.load(args.directory)
     result = validate_repository(
-        config, config_problems, only=files or None, keep_instructions=False, use_cache=use_cache
+        config,
+        config_problems,
+        only=list(args.files) or None,
+        keep_instructions=False,
+        use_cache=not args.no_cache,
     )
-    render.FORMATS[output_format](result, sys.stdout, color)
-    failed = bool(result.errors) or (strict and bool(result.warnings))
+    render.FORMATS[args.output_format](result, sys.stdout, args.color)
+    failed = bool(result.errors) or (args.strict and bool(result.warnings))
     return 1 if failed else 0

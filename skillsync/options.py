@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 DEFAULT_MAX_RETRIES = 4
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -19,3 +20,12 @@ class ClientOptions:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     use_cache: bool = True
     """Use the version cache (--no-cache: read everything from the API)."""
+
+
+@dataclass(frozen=True)
+class OneTarget:
+    """What a command that reaches one target is given (its ``Arguments`` adds the rest)."""
+
+    directory: Path | None
+    target_name: str | None
+    options: ClientOptions

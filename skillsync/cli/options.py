@@ -17,7 +17,13 @@ from typing import Any
 import click
 
 from skillsync import __version__, secrets
-from skillsync.options import ClientOptions
+from skillsync.options import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_PARALLELISM,
+    DEFAULT_READ_TIMEOUT,
+    ClientOptions,
+)
 
 
 @dataclass(frozen=True)
@@ -202,12 +208,13 @@ def client_options(
             click.option(
                 "--parallelism",
                 type=click.IntRange(1, 64),
-                help="Concurrent API requests (default: the target's, else 10).",
+                help="Concurrent API requests (default: the target's, else "
+                f"{DEFAULT_PARALLELISM}).",
             ),
             click.option(
                 "--max-retries",
                 type=click.IntRange(0, 20),
-                default=4,
+                default=DEFAULT_MAX_RETRIES,
                 show_default=True,
                 help="Retries of a failed request.",
             ),
@@ -215,7 +222,7 @@ def client_options(
                 "--timeout",
                 type=click.FloatRange(0.1),
                 callback=finite_seconds,
-                default=60.0,
+                default=DEFAULT_READ_TIMEOUT,
                 show_default=True,
                 help="Seconds to wait for an answer.",
             ),
@@ -223,7 +230,7 @@ def client_options(
                 "--connect-timeout",
                 type=click.FloatRange(0.1),
                 callback=finite_seconds,
-                default=10.0,
+                default=DEFAULT_CONNECT_TIMEOUT,
                 show_default=True,
                 help="Seconds to wait for a connection.",
             ),

@@ -19,7 +19,7 @@ from skillsync.importer import SkillFiles, write_skill
 from skillsync.lint.trust import SECURITY_RULES
 from skillsync.loader import SkillFile
 from skillsync.model import RemoteSkill
-from skillsync.options import ClientOptions
+from skillsync.options import OneTarget
 from skillsync.plan import matches
 from skillsync.remote import open_remote
 from skillsync.remote.base import Remote
@@ -31,12 +31,9 @@ from skillsync.validation import validate_repository
 
 
 @dataclass(frozen=True)
-class Arguments:
+class Arguments(OneTarget):
     """What the command line gave ``import``."""
 
-    directory: Path | None
-    target_name: str | None
-    options: ClientOptions
     names: tuple[str, ...]
     import_all: bool
     into: str

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 from skillsync import config as config_mod
 from skillsync.deployed import document
 from skillsync.errors import SkillsMissing
-from skillsync.options import ClientOptions
+from skillsync.options import OneTarget
 from skillsync.remote import open_remote
 from skillsync.render import json_output
 from skillsync.render.deployed import FORMATS
@@ -17,12 +16,9 @@ from skillsync.targets import deployed
 
 
 @dataclass(frozen=True)
-class Arguments:
+class Arguments(OneTarget):
     """What the command line gave ``output``."""
 
-    directory: Path | None
-    target_name: str | None
-    options: ClientOptions
     output_format: str
     pin: bool
     allow_missing: bool

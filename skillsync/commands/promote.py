@@ -10,25 +10,21 @@ uploaded is never made the default by this command.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import click
 
 from skillsync import config as config_mod
 from skillsync import dialects
 from skillsync.errors import PlanError, TargetError
-from skillsync.options import ClientOptions
+from skillsync.options import OneTarget
 from skillsync.planning import plan_target
 from skillsync.remote import open_remote
 
 
 @dataclass(frozen=True)
-class Arguments:
+class Arguments(OneTarget):
     """What the command line gave ``promote``."""
 
-    directory: Path | None
-    target_name: str | None
-    options: ClientOptions
     names: tuple[str, ...]
 
 

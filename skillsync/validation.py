@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from skillsync.checking import checked, load_for_report, sourced_files
 from skillsync.config import CONFIG_NAME, Config, leaves_repository
 from skillsync.lint import credentials
 from skillsync.lint.cross_file import cross_file
 from skillsync.lint.overlap import Described, digest_of, overlapping
 from skillsync.lint.rules import finding
-from skillsync.lint.skill_rules import check_skill
-from skillsync.lint.upload_limits import upload_limits
-from skillsync.loader import SkillFile, load_file
+from skillsync.loader import SkillFile
 from skillsync.model import Location, Problem, Skill
-from skillsync.repo_paths import RepoPaths, matched, rel, unlistable_folders, walk_for
+from skillsync.repo_paths import matched, rel, unlistable_folders, walk_for
 from skillsync.walk import Tree, fixed_folder
-from skillsync.workers import default_signals, signals_held
 
 if TYPE_CHECKING:
     from skillsync.cache.verdicts import VerdictCache
@@ -154,7 +150,7 @@ class RepositoryCheck:
                 if not skill_file.not_a_file:
                     yield skill_file
             self.files = [f for f in in_order if f is not None and not f.not_a_file]
-            for skill_file in _sourced(self.config, self.dialects, self.project):
+            for skill_file in sourced_files(self.config, self.dialects, self.project):
                 self.files.append(skill_file)
                 yield skill_file
             for skill_file in self.files:
@@ -179,8 +175,8 @@ class RepositoryCheck:
             return enumerate(_with_cache(cache, root, self.found, dialects, self.tree))
         paths = [Path(absolute) for _, absolute in self.found]
         if self.keep_instructions:  # project, if any: no cache, or it could not be opened
-            return enumerate(_checked(root, paths, dialects, self.tree, self.project))
-        return enumerate(_load_for_report(root, paths, dialects, self.tree))
+            return enumerate(checked(root, paths, dialects, self.tree, self.project))
+        return enumerate(load_for_report(root, paths, dialects, self.tree))
 
     def result(self) -> ValidationResult:
         """The verdict, once every file was yielded: a file with any error yields no
@@ -235,101 +231,6 @@ def _without_secrets(problem: Problem) -> Problem:
     return problem if redacted == problem.message else replace(problem, message=redacted)
 
 
-PARALLEL_MIN_FILES = 1000
-"""Below this, forking workers costs more than it saves."""
-
-
-def _checked(
-    root: Path,
-    paths: list[Path],
-    dialects: frozenset[str],
-    tree: Tree | None,
-    project: Callable[[Skill], Skill] | None = None,
-) -> Iterator[SkillFile]:
-    """Each file loaded and checked (and its skill projected), one at a time: only one
-    file's texts are read at once."""
-    inside = RepoPaths(root, tree)  # shared, so each folder is resolved and listed once
-    for path in paths:
-        yield _check(load_file(root, path, inside), dialects, project)
-
-
-def _check(
-    skill_file: SkillFile, dialects: frozenset[str], project: Callable[[Skill], Skill] | None
-) -> SkillFile:
-    skill_file.problems.extend(upload_limits(skill_file, dialects))
-    if skill_file.text is not None:
-        skill_file.problems.extend(check_skill(skill_file.text, dialects))
-        skill_file.text = None  # read by the rules; too large to carry further
-    if project is not None and skill_file.skill is not None:
-        skill_file.skill = project(skill_file.skill)
-    return skill_file
-
-
-def _sourced(
-    config: Config, dialects: frozenset[str], project: Callable[[Skill], Skill] | None
-) -> Iterator[SkillFile]:
-    """The locked skills of other repositories, checked by every rule like the
-    repository's own, their files named ``sources/<source>/<path in the source>``."""
-    if not config.sources:
-        return
-    from skillsync.sources.reading import sourced  # git and the lock: only for sources
-
-    for found in sourced(config):
-        skill_file = load_file(found.root, found.path, RepoPaths(found.root))
-        if skill_file.skill is not None:
-            skill_file.skill = replace(skill_file.skill, origin=found.origin)
-        yield _check(skill_file, dialects, project)
-
-
-_tree: Tree | None = None
-"""The repository's walk while _load_for_report's workers fork: they inherit it (a
-module global, so it is never pickled for them)."""
-
-
-def _load_stripped(root: Path, paths: list[Path], dialects: frozenset[str]) -> list[SkillFile]:
-    files = list(_checked(root, paths, dialects, _tree))
-    for skill_file in files:  # only the verdict travels back: not the texts nor the files
-        skill = skill_file.skill
-        if skill is not None:
-            skill_md = None if skill.skill_md is None else ""
-            skill_file.skill = replace(skill, instructions="", skill_md=skill_md, assets=())
-    return files
-
-
-def _load_for_report(
-    root: Path, paths: list[Path], dialects: frozenset[str], tree: Tree
-) -> list[SkillFile]:
-    """Load files on every core (fork workers), in the order given."""
-    global _tree
-    _tree = tree
-    try:
-        return _load_in_workers(root, paths, dialects)
-    finally:
-        _tree = None
-
-
-def _load_in_workers(root: Path, paths: list[Path], dialects: frozenset[str]) -> list[SkillFile]:
-    workers = min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(paths) < PARALLEL_MIN_FILES:
-        return _load_stripped(root, paths, dialects)
-    import multiprocessing  # only here: a warm validate, which forks nothing, is spared it
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return _load_stripped(root, paths, dialects)
-    size = -(-len(paths) // workers)
-    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
-    context = multiprocessing.get_context("fork")
-    with signals_held():  # the workers fork here
-        pool = context.Pool(len(chunks) - 1, initializer=default_signals)
-    with pool:
-        pending = pool.map_async(
-            functools.partial(_load_stripped, root, dialects=dialects), chunks[1:]
-        )
-        mine = _load_stripped(root, chunks[0], dialects)
-        rest = pending.get()
-    return [*mine, *(f for chunk in rest for f in chunk)]
-
-
 def _open_cache(
     root: Path, dialects: frozenset[str], tree: Tree, *, trees: bool = False
 ) -> VerdictCache | None:
@@ -364,8 +265,8 @@ def _projected(
             hit.skill = replace(hit.skill, files=files, partial=True)
             yield index, hit
     loaded = []
-    checked = _checked(root, [Path(paths[i][1]) for i in stale], dialects, tree, project)
-    for index, skill_file in zip(stale, checked, strict=True):
+    fresh = checked(root, [Path(paths[i][1]) for i in stale], dialects, tree, project)
+    for index, skill_file in zip(stale, fresh, strict=True):
         loaded.append((paths[index][1], skill_file))
         yield index, skill_file
     cache.store(loaded + cache.refresh)
@@ -387,7 +288,7 @@ def _with_cache(
     (``paths``: the path shown and the absolute path of each file)."""
     found = cache.lookup_all(paths)
     misses = [index for index, hit in enumerate(found) if hit is None]
-    loaded = _load_for_report(root, [Path(paths[i][1]) for i in misses], dialects, tree)
+    loaded = load_for_report(root, [Path(paths[i][1]) for i in misses], dialects, tree)
     for index, skill_file in zip(misses, loaded, strict=True):
         found[index] = skill_file
     cache.store(

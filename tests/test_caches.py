@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 
 from skillsync.cache.payload import decode, encode
 from skillsync.cache.versions import VersionCache, VersionRecord, scope_of
+from skillsync.checking import load_for_report
 from skillsync.emulator.uploads import check_upload
 from skillsync.model import FileEntry, Skill
 from skillsync.render.read_progress import ReadProgress
-from skillsync.validation import _load_stripped
 from tests.conftest import (
     KEY_ENV,
     ROOT,
@@ -367,10 +367,9 @@ def test_a_verdict_comes_back_from_its_record_exactly_as_validate_kept_it(
             "skills/c.yaml": "name: c\n",
         },
     )
-    loaded = _load_stripped(
-        root, sorted((root / "skills").rglob("*.yaml")), frozenset({"anthropic"})
-    )
-    loaded += _load_stripped(root, [root / "skills/b/SKILL.md"], frozenset({"anthropic"}))
+    yaml_files = sorted((root / "skills").rglob("*.yaml"))
+    loaded = load_for_report(root, yaml_files, frozenset({"anthropic"}))
+    loaded += load_for_report(root, [root / "skills/b/SKILL.md"], frozenset({"anthropic"}))
     assert [f.skill is None for f in loaded] == [False, True, False]
     assert loaded[1].problems and loaded[2].problems  # c lacks fields; b links to gone.md
     for kept in loaded:

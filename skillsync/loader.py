@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from skillsync import schemas
-from skillsync.lint.skill_rules import SkillText
-from skillsync.model import Asset, Location, Problem, Skill, printable
+from skillsync.model import Asset, Location, Problem, Skill, SkillText, printable
 from skillsync.repo_paths import (
     KIND_PROBLEMS,
     PERMISSION_DENIED,

@@ -17,9 +17,9 @@ from skillsync.lint.markdown import Span, code_spans, scan, scan_line
 from skillsync.lint.overlap import Described, overlapping, shingles, similarity
 from skillsync.lint.rules import LINT_RULES, RULES
 from skillsync.lint.settings import LintSettings, path_matches
-from skillsync.lint.skill_rules import SkillText, check_skill
+from skillsync.lint.skill_rules import check_skill
 from skillsync.lint.trust import SECURITY_RULES
-from skillsync.model import Location, Problem
+from skillsync.model import Location, Problem, SkillText
 from tests.conftest import ROOT, run_cli, skill_yaml
 
 GOOD = "Extracts tables from PDF files. Use when the user shares a PDF."

@@ -13,14 +13,13 @@ import os
 import posixpath
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
 from skillsync.dialects import records
 from skillsync.lint.markdown import Span, relative_target, scan
 from skillsync.lint.rules import finding
 from skillsync.lint.trust import Scanned
 from skillsync.lint.trust import scan as trust_scan
-from skillsync.model import Location, Problem
+from skillsync.model import Location, Problem, SkillText
 from skillsync.walk import not_uploaded
 
 MAX_BODY_LINES = 500
@@ -28,38 +27,6 @@ MAX_MD_BYTES = 1024 * 1024
 """Larger .md files of a folder are not scanned for links (nothing real is that large)."""
 MAX_SCANNED_BYTES = 8 * 1024 * 1024
 """Larger files are not read by the trust gate: no target accepts an upload that large."""
-
-
-@dataclass(frozen=True)
-class SkillText:
-    """What the per-skill rules read of one skill file."""
-
-    path: str
-    name: str
-    name_at: Location
-    description: str
-    description_at: Location
-    body: str = ""
-    body_line: int = 1
-    """The line of the skill file on which ``body`` starts."""
-    body_path: str = ""
-    """Where ``body`` lives (a YAML skill's instructions_file, else ``path``)."""
-    folder: str | None = None
-    """A SKILL.md folder's path on disk; None for a YAML skill (it uploads one file)."""
-    folder_shown: str = ""
-    uploads: frozenset[str] = frozenset()
-    """Every path the folder uploads, relative to it (SKILL.md included)."""
-    documents: dict[str, str] = field(default_factory=dict)
-    """The folder's other .md files it uploads: relative path -> real path on disk."""
-    root: str = ""
-    """The repository's resolved root (a link into another skill folder must stay in it)."""
-    versioned: bool = True
-    source: str = ""
-    """The skill file's whole text (the trust gate reads every character of it)."""
-    body_indent: int = 0
-    """Columns by which each line of ``body`` is indented in the file (a YAML block)."""
-    files: tuple[tuple[str, str], ...] = ()
-    """A SKILL.md folder's other uploaded files: (relative path, real path on disk)."""
 
 
 # -- names and descriptions ------------------------------------------------------------------

@@ -310,9 +310,10 @@ def local_db_path(config: Config, base_url: str) -> Path | None:
 
 def folder_path(config: Config, target: TargetConfig) -> Path:
     """The folder of a target that is a place on this machine: ``~`` expanded, relative
-    to the config's folder."""
+    to the config's folder, ``..`` taken away as the path reads (a symlinked folder on
+    the way is not resolved: the path shown is the one the config wrote)."""
     path = Path(os.path.expanduser(target.base_url))
-    return path if path.is_absolute() else config.root / path
+    return Path(os.path.normpath(path if path.is_absolute() else config.root / path))
 
 
 def workspace_of(config: Config, target: TargetConfig, flag: str | None) -> tuple[str, str]:

@@ -250,6 +250,9 @@ def test_home_and_relative_paths_and_no_key(
     assert again.exit_code == 0, again.output
     # the repository's own walk never reads the installed copies (hidden folders)
     assert run_cli("-C", str(root), "validate").exit_code == 0
+    output = run_cli("-C", str(root), "output", "--target", "copilot")
+    [skill] = json.loads(output.stdout)["skills"]
+    assert skill["installed"] == str(tmp_path / "elsewhere/.github/skills/pdf-notes")
 
 
 def test_output_names_the_installed_folder(repo: Callable[..., Path], agent: Path) -> None:

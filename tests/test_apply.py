@@ -28,6 +28,7 @@ from tests.conftest import (
     skill_yaml,
     target_config,
 )
+from tests.helpers.faults import refuse_creating
 from tests.helpers.folders import write_count
 
 
@@ -219,22 +220,6 @@ def test_no_changes_needs_no_confirmation(http_repo, emulator: Emulator) -> None
         0,
         "No changes. Remote skills match the repository.\n",
     )
-
-
-def refuse_creating(emulator: Emulator, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the emulator refuse one create, as a real API refuses what validate cannot
-    foresee (a billing or permission rule)."""
-    from skillsync.emulator.answers import ApiFailure
-
-    front = emulator.app.front  # type: ignore[attr-defined]
-    create = front._create
-
-    def refusing(workspace: str, body: dict[str, str]) -> object:
-        if body.get("name") == name:
-            raise ApiFailure(403, "permission_error", f"creating {name} is not allowed")
-        return create(workspace, body)
-
-    monkeypatch.setattr(front, "_create", refusing)
 
 
 def test_partial_failure_carries_on_and_reports(

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Emulator, Result, content, run_cli, seed, skill_yaml
+from tests.helpers.faults import refuse_creating
 
 
 def document(result: Result) -> Any:
@@ -83,8 +84,6 @@ def test_apply_json_in_every_path(synced: Path, tmp_path: Path) -> None:
 def test_apply_json_when_a_change_fails(
     http_repo: Callable[..., Path], emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.test_apply import refuse_creating
-
     refuse_creating(emulator, "b", monkeypatch)
     root = http_repo({"skills/a.yaml": skill_yaml("a"), "skills/b.yaml": skill_yaml("b")})
     result = run_cli("-C", str(root), "apply", "--auto-approve", "--format", "json")

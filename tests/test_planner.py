@@ -10,35 +10,8 @@ from hypothesis import strategies as st
 
 from skillsync.model import RemoteSkill, Skill
 from skillsync.plan import Plan
-from skillsync.planner import Rules, make_plan
-
-ALL = Rules(manage=("*",))
-
-
-def want(
-    name: str,
-    version: str = "1.0.0",
-    instructions: str = "Do it.\n",
-    description: str = "D.",
-    renamed_from: tuple[str, ...] = (),
-) -> Skill:
-    return Skill(name, description, instructions, version, f"skills/{name}.yaml", renamed_from)
-
-
-def have(
-    name: str,
-    version: str = "1.0.0",
-    instructions: str = "Do it.\n",
-    description: str = "D.",
-    id: str | None = None,
-) -> RemoteSkill:
-    return RemoteSkill(id or f"skill_{name}", name, description, instructions, version)
-
-
-def plan_of(
-    desired: list[Skill], remote: list[RemoteSkill], rules: Rules = ALL, **kwargs: Any
-) -> Plan:
-    return make_plan(desired, remote, rules, target="t", base_url="local:x", **kwargs)
+from skillsync.planner import Rules
+from tests.helpers.planning import have, plan_of, want
 
 
 def actions(plan: Plan) -> list[tuple[str, str]]:

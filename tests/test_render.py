@@ -16,7 +16,7 @@ from skillsync.plan import Plan
 from skillsync.planner import Rules
 from skillsync.render.plan_markdown import render_markdown
 from skillsync.render.plan_text import render_text
-from tests.test_planner import have, plan_of, want
+from tests.helpers.planning import have, plan_of, want
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -179,14 +179,14 @@ class Loading:
         remote_names: set[str] | None = None
         """The remote's names, once the plan sent them."""
         chunk: list[Skill] = []
-        check = RepositoryCheck(
-            self.config,
-            [],
-            project=self.remote.project,
-            use_cache=self.trees and self.remote.caches,
-            tree=self.tree,
-        )
         try:
+            check = RepositoryCheck(
+                self.config,
+                [],
+                project=self.remote.project,
+                use_cache=self.trees and self.remote.caches,
+                tree=self.tree,
+            )
             for skill_file in check:
                 if skill_file.skill is None:
                     continue

@@ -328,7 +328,9 @@ def bench_validate(
 
 
 def _commit(repo: Path) -> None:
-    """The repository committed, as a user's is: ``git status`` then has an index to use."""
+    """The repository committed, as a user's is: ``git status`` then has an index to use.
+    Without automatic gc: a commit of 20,000 new files would start ``git gc`` in the
+    background, which packs them while the measurements run and slows every one."""
     env = {
         **os.environ,
         "GIT_AUTHOR_NAME": "bench",
@@ -336,8 +338,9 @@ def _commit(repo: Path) -> None:
         "GIT_COMMITTER_NAME": "bench",
         "GIT_COMMITTER_EMAIL": "bench@example.com",
     }
+    quiet = ["-c", "gc.auto=0", "-c", "maintenance.auto=false"]
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "skills"]):
-        subprocess.run(["git", "-C", str(repo), *args], check=True, env=env)
+        subprocess.run(["git", "-C", str(repo), *quiet, *args], check=True, env=env)
 
 
 # -- plan and apply --------------------------------------------------------------------------

@@ -303,13 +303,21 @@ def bench_validate(
     # once past the racy window, one more run records that, as for files committed a while ago
     time.sleep(RACY)
     timed(skillsync("-C", str(repo), "validate"), env)
-    edits = iter(range(2 * runs))
+    edits = iter(skills)
     git_status: list[float] = []
 
     def edit(old: str, new: str) -> float:
-        name = skills[next(edits)]["name"]
-        path = repo / "skills" / (f"{name}.yaml" if layout == "yaml" else f"{name}/SKILL.md")
-        path.write_text(path.read_text().replace(old, new, 1))
+        """The next skill file that holds ``old`` (a YAML file may write its description
+        unquoted), changed; then validate, and git status right after."""
+        for s in edits:
+            name = s["name"]
+            path = repo / "skills" / (f"{name}.yaml" if layout == "yaml" else f"{name}/SKILL.md")
+            text = path.read_text()
+            if old in text:
+                break
+        else:
+            sys.exit(f"no skill file left holds {old!r}")
+        path.write_text(text.replace(old, new, 1))
         seconds, code, _ = timed(skillsync("-C", str(repo), "validate"), env)
         assert code == 0, "the benchmark's skills are valid"
         # SPEC 8's anchor, on the same tree right after: what git needs to tell what changed

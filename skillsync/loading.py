@@ -1,8 +1,9 @@
 """The repository's desired skills, loaded while a plan lists and reads the remote.
 
 ``Loading`` is one iterator of skills (``arriving``) with two ways to fill it: on a
-thread of the plan's process, or, for a large repository whose projection is heavy
-(file trees: rendering and hashing), in a forked process that sends the skills a
+thread of the plan's process, or, for a large repository (checking thousands of files
+by every rule and the trust gate, and for the dialects of folders rendering and
+hashing their trees, is seconds of CPU), in a forked process that sends the skills a
 chunk at a time as it checks them, so the plan reads each one's remote skill as
 soon as it arrives while the rest still load (the plan's own interpreter is busy
 with the requests, and its GIL is what limits a cold plan).
@@ -12,11 +13,12 @@ Either way the plan hears typed messages: ``Loaded`` (a chunk of skills),
 itself, raised on the plan's thread) or ``Lost`` (the process ended without its
 answer: the repository is loaded here instead).
 
-Pickling every skill back whole would send hundreds of MB through the pipe for a large
-repository, so the process sends in full only the skills the remote does not hold
-(creates: apply uploads them), once the plan has told it the remote's names (``tell``);
-the others come as partial skills (``Skill.partial``), enough to compare, and
-``planning.complete`` loads the few the plan then changes.
+Pickling every skill of a dialect of folders back whole would send hundreds of MB
+through the pipe for a large repository, so the process sends in full only the skills
+the remote does not hold (creates: apply uploads them), once the plan has told it the
+remote's names (``tell``); the others come as partial skills (``Skill.partial``),
+enough to compare, and ``planning.complete`` loads the few the plan then changes. A
+skill of the seed dialect is its texts, which the plan compares: it comes whole.
 
 The forked process inherits the plan's whole remote (its HTTP pool, its SQLite
 cache) and must never use it: it only calls ``remote.project``, which reads local
@@ -45,8 +47,7 @@ from skillsync.workers import default_signals, signals_held
 
 APART_CHUNK = 200
 APART_MIN_FILES = 1000
-"""From this many skill files on, a dialect whose projection is heavy loads the
-repository in a forked process."""
+"""From this many skill files on, the repository loads in a forked process."""
 
 
 @dataclass(frozen=True)
@@ -147,8 +148,8 @@ class Loading:
     def __init__(
         self, config: Config, remote: Remote, *, trees: bool, apart: bool, quiet: bool
     ) -> None:
-        """``trees``: the dialect compares file trees (``Dialect.folders``), whose
-        projection is CPU work worth a second process for a large repository."""
+        """``trees``: the dialect compares file trees (``Dialect.folders``), which the
+        verdict cache may hold (``load_projected``)."""
         self.config, self.remote, self.quiet, self.trees = config, remote, quiet, trees
         self.process: Any = None
         self.tree: Tree | None = None
@@ -156,7 +157,7 @@ class Loading:
         self.names: list[str] = []
         """The desired skills' names in the repository's order, once they all arrived."""
         self.heard: queue.SimpleQueue[Message] = queue.SimpleQueue()
-        if apart and trees and self._large():
+        if apart and self._large():
             self._fork()
 
     def _large(self) -> bool:

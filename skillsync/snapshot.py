@@ -110,6 +110,10 @@ def _read_full(
         fetched = remote.fetch_full(listed[index])
         if progress is not None:
             progress.step()
+        if isinstance(fetched, RemoteSkill):
+            # Parsed already, as a JSON answer is: its texts equal to the repository's are
+            # shared at once, so a batch waiting for the calling thread holds no second copy.
+            return _share(fetched, desired.get(fetched.name))
         return fetched
 
     for start in range(0, len(to_read), BATCH):

@@ -3,6 +3,8 @@ failure carried back as the exception itself."""
 
 from __future__ import annotations
 
+import json
+import os
 import pickle
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +17,15 @@ from skillsync.errors import HTTPStatusError, SkillsyncError
 from skillsync.options import ClientOptions
 from skillsync.remote import open_remote
 from skillsync.sources.git import SourceError
-from tests.conftest import Emulator, skill_yaml, target_config, write_tree
+from tests.conftest import (
+    Emulator,
+    content,
+    run_cli,
+    seed,
+    skill_yaml,
+    target_config,
+    write_tree,
+)
 from tests.helpers.loading import LoadingApart
 
 
@@ -58,3 +68,34 @@ def test_a_failure_comes_back_as_the_exception_itself(
         "skillsync.yaml:11:5: source 'vendor' is not in skillsync.lock",
         "run skillsync lock (it pins the source; commit skillsync.lock)",
     )
+
+
+def test_a_large_repository_of_the_seed_dialect_loads_apart_and_arrives_whole(
+    tmp_path: Path,
+    emulator_factory: Callable[..., Emulator],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Checking the files is CPU work for every dialect: the seed dialect's repository
+    loads in a forked process too, and its skills (their texts are what a plan compares)
+    come whole."""
+    emulator = emulator_factory(api="seed")
+    monkeypatch.setenv("SKILLSYNC_TEST_KEY", "emulator-key")
+    seed(emulator, content("a", instructions="Old words.\n"), content("b"))
+    root = write_tree(
+        tmp_path / "repo",
+        {
+            "skillsync.yaml": target_config(emulator.url),
+            "skills/a.yaml": skill_yaml("a", version="1.1.0", instructions="New words.\n"),
+            "skills/b.yaml": skill_yaml("b"),
+            "skills/c.yaml": skill_yaml("c"),
+        },
+    )
+    apart = LoadingApart(monkeypatch, tmp_path / "loads", chunk=1)
+    result = run_cli("-C", str(root), "plan", "--format", "json")
+    assert result.exit_code == 0, result.output
+    changes = json.loads(result.stdout)["changes"]
+    assert [(c["action"], c["name"]) for c in changes] == [("update", "a"), ("create", "c")]
+    assert changes[0]["after"]["instructions"] == "New words.\n"
+    assert changes[1]["after"]["instructions"] == "Do it well.\n"
+    [loader] = apart.loads()
+    assert loader != os.getpid()  # loaded in a child process, once

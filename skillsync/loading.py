@@ -32,7 +32,7 @@ import contextlib
 import multiprocessing
 import queue
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -74,24 +74,6 @@ class Lost:
 Message = Loaded | Finished | Failed | Lost
 
 
-def load_desired(
-    config: Config,
-    *,
-    quiet: bool = False,
-    project: Callable[[Skill], Skill] | None = None,
-    use_cache: bool = False,
-    tree: Tree | None = None,
-) -> list[Skill]:
-    """Every skill of the repository; ValidationFailed (listing the errors) if any.
-    The warnings go to stderr unless ``quiet``. With ``project``, projected (and with
-    ``use_cache``, partial where the verdict cache holds the file's verdict and tree).
-    ``tree``: the repository's walk, when the caller already made it."""
-    check = RepositoryCheck(config, [], use_cache=use_cache, project=project, tree=tree)
-    for _ in check:
-        pass
-    return valid_skills(check.result(), quiet=quiet)
-
-
 def valid_skills(result: ValidationResult, *, quiet: bool) -> list[Skill]:
     """The skills of a repository without errors; ValidationFailed listing the errors."""
     for warning in [] if quiet else result.warnings:
@@ -117,11 +99,21 @@ def load_projected(
     tree: Tree | None = None,
 ) -> list[Skill]:
     """The desired skills as the remote's dialect compares them (the dialects of folders:
-    with trees). With ``trees`` (the dialect compares file trees: projecting renders and
-    hashes every file) and the remote's caches on, unchanged files' trees come from the
-    verdict cache (partial skills: ``planning.complete`` loads those a plan changes)."""
-    return load_desired(
-        config, quiet=quiet, project=remote.project, use_cache=trees and remote.caches, tree=tree
+    with trees); ValidationFailed (listing the errors) if any, the warnings on stderr
+    unless ``quiet``. See ``projected_check``."""
+    return valid_skills(projected_check(config, remote, trees=trees, tree=tree).run(), quiet=quiet)
+
+
+def projected_check(
+    config: Config, remote: Remote, *, trees: bool, tree: Tree | None
+) -> RepositoryCheck:
+    """The repository's check, each skill projected as the remote's dialect compares it.
+    With ``trees`` (the dialect compares file trees: projecting renders and hashes every
+    file) and the remote's caches on, unchanged files' trees come from the verdict cache
+    (partial skills: ``planning.complete`` loads those a plan changes). ``tree``: the
+    repository's walk, when the caller already made it."""
+    return RepositoryCheck(
+        config, [], project=remote.project, use_cache=trees and remote.caches, tree=tree
     )
 
 
@@ -181,13 +173,7 @@ class Loading:
         """The remote's names, once the plan sent them."""
         chunk: list[Skill] = []
         try:
-            check = RepositoryCheck(
-                self.config,
-                [],
-                project=self.remote.project,
-                use_cache=self.trees and self.remote.caches,
-                tree=self.tree,
-            )
+            check = projected_check(self.config, self.remote, trees=self.trees, tree=self.tree)
             for skill_file in check:
                 if skill_file.skill is None:
                     continue

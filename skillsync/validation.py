@@ -54,12 +54,9 @@ def validate_repository(
     use_cache: bool = False,
 ) -> ValidationResult:
     """Load and check every skill file of the repository (see RepositoryCheck)."""
-    check = RepositoryCheck(
+    return RepositoryCheck(
         config, config_problems, only, keep_instructions=keep_instructions, use_cache=use_cache
-    )
-    for _ in check:
-        pass
-    return check.result()
+    ).run()
 
 
 class RepositoryCheck:
@@ -177,6 +174,12 @@ class RepositoryCheck:
         if self.keep_instructions:  # project, if any: no cache, or it could not be opened
             return enumerate(checked(root, paths, dialects, self.tree, self.project))
         return enumerate(load_for_report(root, paths, dialects, self.tree))
+
+    def run(self) -> ValidationResult:
+        """Every file checked, then the verdict (for a caller that needs no file early)."""
+        for _ in self:
+            pass
+        return self.result()
 
     def result(self) -> ValidationResult:
         """The verdict, once every file was yielded: a file with any error yields no

@@ -141,6 +141,23 @@ def test_what_the_folder_holds_besides_managed_skills_is_never_touched(
     assert {p: p.read_bytes() for p in elsewhere.rglob("*") if p.is_file()} == before
 
 
+def test_a_deleted_skill_shows_its_description_and_a_linked_skill_md_is_not_read(
+    repo: Callable[..., Path], agent: Path, tmp_path: Path
+) -> None:
+    secret = write_tree(tmp_path / "private", {"notes.md": folder_md("private-notes")})
+    write_tree(agent, {"team-gone/SKILL.md": folder_md("team-gone"), "team-link/x": ""})
+    (agent / "team-link/SKILL.md").symlink_to(secret / "notes.md")
+    root = repo({}, manage='["team-*"]')
+    plan = json.loads(run_cli("-C", str(root), "plan", "--format", "json").stdout)
+    assert [(c["name"], c["before"]["description"]) for c in plan["changes"]] == [
+        ("team-gone", "A folder skill. Use when testing."),
+        ("team-link", ""),
+    ]
+    text = run_cli("-C", str(root), "plan").stdout
+    assert "  - delete skill 'team-gone' (team-gone)\n" in text
+    assert '      - description: "A folder skill. Use when testing."\n' in text
+
+
 def test_scripts_keep_their_executable_bit(repo: Callable[..., Path], agent: Path) -> None:
     root = repo({"skills/tool/SKILL.md": folder_md("tool"), "skills/tool/run.sh": "echo hi\n"})
     (root / "skills/tool/run.sh").chmod(0o755)

@@ -123,8 +123,23 @@ class DirectoryRemote(Remote):
             if entry.is_symlink():
                 skills.append(RemoteSkill(entry.name, entry.name, "", foreign=SYMLINKED))
             elif entry.is_dir(follow_symlinks=False):
-                skills.append(RemoteSkill(entry.name, entry.name, ""))
+                skills.append(RemoteSkill(entry.name, entry.name, self._description(entry.name)))
         return skills
+
+    def _description(self, name: str) -> str:
+        """The description in a skill folder's SKILL.md, as a list item of an API carries
+        it: a plan that deletes the skill shows it. A SKILL.md that is a symlink, or not
+        a regular file, is never opened."""
+        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(self.folder / name / SKILL_MD, flags)
+            with os.fdopen(fd, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    return ""
+                raw = handle.read(TEXT_LIMIT + 1)
+        except OSError:
+            return ""
+        return read_skill_md(raw.decode("utf-8", "replace"))[1] or ""
 
     def _recover(self) -> None:
         """Put back a skill an apply left hidden between its two renames."""

@@ -313,6 +313,25 @@ def test_import_onboards_skills_installed_by_hand(repo: Callable[..., Path], age
     assert run_cli("-C", str(root), "plan", "--detailed-exitcode").exit_code == 0
 
 
+def test_import_never_follows_a_symlinked_skill_folder(
+    repo: Callable[..., Path], agent: Path, tmp_path: Path
+) -> None:
+    elsewhere = write_tree(tmp_path / "vendor", {"linked/SKILL.md": folder_md("linked")})
+    write_tree(agent, {"by-hand/SKILL.md": folder_md("by-hand")})
+    (agent / "linked").symlink_to(elsewhere / "linked")
+    root = repo({})
+    every = run_cli("-C", str(root), "import", "--all")
+    assert every.exit_code == 0, every.output
+    why = "skipped linked: a symlink (installed by another tool); never followed or changed\n"
+    assert why in every.stdout
+    assert "Imported 1 skill(s), skipped 1." in every.stdout
+    assert sorted(p.name for p in (root / "skills").iterdir()) == ["by-hand"]
+    named = run_cli("-C", str(root), "import", "linked")
+    assert named.exit_code == 1
+    assert why in named.stdout
+    assert not (root / "skills/linked").exists()
+
+
 def test_api_keys_on_a_folder_are_errors_at_their_line(tmp_path: Path) -> None:
     config = (
         "version: 1\ntargets:\n  agent:\n    api: directory\n    path: skills-out\n"

@@ -63,7 +63,7 @@ def run(args: Arguments) -> int:
         skipped: list[tuple[str, str]] = [(n, "no remote skill has this name") for n in missing]
         todo = []
         for skill in sorted(chosen, key=lambda s: s.name):
-            reason = _skip_reason(
+            reason = skill.foreign or _skip_reason(
                 config.root, remote, skill.name, into, defined, counts, args.overwrite
             )
             reason = reason or _holds_others(config.root, remote, skill.name, into, owned)

@@ -12,6 +12,7 @@ from skillsync import dialects, schemas
 from skillsync.errors import ConfigError, TargetError
 from skillsync.lint.settings import LintSettings
 from skillsync.model import Location, Problem
+from skillsync.walk import glob_regex, skipped
 from skillsync.yamlread import YAMLProblem, parse, read_source
 
 CONFIG_NAME = "skillsync.yaml"
@@ -219,6 +220,7 @@ def load(directory: Path | None) -> tuple[Config, list[Problem]]:
         ),
         sources=sources,
     )
+    problems.extend(_installs_among_skills(doc, config))
     return config, problems
 
 
@@ -271,6 +273,40 @@ def _foreign_keys(doc: Any, data: dict[str, Any]) -> list[Problem]:
                         f"({record.keys[key]['description']})",
                     )
                 )
+    return problems
+
+
+def _installs_among_skills(doc: Any, config: Config) -> list[Problem]:
+    """A target folder on this machine where the skills globs look: after one apply, the
+    repository would read the installed copies as skills of its own (every name twice).
+    Hidden folders (``.claude/skills``) are never walked, so never among them."""
+    problems = []
+    for target in config.targets:
+        record = dialects.dialect(target.api)
+        if record.http or not record.required:
+            continue
+        inside = folder_path(config, target)
+        if not inside.is_relative_to(config.root):
+            continue
+        parts = inside.relative_to(config.root).parts
+        if any(skipped(part) for part in parts):
+            continue
+        prefix = "".join(f"{part}/" for part in parts)
+        probes = [prefix + p for p in ("x/SKILL.md", "x/x.yaml", "x/x.yml", "x/x/SKILL.md")]
+        for pattern in config.skills:
+            regex = glob_regex(pattern.removeprefix("./"))
+            if any(regex.fullmatch(probe) for probe in probes):
+                key = record.required[0]
+                problems.append(
+                    Problem(
+                        doc.locate(CONFIG_NAME, ("targets", target.name, key)),
+                        f"targets.{target.name}.{key}: the skills glob {pattern!r} looks in "
+                        f"that folder, so after an apply the repository would read the "
+                        "installed skills as its own; install them outside the globs (a "
+                        "hidden folder such as .claude/skills is never read)",
+                    )
+                )
+                break
     return problems
 
 

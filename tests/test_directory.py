@@ -352,6 +352,34 @@ def test_api_keys_on_a_folder_are_errors_at_their_line(tmp_path: Path) -> None:
     ]
 
 
+def test_a_folder_where_the_skills_globs_look_is_refused(tmp_path: Path) -> None:
+    config = (
+        "version: 1\ntargets:\n"
+        "  own:\n    api: directory\n    path: skills\n"
+        "  inner:\n    api: directory\n    path: ./skills/../skills/installed\n"
+        "  claude:\n    api: directory\n    path: .claude/skills\n"
+        "  build:\n    api: directory\n    path: build/skills\n"
+        "  cache:\n    api: directory\n    path: skills/__pycache__/x\n"
+    )
+    root = write_tree(tmp_path / "repo", {"skillsync.yaml": config, **FOLDER})
+    result = run_cli("-C", str(root), "validate")
+    assert result.exit_code == 1
+    why = (
+        ": the skills glob 'skills/**/*.yaml' looks in that folder, so after an apply the "
+        "repository would read the installed skills as its own; install them outside the "
+        "globs (a hidden folder such as .claude/skills is never read) [schema]"
+    )
+    assert result.stdout.splitlines()[:2] == [
+        f"skillsync.yaml:5:11: error: targets.own.path{why}",
+        f"skillsync.yaml:8:11: error: targets.inner.path{why}",
+    ]
+    assert result.stdout.count("looks in that folder") == 2  # not claude, build nor cache
+    (root / "skillsync.yaml").write_text(
+        config.replace("version: 1", 'version: 1\nskills: ["x/*"]')
+    )
+    assert run_cli("-C", str(root), "validate").exit_code == 0
+
+
 def test_two_targets_on_one_folder_are_refused(tmp_path: Path) -> None:
     config = (
         "version: 1\ntargets:\n"

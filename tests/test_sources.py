@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from skillsync.sources.git import reachable
 from tests.conftest import Emulator, run_cli, skill_yaml, target_config, write_tree
 from tests.helpers.folders import state
 
@@ -202,6 +203,41 @@ def test_no_command_but_lock_and_update_resolves_a_ref_or_needs_the_network(
         code, out = cli(root, *command)
         assert code == 0, out
     assert (root / "skillsync.lock").read_bytes() == locked
+
+
+def test_a_relative_path_is_relative_to_the_config_wherever_git_runs(
+    repo: Callable[..., Path], upstream: Upstream, cache: Path
+) -> None:
+    root = repo()
+    config = (root / "skillsync.yaml").read_text().replace(upstream.url, "../upstream.git")
+    (root / "skillsync.yaml").write_text(config)
+    code, out = cli(root, "lock")
+    assert code == 0, out
+    assert json.loads((root / "skillsync.lock").read_text())["sources"]["vendor"]["url"] == (
+        "../upstream.git"  # as written: the lock holds no machine's path
+    )
+    shutil.rmtree(cache)  # the locked commit is fetched again, from the same place
+    code, out = cli(root, "plan", "--detailed-exitcode")
+    assert code == 2, out
+    assert "from vendor@v1.2.0" in out
+
+
+@pytest.mark.parametrize(
+    ("written", "given"),
+    [
+        ("https://github.com/org/skills", "https://github.com/org/skills"),
+        ("file:///srv/skills.git", "file:///srv/skills.git"),
+        ("git@github.com:org/skills.git", "git@github.com:org/skills.git"),
+        ("host:skills.git", "host:skills.git"),
+        ("/srv/skills.git", "/srv/skills.git"),
+        ("../skills.git", "/repo/../skills.git"),
+        ("vendor/skills", "/repo/vendor/skills"),
+        ("./a:b", "/repo/a:b"),
+        ("~/skills.git", os.path.expanduser("~/skills.git")),
+    ],
+)
+def test_what_git_is_given_for_each_way_of_writing_a_source(written: str, given: str) -> None:
+    assert reachable(written, Path("/repo")) == given
 
 
 def test_update_shows_what_changed_and_dry_run_leaves_the_lock(

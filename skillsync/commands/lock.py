@@ -35,7 +35,7 @@ def run_lock(directory: Path | None) -> int:
             new[source.name] = entry
             click.echo(f"{source.name}: {entry.shown(source.name)}, as locked")
             continue
-        new[source.name] = entry = store.resolve(source)
+        new[source.name] = entry = store.resolve(source, config.root)
         click.echo(f"{source.name}: locked {entry.shown(source.name)}, {_skills(entry)}")
     for name in sorted(set(old) - set(new)):
         click.echo(f"{name}: no longer declared; removed from {lockfile.LOCK_NAME}")
@@ -67,9 +67,9 @@ def run_update(directory: Path | None, names: tuple[str, ...], dry_run: bool) ->
     new = dict(old)
     for name in names or tuple(declared):
         before = old.get(name)
-        after = store.resolve(declared[name])
+        after = store.resolve(declared[name], config.root)
         new[name] = after
-        _show(name, before, after)
+        _show(name, before, after, config.root)
     if dry_run:
         click.echo(f"Dry run: {lockfile.LOCK_NAME} was left as it was.")
     else:
@@ -77,7 +77,7 @@ def run_update(directory: Path | None, names: tuple[str, ...], dry_run: bool) ->
     return 0
 
 
-def _show(name: str, before: LockedSource | None, after: LockedSource) -> None:
+def _show(name: str, before: LockedSource | None, after: LockedSource, root: Path) -> None:
     """What moved: the commit, then per skill its files added (+), removed (-) and
     changed (~)."""
     if before is None:
@@ -88,7 +88,7 @@ def _show(name: str, before: LockedSource | None, after: LockedSource) -> None:
         return
     click.echo(f"{name}: {before.shown(name)} -> {after.shown(name)}")
     if before.commit != after.commit or before.skills != after.skills:
-        store.mount(name, before)  # its files, to compare (fetched if the cache lacks them)
+        store.mount(name, before, root)  # its files, to compare (fetched if the cache lacks them)
     old = {s.name: s for s in before.skills}
     new = {s.name: s for s in after.skills}
     for skill in sorted(old.keys() | new.keys()):

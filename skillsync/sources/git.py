@@ -43,6 +43,16 @@ def _environment() -> dict[str, str]:
     return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
 
 
+def reachable(url: str, root: Path) -> str:
+    """The URL as git is given it: a relative local path (``../vendor.git``) is relative
+    to skillsync.yaml's folder, where it was written, not to wherever git runs; ``~`` is
+    expanded. What git reads as a URL (``scheme://``, ``host:path``) stays as it is."""
+    colon, slash = url.find(":"), url.find("/")
+    if "://" in url or (colon > 0 and (slash < 0 or colon < slash)):
+        return url
+    return str(root / os.path.expanduser(url))
+
+
 def git(*args: str, cwd: Path | None = None, what: str) -> str:
     """Run ``git args``; its output, or a SourceError with git's own message."""
     executable = shutil.which("git")

@@ -53,7 +53,7 @@ def sourced(config: Config) -> list[Sourced]:
     lock = current_lock(config)
     for source in config.sources:
         entry = lock[source.name]
-        where = store.mount(source.name, entry)
+        where = store.mount(source.name, entry, config.root)
         for skill in entry.skills:
             out.append(
                 Sourced(

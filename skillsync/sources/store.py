@@ -125,12 +125,14 @@ def _write_tree(store: Path, mount: Path, name: str, commit: str, folders: list[
         shutil.rmtree(aside, ignore_errors=True)
 
 
-def resolve(source: SourceConfig) -> LockedSource:
-    """Resolve the source's ref now (network), fetch that commit and lock its skills."""
+def resolve(source: SourceConfig, root: Path) -> LockedSource:
+    """Resolve the source's ref now (network), fetch that commit and lock its skills
+    (``root``: the repository's, which a relative path of a source is relative to)."""
     git.check_version()
-    commit = git.resolve_ref(source.git, source.ref, source.name)
-    store = repository_of(source.git)
-    git.fetch(store, source.git, commit, source.name)
+    url = git.reachable(source.git, root)
+    commit = git.resolve_ref(url, source.ref, source.name)
+    store = repository_of(url)
+    git.fetch(store, url, commit, source.name)
     folders = _selected(git.list_files(store, commit), source)
     mount = mount_of(source.name, commit)
     _write_tree(store, mount, source.name, commit, sorted(folders.values()))
@@ -141,15 +143,16 @@ def resolve(source: SourceConfig) -> LockedSource:
     return LockedSource(source.git, source.ref, source.path, source.skills, commit, skills)
 
 
-def mount(name: str, locked: LockedSource) -> Path:
+def mount(name: str, locked: LockedSource, root: Path) -> Path:
     """The folder holding ``locked``'s skills, fetched and written out when missing (the
     one network access of a command that is not ``lock`` or ``update``), each skill
     checked against its digest."""
     where = mount_of(name, locked.commit)
     if not where.is_dir():
         git.check_version()
-        store = repository_of(locked.url)
-        git.fetch(store, locked.url, locked.commit, name)
+        url = git.reachable(locked.url, root)
+        store = repository_of(url)
+        git.fetch(store, url, locked.commit, name)
         _write_tree(store, where, name, locked.commit, [s.folder for s in locked.skills])
     for skill in locked.skills:
         folder = where / "sources" / name / skill.folder
@@ -161,12 +164,6 @@ def mount(name: str, locked: LockedSource) -> Path:
                 hint=f"delete {where} and run again: it is fetched anew and checked",
             )
     return where
-
-
-def skill_files(name: str, locked: LockedSource) -> list[tuple[Path, Path]]:
-    """(mount, SKILL.md) of each locked skill of source ``name``, verified."""
-    where = mount(name, locked)
-    return [(where, where / "sources" / name / s.folder / SKILL_MD) for s in locked.skills]
 
 
 def files_of(name: str, locked: LockedSource, skill: LockedSkill) -> dict[str, str]:

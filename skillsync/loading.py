@@ -177,13 +177,14 @@ class Loading:
             for skill_file in check:
                 if skill_file.skill is None:
                     continue
-                if remote_names is None and conn.poll():
-                    remote_names = conn.recv()
                 skill_file.skill = sendable(skill_file.skill, remote_names)
                 chunk.append(skill_file.skill)
                 if len(chunk) == APART_CHUNK:
                     conn.send(Loaded(list(chunk)))  # small pickles: no big copy
                     chunk.clear()
+                    # the names are looked for once a chunk: a poll builds a selector
+                    if remote_names is None and conn.poll():
+                        remote_names = conn.recv()
             skills = valid_skills(check.result(), quiet=self.quiet)
         except SkillsyncError as exc:
             conn.send(Failed(exc))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import EXAMPLE_REPO, ROOT
 
@@ -22,6 +24,22 @@ def test_hook_manifest_validates() -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "skillsync.yaml",
+        "skillsync.lock",  # a source pinned elsewhere changes what validate checks
+        "skills/pdf/SKILL.md",
+        "skills/pdf/reference/forms.md",
+        "skills/pdf/scripts/fill.py",  # the trust gate reads scripts: a pasted key
+        "skills/pdf/scripts/setup",
+    ],
+)
+def test_the_hook_runs_for_every_file_a_skill_may_carry(path: str) -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert re.search(hooks[0].get("files", ""), path) is not None
 
 
 def test_example_config_validates() -> None:

@@ -106,6 +106,15 @@ def test_placeholders_and_prefixes_are_no_secrets(text: str) -> None:
     assert scan(Scanned("f.md", text + "\n", markdown=text + "\n")) == []
 
 
+@pytest.mark.parametrize(
+    "text", ["redis://:Zx81kqPw7@cache:6379/0", "https://:Zx81kqPw7@git.example.com/r.git"]
+)
+def test_a_password_without_a_user_is_a_secret(text: str) -> None:
+    found = scan(Scanned("f.md", text + "\n", markdown=text + "\n"))
+    assert [(p.rule, p.location.line, p.location.col) for p in found] == [("secret", 1, 10)]
+    assert found[0].message.startswith("a password in a URL (9 characters, starting 'Zx')")
+
+
 # -- hidden-unicode -------------------------------------------------------------------------
 def test_hidden_characters_are_named_at_their_exact_column(repo: Callable[..., Path]) -> None:
     tags = "".join(chr(0xE0000 + ord(c)) for c in "rm -rf")

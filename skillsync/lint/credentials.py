@@ -54,8 +54,9 @@ _TOKEN = re.compile(
 _WORD = re.compile(r"[A-Za-z0-9_-]")
 """What may not stand right before a key: it would be part of a longer word."""
 _PEM = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[ \t]*\r?\n([^\n]*)")
-_USER_PASSWORD = re.compile(r"[^\s:/@'\"<>]+:([^\s/@'\"<>]+)@[\w.-]")
-"""What follows ``scheme://`` in a URL with a password (matched where ``://`` stands)."""
+_USER_PASSWORD = re.compile(r"[^\s:/@'\"<>]*:([^\s/@'\"<>]+)@[\w.-]")
+"""What follows ``scheme://`` in a URL with a password (matched where ``://`` stands); the
+user may be empty (``redis://:password@host``)."""
 _SCHEME_END = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*\Z")
 
 _PLACEHOLDER_WORDS = (

@@ -10,6 +10,7 @@ parent mapping, the key itself or the mapping that lacks it).
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterator
@@ -163,7 +164,7 @@ def _problems(error: Any, doc: Document, file: str) -> Iterator[Problem]:
         parent = _node(error.absolute_keyword_location.rsplit("/", 1)[0])
         allowed = sorted(parent.get("properties", {}))
         for key in details["unexpected"]:
-            message = f"unknown field '{field_name((*path, key))}'"
+            message = f"unknown field '{field_name((*path, key))}'{_did_you_mean(key, allowed)}"
             if allowed:
                 message += f"; allowed here: {', '.join(allowed)}"
             yield Problem(doc.locate(file, (*path, key), key=True), message)
@@ -196,9 +197,15 @@ def _problems(error: Any, doc: Document, file: str) -> Iterator[Problem]:
         choices = ", ".join(json.dumps(v) for v in allowed_values)
         if len(path) >= 2 and path[:2] == ("lint", "per_file_ignores"):
             choices = f"a rule name: {', '.join(allowed_values)}"
-            yield Problem(here, f"{field}: unknown rule {_short(instance)}; must be {choices}")
+            yield Problem(
+                here,
+                f"{field}: unknown rule {_short(instance)}"
+                f"{_did_you_mean(instance, allowed_values)}; must be {choices}",
+            )
         else:
-            yield Problem(here, f"{field}: must be {choices} (got {_short(instance)})")
+            likely = _likely(instance, allowed_values)
+            guess = "" if likely is None else f"; did you mean '{likely}'?"
+            yield Problem(here, f"{field}: must be {choices} (got {_short(instance)}{guess})")
     elif kind in ("Minimum", "Maximum"):
         bound = "at least" if kind == "Minimum" else "at most"
         yield Problem(here, f"{field}: must be {bound} {details['limit']}")
@@ -210,8 +217,10 @@ def _problems(error: Any, doc: Document, file: str) -> Iterator[Problem]:
         inner = details["error"]
         name = inner.instance
         if type(inner.kind).__name__ == "Enum":  # lint.rules: the rule names skillsync knows
-            known = ", ".join(inner.kind.as_dict()["options"])
-            message = f"{field}: unknown rule {_short(name)}; known rules: {known}"
+            options = inner.kind.as_dict()["options"]
+            guess = _did_you_mean(name, options)
+            known = ", ".join(options)
+            message = f"{field}: unknown rule {_short(name)}{guess}; known rules: {known}"
         else:
             message = f"{field}: name {_short(name)} may only use letters, digits, '.', '_' and '-'"
         yield Problem(doc.locate(file, (*path, name), key=True), message)
@@ -219,6 +228,19 @@ def _problems(error: Any, doc: Document, file: str) -> Iterator[Problem]:
         yield Problem(here, f"{field}: must be a string or a list of strings")
     else:  # a keyword the schemas do not use: the validator's own words, still located
         yield Problem(here, f"{field}: {error.message[:200]}")
+
+
+def _likely(given: Any, choices: list[Any]) -> str | None:
+    """The one of ``choices`` that ``given`` is likely a typo of, if any."""
+    if not isinstance(given, str):
+        return None
+    close = difflib.get_close_matches(given, [c for c in choices if isinstance(c, str)], n=1)
+    return close[0] if close else None
+
+
+def _did_you_mean(given: Any, choices: list[Any]) -> str:
+    likely = _likely(given, choices)
+    return "" if likely is None else f" (did you mean '{likely}'?)"
 
 
 def check(doc: Document, schema: str, file: str) -> list[Problem]:

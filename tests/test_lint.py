@@ -351,8 +351,8 @@ def test_unknown_rule_names_are_errors_listing_the_known_ones(repo: Callable[...
     assert result.exit_code == 1
     known = ", ".join(LINT_RULES)
     assert result.stdout.splitlines() == [
-        f"skillsync.yaml:3:11: error: lint.rules: unknown rule 'vague-nam'; known rules: {known} "
-        "[schema]",
+        "skillsync.yaml:3:11: error: lint.rules: unknown rule 'vague-nam' (did you mean "
+        f"'vague-name'?); known rules: {known} [schema]",
         'skillsync.yaml:3:44: error: lint.rules.body-too-long: must be "off", "warning", '
         "\"error\", false (got 'loud') [schema]",
         f"skillsync.yaml:4:31: error: lint.per_file_ignores.a/**[0]: unknown rule 'schema'; must "

@@ -81,6 +81,8 @@ class SkillFiles:
     files: dict[str, str | bytes]
     left_out: tuple[str, ...] = ()
     """Files of the remote skill not written (hidden ones, ``__pycache__``)."""
+    executable: frozenset[str] = frozenset()
+    """Files written executable (where the remote keeps modes: an agent's folder)."""
 
 
 def write_skill(root: Path, rendered: SkillFiles) -> None:
@@ -89,8 +91,8 @@ def write_skill(root: Path, rendered: SkillFiles) -> None:
     A SKILL.md folder is written beside its old self (``.<name>.skillsync-new``), then
     swapped in by renaming; the files the old folder kept that plan never uploads (hidden
     ones, ``__pycache__``) move into the new one, and a file of the old folder that the
-    new one also holds keeps its mode. Other skills are single files, each replaced
-    atomically."""
+    new one also holds keeps its mode; one the remote keeps executable is made so. Other
+    skills are single files, each replaced atomically."""
     if not rendered.main_path.endswith("/SKILL.md"):
         for relative, content in rendered.files.items():
             write_atomically(root / relative, content)
@@ -108,6 +110,9 @@ def write_skill(root: Path, rendered: SkillFiles) -> None:
             write_atomically(new / inside, content)
             with contextlib.suppress(FileNotFoundError):
                 (new / inside).chmod(stat.S_IMODE((folder / inside).stat().st_mode))
+            if relative in rendered.executable:
+                mode = (new / inside).stat().st_mode
+                (new / inside).chmod(stat.S_IMODE(mode) | (mode & 0o444) >> 2)
         if folder.exists():
             folder.rename(old)
         new.rename(folder)

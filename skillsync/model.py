@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 CONTENT_FIELDS = ("description", "instructions", "version", "files")
@@ -77,6 +77,18 @@ class Asset:
 FileTree = tuple[FileEntry, ...]
 """A skill's files as a folder dialect holds them, sorted by path (``walk.Tree`` is
 something else: one walk of the repository)."""
+
+
+EXECUTABLE = "+x"
+"""Ends the digest of a file whose execute bit a target keeps (a folder on this machine;
+an upload carries no modes): making a script executable, or not, is then a change."""
+
+
+def with_execute_bits(files: FileTree, executable: set[str]) -> FileTree:
+    """``files`` with the paths in ``executable`` marked as such."""
+    return tuple(
+        replace(e, digest=e.digest + EXECUTABLE) if e.path in executable else e for e in files
+    )
 
 
 def files_content(files: FileTree) -> dict[str, str]:

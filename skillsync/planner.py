@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from skillsync.model import CONTENT_FIELDS, FileTree, RemoteSkill, Skill
+from skillsync.model import CONTENT_FIELDS, EXECUTABLE, FileTree, RemoteSkill, Skill
 from skillsync.plan import Change, FileChange, Plan, Scope, matches
 from skillsync.render.diff import unified
 
@@ -248,8 +248,11 @@ def file_changes(
         elif now is None and was is not None:
             out.append(FileChange(path, "remove", size_before=was.size))
         elif was is not None and now is not None and was.digest != now.digest:
-            diff = None
-            if was.text is not None and now.text is not None:
+            diff: tuple[str, ...] | None = None
+            if was.digest.removesuffix(EXECUTABLE) == now.digest.removesuffix(EXECUTABLE):
+                bit = "set" if now.digest.endswith(EXECUTABLE) else "cleared"
+                diff = (f"(same content; its execute bit is {bit})",)
+            elif was.text is not None and now.text is not None:
                 diff = tuple(unified(was.text, now.text, f"remote/{path}", label))
             out.append(FileChange(path, "change", was.size, now.size, diff))
     return tuple(out)

@@ -166,6 +166,35 @@ def test_scripts_keep_their_executable_bit(repo: Callable[..., Path], agent: Pat
     assert os.stat(agent / "tool/SKILL.md").st_mode & 0o111 == 0
 
 
+def test_an_execute_bit_changed_on_either_side_is_a_change(
+    repo: Callable[..., Path], agent: Path, tmp_path: Path
+) -> None:
+    root = repo({"skills/tool/SKILL.md": folder_md("tool"), "skills/tool/run.sh": "echo hi\n"})
+    assert apply(root) == 0
+    (root / "skills/tool/run.sh").chmod(0o755)  # made executable after the first install
+    plan = run_cli("-C", str(root), "plan", "--detailed-exitcode")
+    assert plan.exit_code == 2, plan.output
+    assert (
+        "          ~ run.sh (8 -> 8 bytes)\n"
+        "              (same content; its execute bit is set)\n" in plan.stdout
+    )
+    assert apply(root) == 0
+    assert os.stat(agent / "tool/run.sh").st_mode & 0o111 == 0o111
+    assert run_cli("-C", str(root), "plan", "--detailed-exitcode").exit_code == 0
+    (agent / "tool/run.sh").chmod(0o644)  # drift: the installed copy lost it
+    drift = run_cli("-C", str(root), "plan", "--detailed-exitcode")
+    assert drift.exit_code == 2
+    assert "(same content; its execute bit is set)" in drift.stdout
+    assert apply(root) == 0
+    assert os.stat(agent / "tool/run.sh").st_mode & 0o111 == 0o111
+    # import brings the bit into a repository, so that its first plan is empty
+    other = write_tree(tmp_path / "other", {"skillsync.yaml": folder_config(str(agent))})
+    assert run_cli("-C", str(other), "import", "--all").exit_code == 0
+    assert os.stat(other / "skills/tool/run.sh").st_mode & 0o111 == 0o111
+    assert os.stat(other / "skills/tool/SKILL.md").st_mode & 0o111 == 0
+    assert run_cli("-C", str(other), "plan", "--detailed-exitcode").exit_code == 0
+
+
 def test_a_skill_left_hidden_by_an_interrupted_swap_is_put_back(
     repo: Callable[..., Path], agent: Path
 ) -> None:

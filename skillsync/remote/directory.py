@@ -24,6 +24,7 @@ import shutil
 import stat
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -31,7 +32,7 @@ from skillsync.config import TargetConfig
 from skillsync.errors import SkillsyncError, TargetError
 from skillsync.importer import SkillFiles, render_folder
 from skillsync.loader import SKILL_MD
-from skillsync.model import RemoteSkill, Skill, files_content
+from skillsync.model import RemoteSkill, Skill, files_content, with_execute_bits
 from skillsync.options import ClientOptions
 from skillsync.plan import Change
 from skillsync.remote.base import Remote
@@ -153,10 +154,15 @@ class DirectoryRemote(Remote):
 
     def fetch_full(self, skill: RemoteSkill) -> RemoteSkill:
         files = self._read(skill.name)
-        tree = tree_of(files)
+        tree = with_execute_bits(tree_of(files), self._executables(skill.name, files))
         raw = dict(files).get(SKILL_MD, b"")
         version, description = read_skill_md(raw[: TEXT_LIMIT + 1].decode("utf-8", "replace"))
         return RemoteSkill(skill.id, skill.name, description or "", version=version, files=tree)
+
+    def _executables(self, name: str, files: list[tuple[str, bytes]]) -> set[str]:
+        """Which of an installed skill's files are executable (a symlink is not)."""
+        top = self.folder / name
+        return {p for p, _ in files if not (top / p).is_symlink() and _executable(top / p)}
 
     def _read(self, name: str) -> list[tuple[str, bytes]]:
         """The files of an installed skill, as an upload would carry them (hidden files and
@@ -183,7 +189,12 @@ class DirectoryRemote(Remote):
         return files
 
     def project(self, skill: Skill) -> Skill:
-        return with_tree(skill)
+        """The skill as installed: its upload tree, each script's execute bit kept."""
+        projected = with_tree(skill)
+        executable = {asset.path for asset in skill.assets if _executable(asset.real)}
+        if not executable or projected.files is None:
+            return projected
+        return replace(projected, files=with_execute_bits(projected.files, executable))
 
     def installed(self, name: str) -> str | None:
         """Where skill ``name`` is installed (``output``'s ``installed``)."""
@@ -193,7 +204,11 @@ class DirectoryRemote(Remote):
         return (f"{directory}/{name}/SKILL.md", f"{directory}/{name}")
 
     def export(self, skill: RemoteSkill, directory: str) -> SkillFiles:
-        return render_folder(skill.name, self._read(skill.name), directory)
+        files = self._read(skill.name)
+        rendered = render_folder(skill.name, files, directory)
+        executable = self._executables(skill.name, files)
+        prefix = f"{directory}/{skill.name}/"
+        return replace(rendered, executable=frozenset(prefix + p for p in executable))
 
     # -- writing -------------------------------------------------------------------------
     def create(self, change: Change, skill: Skill | None) -> str:
@@ -248,7 +263,8 @@ class DirectoryRemote(Remote):
         if skill is None:
             raise FolderWriteError(f"skill '{change.name}' is not in the repository any more")
         files = desired_files(skill)
-        if files_content(tree_of(files)) != (change.after or {}).get("files"):
+        projected = self.project(skill).files or ()
+        if files_content(projected) != (change.after or {}).get("files"):
             raise FolderWriteError(
                 f"the files of skill '{change.name}' changed on disk after the plan was made",
                 hint="run plan again",
@@ -284,7 +300,7 @@ class DirectoryRemote(Remote):
             ) from None
 
 
-def _executable(real: str) -> int:
+def _executable(real: str | Path) -> int:
     """The execute bits of a repository file, which its installed copy keeps."""
     try:
         return stat.S_IMODE(os.stat(real).st_mode) & 0o111

@@ -322,6 +322,15 @@ def test_output_names_the_installed_folder(repo: Callable[..., Path], agent: Pat
             }
         ],
     }
+    env = run_cli("-C", str(root), "output", "--format", "env")
+    assert env.stdout == "SKILLSYNC_PDF_NOTES_ID=pdf-notes\nSKILLSYNC_PDF_NOTES_VERSION=1.0.0\n"
+    for fragment in ("anthropic-container", "openai-skills"):
+        refused = run_cli("-C", str(root), "output", "--format", fragment)
+        assert refused.exit_code == 1
+        assert refused.stdout == ""
+        assert f"Error: --format {fragment} is a request fragment of a Skills API" in (
+            refused.stderr
+        )
 
 
 def test_import_onboards_skills_installed_by_hand(repo: Callable[..., Path], agent: Path) -> None:

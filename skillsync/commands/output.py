@@ -6,8 +6,9 @@ import sys
 from dataclasses import dataclass
 
 from skillsync import config as config_mod
+from skillsync import dialects
 from skillsync.deployed import document
-from skillsync.errors import SkillsMissing
+from skillsync.errors import SkillsMissing, TargetError
 from skillsync.options import OneTarget
 from skillsync.remote import open_remote
 from skillsync.render import json_output
@@ -29,6 +30,13 @@ def run(args: Arguments) -> int:
         json_output.expect(sys.stdout)
     config = config_mod.load_or_fail(args.directory)
     target = config.target(args.target_name)
+    if args.output_format not in ("json", "env") and not dialects.dialect(target.api).http:
+        raise TargetError(
+            f"--format {args.output_format} is a request fragment of a Skills API, and target "
+            f"'{target.name}' (api: {target.api}) is a folder on this machine: no request "
+            "names its skills by id",
+            hint="use --format json or env, or name a target of an API",
+        )
     with open_remote(config, target, args.options) as remote:
         skills = deployed(config, target, remote)
     if args.output_format == "json":

@@ -123,7 +123,7 @@ def write_skill(root: Path, rendered: SkillFiles) -> None:
         raise
     try:
         if old.exists():
-            _keep_unuploaded(old, folder)
+            keep_unuploaded(old, folder)
             shutil.rmtree(old)
     except OSError as exc:
         raise SkillsyncError(
@@ -133,8 +133,9 @@ def write_skill(root: Path, rendered: SkillFiles) -> None:
         ) from None
 
 
-def _keep_unuploaded(old: Path, new: Path) -> None:
-    """Move what the old folder held that plan never uploads into the new folder."""
+def keep_unuploaded(old: Path, new: Path) -> None:
+    """Move what the old folder held that plan never uploads (hidden entries,
+    ``__pycache__``) into the new folder: it was never the skill's to replace."""
     for here, folders, files in os.walk(old):
         for name in [*folders, *files]:
             if skipped(name):

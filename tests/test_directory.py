@@ -158,6 +158,24 @@ def test_a_deleted_skill_shows_its_description_and_a_linked_skill_md_is_not_read
     assert '      - description: "A folder skill. Use when testing."\n' in text
 
 
+def test_an_update_keeps_what_an_agent_left_in_the_skill_folder(
+    repo: Callable[..., Path], agent: Path
+) -> None:
+    root = repo(dict(FOLDER))
+    assert apply(root) == 0
+    write_tree(
+        agent / "pdf-notes",
+        {".env": "TOKEN=local\n", "scripts/__pycache__/extract.pyc": b"\0cache"},
+    )
+    (root / "skills/pdf-notes/SKILL.md").write_text(folder_md("pdf-notes", "2.0.0"))
+    assert apply(root) == 0
+    assert (agent / "pdf-notes/SKILL.md").read_text() == folder_md("pdf-notes", "2.0.0")
+    assert (agent / "pdf-notes/.env").read_text() == "TOKEN=local\n"
+    assert (agent / "pdf-notes/scripts/__pycache__/extract.pyc").read_bytes() == b"\0cache"
+    assert not any(p.name.endswith(".skillsync-old") for p in agent.iterdir())
+    assert run_cli("-C", str(root), "plan", "--detailed-exitcode").exit_code == 0
+
+
 def test_scripts_keep_their_executable_bit(repo: Callable[..., Path], agent: Path) -> None:
     root = repo({"skills/tool/SKILL.md": folder_md("tool"), "skills/tool/run.sh": "echo hi\n"})
     (root / "skills/tool/run.sh").chmod(0o755)

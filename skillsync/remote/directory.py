@@ -6,13 +6,15 @@ A skill is the subfolder ``<folder>/<name>/`` holding exactly the files the fold
 dialects upload (a YAML skill becomes its SKILL.md as uploaded), compared with the same
 digests, so a hand edit is drift.
 
-What it never touches: hidden entries and plain files of the folder (a README), and a
-skill folder that is a symlink (another installer's): listed as another's, never
-followed, updated or deleted. Its own entries are hidden: ``.skillsync.lock``, held
-by an apply against another one at the same time, and ``.<name>.skillsync-new`` /
-``-old`` while a skill is swapped. A skill is written beside its old self and
-renamed into place; an apply cut between the two renames leaves the old folder
-hidden, and the next read puts it back: each skill is old or new, never half.
+What it never touches: hidden entries and plain files of the folder (a README); a
+skill folder that is a symlink (another installer's), listed as another's and never
+followed, updated or deleted; and what a skill's own folder holds that no upload
+carries (a ``.env`` a script reads, ``__pycache__``), which an update keeps. Its own
+entries are hidden: ``.skillsync.lock``, held by an apply against another one at the
+same time, and ``.<name>.skillsync-new`` / ``-old`` while a skill is swapped. A skill
+is written beside its old self and renamed into place; an apply cut between the two
+renames leaves the old folder hidden, and the next read puts it back: each skill is
+old or new, never half.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import IO, Any, TypeVar
 
 from skillsync.config import TargetConfig
 from skillsync.errors import SkillsyncError, TargetError
-from skillsync.importer import SkillFiles, render_folder
+from skillsync.importer import SkillFiles, keep_unuploaded, render_folder
 from skillsync.loader import SKILL_MD
 from skillsync.model import RemoteSkill, Skill, files_content, with_execute_bits
 from skillsync.options import ClientOptions
@@ -289,6 +291,8 @@ class DirectoryRemote(Remote):
             with contextlib.suppress(FileNotFoundError):
                 top.rename(old)
             new.rename(top)
+            if old.exists():  # what an agent or a script left there, a plan never reads
+                keep_unuploaded(old, top)
             shutil.rmtree(old, ignore_errors=True)
         except OSError as exc:
             shutil.rmtree(new, ignore_errors=True)

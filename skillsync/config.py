@@ -12,7 +12,7 @@ from skillsync import dialects, schemas
 from skillsync.errors import ConfigError, TargetError
 from skillsync.lint.settings import LintSettings
 from skillsync.model import Location, Problem
-from skillsync.walk import glob_regex, skipped
+from skillsync.walk import fixed_folder, glob_regex, skipped
 from skillsync.yamlread import YAMLProblem, parse, read_source
 
 CONFIG_NAME = "skillsync.yaml"
@@ -279,7 +279,7 @@ def _foreign_keys(doc: Any, data: dict[str, Any]) -> list[Problem]:
 def _installs_among_skills(doc: Any, config: Config) -> list[Problem]:
     """A target folder on this machine where the skills globs look: after one apply, the
     repository would read the installed copies as skills of its own (every name twice).
-    Hidden folders (``.claude/skills``) are never walked, so never among them."""
+    A hidden folder (``.claude/skills``) is walked only by a glob that names it."""
     problems = []
     for target in config.targets:
         record = dialects.dialect(target.api)
@@ -289,11 +289,14 @@ def _installs_among_skills(doc: Any, config: Config) -> list[Problem]:
         if not inside.is_relative_to(config.root):
             continue
         parts = inside.relative_to(config.root).parts
-        if any(skipped(part) for part in parts):
-            continue
+        hidden = next((i for i, part in enumerate(parts) if skipped(part)), None)
+        patterns = config.skills
+        if hidden is not None:  # walked only by a glob that names the hidden folder itself
+            named = "/".join(parts[: hidden + 1]) + "/"
+            patterns = tuple(p for p in patterns if f"{fixed_folder(p)}/".startswith(named))
         prefix = "".join(f"{part}/" for part in parts)
         probes = [prefix + p for p in ("x/SKILL.md", "x/x.yaml", "x/x.yml", "x/x/SKILL.md")]
-        for pattern in config.skills:
+        for pattern in patterns:
             regex = glob_regex(pattern.removeprefix("./"))
             if any(regex.fullmatch(probe) for probe in probes):
                 key = record.required[0]

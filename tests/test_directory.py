@@ -434,6 +434,13 @@ def test_a_folder_where_the_skills_globs_look_is_refused(tmp_path: Path) -> None
         config.replace("version: 1", 'version: 1\nskills: ["x/*"]')
     )
     assert run_cli("-C", str(root), "validate").exit_code == 0
+    # a hidden folder is walked when a glob names it: the skills kept in .claude/skills
+    kept = 'version: 1\nskills: [".claude/skills/**/SKILL.md"]'
+    (root / "skillsync.yaml").write_text(config.replace("version: 1", kept))
+    named = run_cli("-C", str(root), "validate")
+    assert named.exit_code == 1
+    assert named.stdout.count("looks in that folder") == 1
+    assert "skillsync.yaml:12:11: error: targets.claude.path: the skills glob " in named.stdout
 
 
 def test_two_targets_on_one_folder_are_refused(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from skillsync.errors import SkillsMissing, TargetError
 from skillsync.options import OneTarget
 from skillsync.remote import open_remote
 from skillsync.render import json_output
-from skillsync.render.deployed import FORMATS
+from skillsync.render.deployed import FORMATS, FRAGMENTS
 from skillsync.targets import deployed
 
 
@@ -30,7 +30,7 @@ def run(args: Arguments) -> int:
         json_output.expect(sys.stdout)
     config = config_mod.load_or_fail(args.directory)
     target = config.target(args.target_name)
-    if args.output_format not in ("json", "env") and not dialects.dialect(target.api).http:
+    if args.output_format in FRAGMENTS and not dialects.dialect(target.api).http:
         raise TargetError(
             f"--format {args.output_format} is a request fragment of a Skills API, and target "
             f"'{target.name}' (api: {target.api}) is a folder on this machine: no request "

@@ -155,23 +155,19 @@ class DirectoryRemote(Remote):
                         os.rename(self.folder / hidden, self.folder / name)
 
     def fetch_full(self, skill: RemoteSkill) -> RemoteSkill:
-        files = self._read(skill.name)
-        tree = with_execute_bits(tree_of(files), self._executables(skill.name, files))
+        files, executable = self._read(skill.name)
+        tree = with_execute_bits(tree_of(files), executable)
         raw = dict(files).get(SKILL_MD, b"")
         version, description = read_skill_md(raw[: TEXT_LIMIT + 1].decode("utf-8", "replace"))
         return RemoteSkill(skill.id, skill.name, description or "", version=version, files=tree)
 
-    def _executables(self, name: str, files: list[tuple[str, bytes]]) -> set[str]:
-        """Which of an installed skill's files are executable (a symlink is not)."""
-        top = self.folder / name
-        return {p for p, _ in files if not (top / p).is_symlink() and _executable(top / p)}
-
-    def _read(self, name: str) -> list[tuple[str, bytes]]:
+    def _read(self, name: str) -> tuple[list[tuple[str, bytes]], set[str]]:
         """The files of an installed skill, as an upload would carry them (hidden files and
-        ``__pycache__``, which agents and scripts leave, are not the skill's). A symlink
-        inside is never followed: it reads as a file that names its target."""
+        ``__pycache__``, which agents and scripts leave, are not the skill's), and which of
+        them are executable. A symlink inside is never followed: it reads as a file that
+        names its target, and is not executable."""
         top = self.folder / name
-        files = []
+        files, executable = [], set()
         for here, folders, names in os.walk(top):
             folders[:] = sorted(f for f in folders if not skipped(f))
             for file_name in sorted(names):
@@ -182,13 +178,16 @@ class DirectoryRemote(Remote):
                 try:
                     if path.is_symlink():
                         files.append((relative, f"symlink -> {os.readlink(path)}".encode()))
-                    else:
-                        files.append((relative, path.read_bytes()))
+                        continue
+                    with open(path, "rb") as handle:
+                        files.append((relative, handle.read()))
+                        if os.fstat(handle.fileno()).st_mode & 0o111:
+                            executable.add(relative)
                 except OSError as exc:
                     raise TargetError(
                         f"cannot read {self.shown}/{name}/{relative}: {exc.strerror or exc}"
                     ) from None
-        return files
+        return files, executable
 
     def project(self, skill: Skill) -> Skill:
         """The skill as installed: its upload tree, each script's execute bit kept."""
@@ -206,9 +205,8 @@ class DirectoryRemote(Remote):
         return (f"{directory}/{name}/SKILL.md", f"{directory}/{name}")
 
     def export(self, skill: RemoteSkill, directory: str) -> SkillFiles:
-        files = self._read(skill.name)
+        files, executable = self._read(skill.name)
         rendered = render_folder(skill.name, files, directory)
-        executable = self._executables(skill.name, files)
         prefix = f"{directory}/{skill.name}/"
         return replace(rendered, executable=frozenset(prefix + p for p in executable))
 
@@ -304,7 +302,7 @@ class DirectoryRemote(Remote):
             ) from None
 
 
-def _executable(real: str | Path) -> int:
+def _executable(real: str) -> int:
     """The execute bits of a repository file, which its installed copy keeps."""
     try:
         return stat.S_IMODE(os.stat(real).st_mode) & 0o111

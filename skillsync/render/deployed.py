@@ -79,8 +79,8 @@ def _as_fragment(kind: str) -> Format:
     return lambda target, api, skills, pin: _fragment(skills, kind, pin)
 
 
-FORMATS: dict[str, Format] = {
-    "json": as_json,
-    "env": as_env,
-    **{d.fragment[0]: _as_fragment(d.fragment[1]) for d in DIALECTS.values() if d.fragment},
+FRAGMENTS: dict[str, Format] = {
+    d.fragment[0]: _as_fragment(d.fragment[1]) for d in DIALECTS.values() if d.fragment
 }
+"""The formats that are an API's request fragment (a Skills API's ids in it)."""
+FORMATS: dict[str, Format] = {"json": as_json, "env": as_env, **FRAGMENTS}

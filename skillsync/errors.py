@@ -117,6 +117,11 @@ class MalformedAnswer(ApiError):
     another type, an id of an impossible shape): never retried, one failed request."""
 
 
+class ConnectionClosed(ApiError):
+    """A request on a connection already closed: the run is ending (a Ctrl-C, or another
+    target failed) and the worker that asked is not waited for. Never retried."""
+
+
 class TransportError(ApiError):
     """No answer: connection refused or dropped, DNS, TLS, timeout.
 

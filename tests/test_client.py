@@ -415,5 +415,87 @@ def test_timeouts_from_the_command_line_reach_the_http_client(tmp_path: Path, mo
     config = config_mod.load_or_fail(tmp_path)
     options = ClientOptions(read_timeout=7.0, connect_timeout=2.5, parallelism=3)
     with open_remote(config, config.target(None), options) as client:
-        assert client.http._http.timeout == httpx.Timeout(7.0, connect=2.5)
+        assert client.http.timeout == httpx.Timeout(7.0, connect=2.5)
         assert client.parallelism == 3
+
+
+def _no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        for variant in (name, name.lower()):
+            monkeypatch.delenv(variant, raising=False)
+
+
+@pytest.mark.parametrize(
+    ("env", "scheme", "host", "expected"),
+    [
+        ({"HTTPS_PROXY": "http://p.corp:3128"}, "https", "api.anthropic.com", "http://p.corp:3128"),
+        ({"HTTPS_PROXY": "p.corp:3128"}, "https", "api.anthropic.com", "http://p.corp:3128"),
+        ({"ALL_PROXY": "http://all.corp:8080"}, "https", "api.openai.com", "http://all.corp:8080"),
+        ({"HTTP_PROXY": "http://p.corp:3128"}, "https", "api.anthropic.com", None),
+        (
+            {"HTTPS_PROXY": "http://p.corp:3128", "NO_PROXY": "internal.example,.corp"},
+            "https",
+            "skills.internal.example",
+            None,
+        ),
+        ({"HTTPS_PROXY": "http://p.corp:3128", "NO_PROXY": "*"}, "https", "api.x.com", None),
+        ({"HTTP_PROXY": "http://p.corp:3128"}, "http", "127.0.0.1", None),
+        ({"HTTP_PROXY": "http://p.corp:3128"}, "http", "localhost", None),
+    ],
+)
+def test_the_proxy_is_the_one_the_environment_names(
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    scheme: str,
+    host: str,
+    expected: str | None,
+) -> None:
+    """What httpx's Client would pick from the same environment: the scheme's proxy, then
+    ALL_PROXY; NO_PROXY by host and domain; never one for the loopback emulator."""
+    from skillsync.remote.http import environment_proxy
+
+    _no_proxy_environment(monkeypatch)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert environment_proxy(scheme, host) == expected
+
+
+def test_requests_go_through_the_environments_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stand-in proxy on loopback gets the tunnel request for the API's host (and
+    refuses it), so nothing leaves this machine."""
+    _no_proxy_environment(monkeypatch)
+    got: list[bytes] = []
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{server.getsockname()[1]}")
+
+        def answer() -> None:
+            conn, _ = server.accept()
+            with conn:
+                got.append(conn.recv(4096).split(b"\r\n", 1)[0])
+                conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n")
+
+        thread = threading.Thread(target=answer, daemon=True)
+        thread.start()
+        client, _ = make_client("https://api.example.com", max_retries=0, connect_timeout=2)
+        try:
+            with pytest.raises(TransportError):
+                client.http.request("GET", "/v1/skills")
+        finally:
+            client.close()
+        thread.join(5)
+    assert got == [b"CONNECT api.example.com:443 HTTP/1.1"]
+
+
+def test_a_closed_connection_sends_nothing(emulator: Emulator) -> None:
+    """What a worker not waited for (Ctrl-C, another target failed) meets: an error at
+    once, not a new connection."""
+    from skillsync.errors import ConnectionClosed
+
+    client, _ = make_client(emulator.url)
+    client.close()
+    before = dict(emulator.app.stats)  # type: ignore[attr-defined]
+    with pytest.raises(ConnectionClosed, match="is closed; GET /v1/skills not sent"):
+        client.http.request("GET", "/v1/skills")
+    assert dict(emulator.app.stats) == before  # type: ignore[attr-defined]

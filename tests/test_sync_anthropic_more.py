@@ -148,7 +148,7 @@ def test_the_key_never_leaks_under_verbose_and_debug(
     assert outputs[0].exit_code == 0, outputs[0].output[-2000:]
     # The CLI's own log handler writes to the captured stderr: debug logging did run.
     assert "DEBUG skillsync.client: POST /v1/skills -> " in outputs[0].stderr
-    assert "HTTP Request: POST" in outputs[0].stderr
+    assert "DEBUG httpcore.http11: send_request_headers.started" in outputs[0].stderr
     texts = [o.output for o in outputs]
     assert not [t for t in texts if canary in t]
 

@@ -272,7 +272,7 @@ def test_defaults_headers_and_errors_of_an_openai_target(
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     with open_remote(load_or_fail(root), target, ClientOptions(use_cache=False)) as client:
-        headers = client.http._http.headers
+        headers = client.http.headers
         assert (headers["authorization"], headers["openai-organization"]) == (
             "Bearer sk-test",
             "org-1",

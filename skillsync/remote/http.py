@@ -7,7 +7,8 @@ with exponential backoff and jitter (0.5 s doubling, capped at 8 s), honouring
 headers (the dialect's: ``dialects.Dialect.reset_in``) say no request is left
 pauses every request until the reset time. ``write_once`` is how a dialect
 sends a write whose lost answer must be resolved by reading the remote, never
-by sending it again blindly.
+by sending it again blindly. The proxy, if any, is the one the environment names
+for the API's host (``environment_proxy``).
 """
 
 from __future__ import annotations
@@ -153,13 +154,14 @@ class ApiHttp:
         self._sleep, self._clock, self._jitter = sleep, clock, jitter
         self._pause_until = 0.0
         self._pause_lock = threading.Lock()
-        # perf: one host and no cookies, redirects or auth flows, so requests go straight
-        # to httpx's transport; its Client spends about as much CPU per request again on
-        # those, and a cold plan of many skills is bound by this process's CPU.
+        # perf: one host, and no cookies, redirects or auth flows: requests go straight to
+        # httpx's transport, skipping the Client's work on those for every request, since
+        # a cold plan of many skills is bound by this process's CPU (benchmarks/README.md)
         self._root = base_url.rstrip("/")
         self.headers = httpx.Headers(
             {
                 **auth,
+                "accept": "*/*",
                 "accept-encoding": "gzip, deflate",
                 "user-agent": f"skillsync/{__version__} python-httpx/{httpx.__version__}",
             }

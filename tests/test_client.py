@@ -499,3 +499,27 @@ def test_a_closed_connection_sends_nothing(emulator: Emulator) -> None:
     with pytest.raises(ConnectionClosed, match="is closed; GET /v1/skills not sent"):
         client.http.request("GET", "/v1/skills")
     assert dict(emulator.app.stats) == before  # type: ignore[attr-defined]
+
+
+def test_a_gzipped_answer_is_read_and_bounded_once_decoded() -> None:
+    """The client asks for gzip; a gzipped answer reads as its JSON, and one that
+    inflates past the bound is refused however small it was on the wire."""
+    import gzip
+
+    from skillsync.errors import MalformedAnswer
+
+    asked: list[str | None] = []
+    page = {"data": [{"id": "skill_01", "name": "a", "description": "A."}], "has_more": False}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.headers.get("accept-encoding"))
+        body = json.dumps(page).encode() if request.url.path == "/v1/skills" else b" " * 4096
+        return httpx.Response(
+            200, headers={"content-encoding": "gzip"}, content=gzip.compress(body)
+        )
+
+    client = SkillsClient("https://api.example.com", "k", transport=httpx.MockTransport(answer))
+    assert [s.name for s in client.list_skills()] == ["a"]
+    with pytest.raises(MalformedAnswer, match="runs past 1,000 bytes"):
+        client.http.request("GET", "/v1/big", limit=1000)
+    assert asked == ["gzip, deflate", "gzip, deflate"]

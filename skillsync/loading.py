@@ -165,6 +165,7 @@ class Loading:
         with signals_held():
             self.process.start()  # the fork happens here, before any request is made
         child_conn.close()
+        self.tree = None  # the loading process has its copy; a large walk held here is waste
 
     # -- in the loading process ------------------------------------------------------
     def _child(self, conn: Any) -> None:

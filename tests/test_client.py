@@ -523,3 +523,47 @@ def test_a_gzipped_answer_is_read_and_bounded_once_decoded() -> None:
     with pytest.raises(MalformedAnswer, match="runs past 1,000 bytes"):
         client.http.request("GET", "/v1/big", limit=1000)
     assert asked == ["gzip, deflate", "gzip, deflate"]
+
+
+@pytest.mark.parametrize(
+    ("proxy", "reason"),
+    [
+        ("http://proxy.corp:abc", "Invalid port: 'abc'"),
+        ("ftp://proxy.corp:21", "Unknown scheme for proxy URL"),
+        ("http://u:pw@[::1", "Invalid IPv6 URL"),
+    ],
+)
+def test_a_proxy_setting_that_cannot_be_used_is_a_target_error(
+    monkeypatch: pytest.MonkeyPatch, proxy: str, reason: str
+) -> None:
+    """Not an internal error (exit 3): the message says which setting and what is wrong."""
+    _no_proxy_environment(monkeypatch)
+    monkeypatch.setenv("HTTPS_PROXY", proxy)
+    with pytest.raises(TargetError) as caught:
+        SkillsClient("https://api.example.com", "k")
+    assert str(caught.value).startswith(
+        "cannot use the proxy that the environment names for api.example.com: " + reason
+    )
+    assert "NO_PROXY" in (caught.value.hint or "")
+
+
+def test_a_proxy_that_refuses_is_named_without_its_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _no_proxy_environment(monkeypatch)
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
+        port = closed.getsockname()[1]
+        monkeypatch.setenv("HTTPS_PROXY", f"http://bob:pr0xy-pw@127.0.0.1:{port}")
+        client, _ = make_client("https://api.example.com", max_retries=0)
+        try:
+            with pytest.raises(TransportError) as caught:
+                client.http.request("GET", "/v1/skills")
+        finally:
+            client.close()
+    message = str(caught.value)
+    assert message.startswith(
+        f"cannot connect to api.example.com through the proxy http://127.0.0.1:{port}: "
+    )
+    assert "pr0xy-pw" not in message and "bob" not in message
+    assert caught.value.hint == "check HTTPS_PROXY / ALL_PROXY, or name the host in NO_PROXY"

@@ -83,6 +83,19 @@ def environment_proxy(scheme: str, host: str) -> str | None:
     return proxy if "://" in proxy else f"http://{proxy}"
 
 
+def _shown(proxy: str) -> str:
+    """A proxy's URL for messages: its scheme, host and port, never a user or password
+    (which is registered for redaction: an error may quote it)."""
+    parts = urlsplit(proxy)
+    if parts.password:
+        secrets.register(parts.password)
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""  # not a number: httpx refuses the proxy, naming it
+    return f"{parts.scheme}://{parts.hostname}{port}"
+
+
 def parse_retry_after(headers: httpx.Headers) -> float | None:
     """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or HTTP date)."""
     raw_ms = headers.get("retry-after-ms")
@@ -169,10 +182,22 @@ class ApiHttp:
         self.timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self._extensions = {"timeout": self.timeout.as_dict()}
         self._closed = False
-        self._transport = transport or httpx.HTTPTransport(
-            limits=httpx.Limits(max_connections=parallelism, max_keepalive_connections=parallelism),
-            proxy=environment_proxy(url.scheme, url.hostname or ""),
-        )
+        proxy = None if transport else environment_proxy(url.scheme, url.hostname or "")
+        try:
+            self._via = "" if proxy is None else f" through the proxy {_shown(proxy)}"
+            self._transport = transport or httpx.HTTPTransport(
+                limits=httpx.Limits(
+                    max_connections=parallelism, max_keepalive_connections=parallelism
+                ),
+                proxy=proxy,
+            )
+        except (ValueError, ImportError, httpx.InvalidURL) as exc:  # socks:// needs socksio
+            raise TargetError(
+                f"cannot use the proxy that the environment names for {url.hostname}: "
+                + secrets.redact(str(exc)),
+                hint="fix HTTPS_PROXY / ALL_PROXY (a URL such as http://proxy.example.com:3128)"
+                ", or name the host in NO_PROXY",
+            ) from None
 
     def __repr__(self) -> str:
         return f"ApiHttp(base_url={self.base_url!r}, api_key=[REDACTED])"
@@ -320,6 +345,12 @@ class ApiHttp:
                     f"TLS handshake with {host} failed: {reason}",
                     sent=False,
                     hint="check the base URL and the system's CA certificates",
+                ) from None
+            if self._via:
+                raise TransportError(
+                    f"cannot connect to {host}{self._via}: {reason}",
+                    sent=False,
+                    hint="check HTTPS_PROXY / ALL_PROXY, or name the host in NO_PROXY",
                 ) from None
             raise TransportError(
                 f"cannot connect to {host}: {reason}",

@@ -19,6 +19,8 @@ says otherwise). Anything else that escapes is a bug and exits 3.
     ├── UnsafeRemoteContent    a remote skill skillsync will not read or write: an unsafe
     │                          name or path, a zip bomb, content that is not a zip
     └── ApiError               the Skills API answered with an error, or not at all
+        ├── MalformedAnswer    a success answer that is not what the API documents
+        ├── ConnectionClosed   a request after the run closed its connection
         ├── TransportError     connection refused, DNS, TLS, timeout (no answer)
         └── HTTPStatusError    an error envelope; carries status, type, message,
             │                  request-id

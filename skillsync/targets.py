@@ -9,6 +9,7 @@ from contextlib import ExitStack, contextmanager
 
 from skillsync.config import Config, TargetConfig
 from skillsync.deployed import Deployed, deployed_skills
+from skillsync.errors import ApiError, UnsafeRemoteContent
 from skillsync.options import ClientOptions
 from skillsync.planning import Planned, plan_target
 from skillsync.remote import open_remote
@@ -36,7 +37,15 @@ def plan_all(
         for target, remote in zip(targets, remotes, strict=True)
     ]
     try:
-        return [future.result() for future in futures]
+        planned = []
+        for target, future in zip(targets, futures, strict=True):
+            try:
+                planned.append(future.result())
+            except (ApiError, UnsafeRemoteContent) as exc:
+                # several remotes: say whose answer (or silence) this is
+                exc.message = f"target '{target.name}': {exc.message}"
+                raise
+        return planned
     except BaseException:
         # a Ctrl-C or a failed target: the others are not waited for; closing their
         # remotes (the caller's) ends the requests they still have in flight

@@ -264,6 +264,18 @@ def test_plan_of_several_targets(repo2: Path) -> None:
     assert run_cli("-C", str(repo2), "plan", "--all-targets", "--target", "x").exit_code == 1
 
 
+def test_a_target_that_cannot_be_reached_is_named(repo2: Path, production: Emulator) -> None:
+    """With several remotes, "cannot connect to 127.0.0.1" alone does not say which."""
+    config = repo2 / "skillsync.yaml"
+    config.write_text(config.read_text().replace(production.url, "http://127.0.0.1:9"))
+    for command in ("plan", "apply"):
+        result = run_cli("-C", str(repo2), command, "--all-targets", "--max-retries", "0")
+        assert result.exit_code == 1
+        assert "Error: target 'production': cannot connect to 127.0.0.1: " in result.stderr
+    alone = run_cli("-C", str(repo2), "plan", "--target", "production", "--max-retries", "0")
+    assert "Error: cannot connect to 127.0.0.1: " in alone.stderr
+
+
 def test_apply_of_several_targets_in_order_then_clean(
     repo2: Path, staging: Emulator, production: Emulator
 ) -> None:

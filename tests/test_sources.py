@@ -381,4 +381,5 @@ def test_git_missing_too_old_or_failing_with_credentials(
     code, out = cli(root, "lock")
     assert code == 1
     assert "source 'private' (https://***@127.0.0.1:9/vendor.git): git failed:" in out
+    assert "hint: check the source's git: in skillsync.yaml" in out
     assert "hunter2" not in out

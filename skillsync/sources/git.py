@@ -37,6 +37,12 @@ def _clean(text: str) -> str:
     return secrets.redact(_CREDENTIALS.sub("***@", text)).strip()
 
 
+UNREACHABLE = (
+    "check the source's git: in skillsync.yaml (a path is relative to that file), and that "
+    "git reaches it with your credentials: git ls-remote URL"
+)
+
+
 def _environment() -> dict[str, str]:
     """The user's environment, without prompts: a CI job must fail, not hang waiting for
     a password."""
@@ -53,8 +59,9 @@ def reachable(url: str, root: Path) -> str:
     return str(root / os.path.expanduser(url))
 
 
-def git(*args: str, cwd: Path | None = None, what: str) -> str:
-    """Run ``git args``; its output, or a SourceError with git's own message."""
+def git(*args: str, cwd: Path | None = None, what: str, hint: str | None = None) -> str:
+    """Run ``git args``; its output, or a SourceError with git's own message (and
+    ``hint``)."""
     executable = shutil.which("git")
     if executable is None:
         raise SourceError(
@@ -74,7 +81,7 @@ def git(*args: str, cwd: Path | None = None, what: str) -> str:
         raise SourceError(f"{what}: git could not run ({exc.strerror or exc})") from None
     if done.returncode != 0:
         message = _clean(done.stderr.decode("utf-8", "replace")) or f"exit {done.returncode}"
-        raise SourceError(f"{what}: git failed: {message}")
+        raise SourceError(f"{what}: git failed: {message}", hint=hint)
     return done.stdout.decode("utf-8", "replace")
 
 
@@ -95,7 +102,14 @@ def resolve_ref(url: str, ref: str | None, source: str) -> str:
     if ref is not None and HEX40.fullmatch(ref):
         return ref
     wanted = ref or "HEAD"
-    out = git("ls-remote", "--", url, wanted, what=f"source '{source}' ({shown_url(url)})")
+    out = git(
+        "ls-remote",
+        "--",
+        url,
+        wanted,
+        what=f"source '{source}' ({shown_url(url)})",
+        hint=UNREACHABLE,
+    )
     found: dict[str, str] = {}
     for line in out.splitlines():
         commit, _, name = line.partition("\t")
@@ -127,7 +141,8 @@ def fetch(store: Path, url: str, commit: str, source: str) -> None:
     try:
         git("fetch", "--quiet", "--no-tags", "--", url, commit, cwd=store, what=where)
     except SourceError as exc:
-        git("ls-remote", "--", url, "HEAD", what=where)  # unreachable: its message instead
+        # unreachable: its message instead
+        git("ls-remote", "--", url, "HEAD", what=where, hint=UNREACHABLE)
         raise SourceError(
             f"{where}: the locked commit {commit[:12]} cannot be fetched; the repository no "
             f"longer has it (a force-push?) ({exc.message})",

@@ -93,7 +93,7 @@ def _shown(proxy: str) -> str:
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
         port = ""  # not a number: httpx refuses the proxy, naming it
-    return f"{parts.scheme}://{parts.hostname}{port}"
+    return f"{parts.scheme}://{parts.hostname or ''}{port}"
 
 
 def parse_retry_after(headers: httpx.Headers) -> float | None:

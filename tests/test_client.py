@@ -452,7 +452,7 @@ def test_the_proxy_is_the_one_the_environment_names(
 ) -> None:
     """What httpx's Client would pick from the same environment: the scheme's proxy, then
     ALL_PROXY; NO_PROXY by host and domain; never one for the loopback emulator."""
-    from skillsync.remote.http import environment_proxy
+    from skillsync.remote.network import environment_proxy
 
     _no_proxy_environment(monkeypatch)
     for name, value in env.items():

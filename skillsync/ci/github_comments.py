@@ -13,7 +13,7 @@ import httpx
 
 from skillsync import secrets
 from skillsync.errors import SkillsyncError
-from skillsync.remote.http import is_loopback
+from skillsync.remote.network import is_loopback
 
 MAX_COMMENT = 65_536
 """GitHub refuses comment bodies longer than this many characters."""

@@ -7,19 +7,17 @@ with exponential backoff and jitter (0.5 s doubling, capped at 8 s), honouring
 headers (the dialect's: ``dialects.Dialect.reset_in``) say no request is left
 pauses every request until the reset time. ``write_once`` is how a dialect
 sends a write whose lost answer must be resolved by reading the remote, never
-by sending it again blindly. The proxy, if any, is the one the environment names
-for the API's host (``environment_proxy``).
+by sending it again blindly. Where the connection goes (the base URL's checks, the
+proxy) is ``network``'s.
 """
 
 from __future__ import annotations
 
 import email.utils
-import ipaddress
 import logging
 import random
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -36,7 +34,6 @@ from skillsync.errors import (
     HTTPStatusError,
     MalformedAnswer,
     NotFoundError,
-    TargetError,
     TransportError,
     status_error_class,
 )
@@ -46,6 +43,7 @@ from skillsync.options import (
     DEFAULT_PARALLELISM,
     DEFAULT_READ_TIMEOUT,
 )
+from skillsync.remote.network import check_base_url, route
 from skillsync.remote.reply import Reply
 
 log = logging.getLogger("skillsync.client")
@@ -59,41 +57,6 @@ download's bound is its dialect's (``FolderRemote.content_limit``)."""
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-def is_loopback(host: str) -> bool:
-    if host in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def environment_proxy(scheme: str, host: str) -> str | None:
-    """The proxy that the environment (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``,
-    ``NO_PROXY``, as httpx's Client reads them) names for ``host``; never one for a
-    loopback address, which no proxy can reach on this machine's behalf."""
-    if not host or is_loopback(host):
-        return None
-    proxies = urllib.request.getproxies()
-    proxy = proxies.get(scheme) or proxies.get("all")
-    if not proxy or urllib.request.proxy_bypass(host):
-        return None
-    return proxy if "://" in proxy else f"http://{proxy}"
-
-
-def _shown(proxy: str) -> str:
-    """A proxy's URL for messages: its scheme, host and port, never a user or password
-    (which is registered for redaction: an error may quote it)."""
-    parts = urlsplit(proxy)
-    if parts.password:
-        secrets.register(parts.password)
-    try:
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        port = ""  # not a number: httpx refuses the proxy, naming it
-    return f"{parts.scheme}://{parts.hostname or ''}{port}"
 
 
 def parse_retry_after(headers: httpx.Headers) -> float | None:
@@ -147,15 +110,7 @@ class ApiHttp:
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
     ) -> None:
-        url = urlsplit(base_url)
-        if transport is None:
-            if url.scheme not in ("http", "https") or not url.hostname:
-                raise TargetError(f"base URL {base_url!r} is not an http(s) URL")
-            if url.scheme == "http" and not is_loopback(url.hostname):
-                raise TargetError(
-                    f"refusing to send the API key over plain http:// to {url.hostname}",
-                    hint="use https://, or a loopback address for a local emulator",
-                )
+        url = check_base_url(base_url) if transport is None else urlsplit(base_url)
         secrets.register(api_key)
         self.base_url = display_url or base_url
         self._host = urlsplit(self.base_url).hostname or self.base_url  # for messages
@@ -182,22 +137,7 @@ class ApiHttp:
         self.timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self._extensions = {"timeout": self.timeout.as_dict()}
         self._closed = False
-        proxy = None if transport else environment_proxy(url.scheme, url.hostname or "")
-        try:
-            self._via = "" if proxy is None else f" through the proxy {_shown(proxy)}"
-            self._transport = transport or httpx.HTTPTransport(
-                limits=httpx.Limits(
-                    max_connections=parallelism, max_keepalive_connections=parallelism
-                ),
-                proxy=proxy,
-            )
-        except (ValueError, ImportError, httpx.InvalidURL) as exc:  # socks:// needs socksio
-            raise TargetError(
-                f"cannot use the proxy that the environment names for {url.hostname}: "
-                + secrets.redact(str(exc)),
-                hint="fix HTTPS_PROXY / ALL_PROXY (a URL such as http://proxy.example.com:3128)"
-                ", or name the host in NO_PROXY",
-            ) from None
+        self._transport, self._via = (transport, "") if transport else route(url, parallelism)
 
     def __repr__(self) -> str:
         return f"ApiHttp(base_url={self.base_url!r}, api_key=[REDACTED])"

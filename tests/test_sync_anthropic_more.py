@@ -122,6 +122,29 @@ def test_the_corpus_applies_and_then_plans_clean(
     assert again.exit_code == 0, again.output
 
 
+def test_verbose_logs_each_request_once_with_its_request_id(
+    emulator_factory: Callable[..., Emulator], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-v is "more output (log requests)": a line per request, none without it, and none
+    of the HTTP libraries' own lines (those are --debug's)."""
+    emulator = emulator_factory(api="anthropic")
+    monkeypatch.setenv(KEY_ENV, "emulator-key")
+    root = write_tree(
+        tmp_path / "r",
+        {
+            "skillsync.yaml": target_config(emulator.url, api="anthropic"),
+            "skills/a/SKILL.md": "---\nname: a\ndescription: d\n---\nbody\n",
+        },
+    )
+    quiet = run_cli("-C", str(root), "plan")
+    assert "skillsync.client" not in quiet.stderr
+    verbose = run_cli("-C", str(root), "-v", "plan")
+    lines = [line for line in verbose.stderr.splitlines() if "skillsync.client" in line]
+    assert len(lines) == 1
+    assert lines[0].startswith("INFO skillsync.client: GET /v1/skills -> 200 (request-id req_")
+    assert "httpcore" not in verbose.stderr and "httpx" not in verbose.stderr
+
+
 def test_the_key_never_leaks_under_verbose_and_debug(
     emulator_factory: Callable[..., Emulator], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -147,7 +170,7 @@ def test_the_key_never_leaks_under_verbose_and_debug(
     ]
     assert outputs[0].exit_code == 0, outputs[0].output[-2000:]
     # The CLI's own log handler writes to the captured stderr: debug logging did run.
-    assert "DEBUG skillsync.client: POST /v1/skills -> " in outputs[0].stderr
+    assert "INFO skillsync.client: POST /v1/skills -> " in outputs[0].stderr
     assert "DEBUG httpcore.http11: send_request_headers.started" in outputs[0].stderr
     texts = [o.output for o in outputs]
     assert not [t for t in texts if canary in t]

@@ -51,7 +51,7 @@ def setup_logging(verbose: int, debug: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # httpx logs every request at INFO; keep that for --debug.
+    # -v logs each request once (skillsync.client); the HTTP libraries' own lines are --debug's.
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.NOTSET if debug else logging.WARNING)
 

@@ -306,8 +306,8 @@ class ApiHttp:
                 f"connection to {host} failed: {secrets.redact(str(exc)) or type(exc).__name__}",
                 sent=True,
             ) from None
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug(
+        if log.isEnabledFor(logging.INFO):  # -v: every request, with its request-id
+            log.info(
                 "%s %s -> %s (request-id %s)",
                 method,
                 path,

@@ -203,8 +203,7 @@ def _problems(error: Any, doc: Document, file: str) -> Iterator[Problem]:
                 f"{_did_you_mean(instance, allowed_values)}; must be {choices}",
             )
         else:
-            likely = _likely(instance, allowed_values)
-            guess = "" if likely is None else f"; did you mean '{likely}'?"
+            guess = _did_you_mean(instance, allowed_values, "; did you mean '{}'?")
             yield Problem(here, f"{field}: must be {choices} (got {_short(instance)}{guess})")
     elif kind in ("Minimum", "Maximum"):
         bound = "at least" if kind == "Minimum" else "at most"
@@ -230,17 +229,13 @@ def _problems(error: Any, doc: Document, file: str) -> Iterator[Problem]:
         yield Problem(here, f"{field}: {error.message[:200]}")
 
 
-def _likely(given: Any, choices: list[Any]) -> str | None:
-    """The one of ``choices`` that ``given`` is likely a typo of, if any."""
+def _did_you_mean(given: Any, choices: list[Any], form: str = " (did you mean '{}'?)") -> str:
+    """``form`` naming the one of ``choices`` that ``given`` is likely a typo of; empty
+    when none is close."""
     if not isinstance(given, str):
-        return None
+        return ""
     close = difflib.get_close_matches(given, [c for c in choices if isinstance(c, str)], n=1)
-    return close[0] if close else None
-
-
-def _did_you_mean(given: Any, choices: list[Any]) -> str:
-    likely = _likely(given, choices)
-    return "" if likely is None else f" (did you mean '{likely}'?)"
+    return form.format(close[0]) if close else ""
 
 
 def check(doc: Document, schema: str, file: str) -> list[Problem]:

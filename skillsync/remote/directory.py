@@ -192,7 +192,7 @@ class DirectoryRemote(Remote):
     def project(self, skill: Skill) -> Skill:
         """The skill as installed: its upload tree, each script's execute bit kept."""
         projected = with_tree(skill)
-        executable = {asset.path for asset in skill.assets if _executable(asset.real)}
+        executable = {path for path, bits in _modes(skill).items() if bits}
         if not executable or projected.files is None:
             return projected
         return replace(projected, files=with_execute_bits(projected.files, executable))
@@ -262,15 +262,15 @@ class DirectoryRemote(Remote):
         """The skill's folder, written beside the old one and renamed into place."""
         if skill is None:
             raise FolderWriteError(f"skill '{change.name}' is not in the repository any more")
-        files = desired_files(skill)
-        projected = self.project(skill).files or ()
-        if files_content(projected) != (change.after or {}).get("files"):
+        files, modes = desired_files(skill), _modes(skill)
+        # the bytes about to be written are the ones checked against the plan
+        tree = with_execute_bits(tree_of(files), {path for path, bits in modes.items() if bits})
+        if files_content(tree) != (change.after or {}).get("files"):
             raise FolderWriteError(
                 f"the files of skill '{change.name}' changed on disk after the plan was made",
                 hint="run plan again",
             )
         self._hold_lock()
-        modes = {asset.path: _executable(asset.real) for asset in skill.assets}
         top = self.folder / change.name
         if top.is_symlink():
             raise FolderWriteError(
@@ -302,9 +302,13 @@ class DirectoryRemote(Remote):
             ) from None
 
 
-def _executable(real: str) -> int:
-    """The execute bits of a repository file, which its installed copy keeps."""
-    try:
-        return stat.S_IMODE(os.stat(real).st_mode) & 0o111
-    except OSError:
-        return 0
+def _modes(skill: Skill) -> dict[str, int]:
+    """The execute bits of each file of a skill's folder in the repository (path inside
+    the folder -> bits), which its installed copy keeps."""
+    modes = {}
+    for asset in skill.assets:
+        try:
+            modes[asset.path] = stat.S_IMODE(os.stat(asset.real).st_mode) & 0o111
+        except OSError:
+            modes[asset.path] = 0
+    return modes

@@ -125,14 +125,20 @@ def _write_tree(store: Path, mount: Path, name: str, commit: str, folders: list[
         shutil.rmtree(aside, ignore_errors=True)
 
 
+def _fetched(url: str, commit: str, name: str) -> Path:
+    """The cache's bare repository of ``url``, holding ``commit`` (fetched if missing)."""
+    store = repository_of(url)
+    git.fetch(store, url, commit, name)
+    return store
+
+
 def resolve(source: SourceConfig, root: Path) -> LockedSource:
     """Resolve the source's ref now (network), fetch that commit and lock its skills
     (``root``: the repository's, which a relative path of a source is relative to)."""
     git.check_version()
     url = git.reachable(source.git, root)
     commit = git.resolve_ref(url, source.ref, source.name)
-    store = repository_of(url)
-    git.fetch(store, url, commit, source.name)
+    store = _fetched(url, commit, source.name)
     folders = _selected(git.list_files(store, commit), source)
     mount = mount_of(source.name, commit)
     _write_tree(store, mount, source.name, commit, sorted(folders.values()))
@@ -150,9 +156,7 @@ def mount(name: str, locked: LockedSource, root: Path) -> Path:
     where = mount_of(name, locked.commit)
     if not where.is_dir():
         git.check_version()
-        url = git.reachable(locked.url, root)
-        store = repository_of(url)
-        git.fetch(store, url, locked.commit, name)
+        store = _fetched(git.reachable(locked.url, root), locked.commit, name)
         _write_tree(store, where, name, locked.commit, [s.folder for s in locked.skills])
     for skill in locked.skills:
         folder = where / "sources" / name / skill.folder
